@@ -14,6 +14,11 @@ class StoreAdapter(Protocol):
 
     Implementations must never write to the store. Streaming methods yield bounded batches
     so memory stays flat regardless of collection size.
+
+    Points carry only dense vectors in `Point.vectors` (float32 numpy arrays, keyed by vector
+    name, "" for the unnamed default). Sparse vectors and multivectors are left out: they are
+    not invertible, and `collection_info()` reports them with their kind so callers can say so.
+    Malformed dense vectors (NaN, wrong dimension) are passed through unchanged; callers validate.
     """
 
     #: Human-readable target with credentials removed, safe to log and report.
@@ -21,7 +26,13 @@ class StoreAdapter(Protocol):
 
     def list_collections(self) -> list[CollectionInfo]: ...
 
-    def collection_info(self, name: str) -> CollectionInfo: ...
+    def collection_info(self, name: str) -> CollectionInfo:
+        """Describe one collection; raise CollectionError if it does not exist."""
+        ...
+
+    def count(self, collection: str) -> int:
+        """Exact number of points in the collection."""
+        ...
 
     def iter_points(
         self,
@@ -37,6 +48,12 @@ class StoreAdapter(Protocol):
         """
         ...
 
-    def retrieve(self, collection: str, ids: list[PointId], *, with_vectors: bool = True) -> list[Point]: ...
+    def iter_ids(self, collection: str, *, batch_size: int = 1024) -> Iterator[PointId]:
+        """Yield every point id in the store's stable id order, fetching no vectors or payloads."""
+        ...
+
+    def retrieve(self, collection: str, ids: list[PointId], *, with_vectors: bool = True) -> list[Point]:
+        """Fetch points by id, in the order of `ids`; ids that do not exist are skipped."""
+        ...
 
     def close(self) -> None: ...
