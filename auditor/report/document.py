@@ -1,0 +1,296 @@
+"""A small format-neutral document (sections of paragraphs, lists and tables) built from a ScanReport.
+
+Markdown and HTML render the same Document, so both always carry the same content; a richer report
+(e.g. a compliance report) can build its own Document or extend this one section by section.
+All strings here are plain text: each renderer does its own escaping.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..models import ScanReport, VectorInfo
+from .view import (
+    SEVERITIES_DESC,
+    RuleIndex,
+    clean_text,
+    effective_summary,
+    fmt_score,
+    is_violation,
+    revealed_inversions,
+    sorted_findings,
+    vector_label,
+    verdict,
+)
+
+#: Findings (and inversions) shown in human-readable tables; the JSON report always has all of them.
+DEFAULT_ROW_CAP = 200
+
+
+@dataclass(slots=True)
+class Paragraph:
+    text: str
+    tone: str = ""  # "", "warning", "pass", "fail": a hint for renderers that can style it
+
+
+@dataclass(slots=True)
+class BulletList:
+    items: list[str]
+
+
+@dataclass(slots=True)
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    #: Column whose values are severities, so renderers may style them as badges.
+    severity_column: int | None = None
+
+
+Block = Paragraph | BulletList | Table
+
+
+@dataclass(slots=True)
+class Section:
+    key: str  # stable anchor id
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Document:
+    title: str
+    verdict: str
+    facts: list[tuple[str, str]]
+    sections: list[Section]
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+
+def _clean_rows(rows: list[list[str]]) -> list[list[str]]:
+    return [[clean_text(cell) for cell in row] for row in rows]
+
+
+def _summary_section(report: ScanReport) -> Section:
+    summary = effective_summary(report)
+    rules = RuleIndex.build(report)
+    tone = {"PASS": "pass", "FAIL": "fail"}.get(verdict(report), "warning")
+    lines = {
+        "PASS": f"No violations at or above {report.fail_on.value}.",
+        "FAIL": f"{summary.violations} violation(s) at or above {report.fail_on.value}.",
+        "INCOMPLETE": "The scan did not finish: results cover only part of the store and cannot pass.",
+    }
+    blocks: list[Block] = [
+        Paragraph(f"{verdict(report)}: {lines[verdict(report)]}", tone=tone),
+        Paragraph(
+            f"{summary.findings_total} finding(s) on {summary.points_with_findings} point(s); "
+            f"{summary.violations} violation(s) at or above {report.fail_on.value}."
+        ),
+    ]
+    blocks.append(
+        Table(
+            ["Severity", "Findings"],
+            [[s.value, str(summary.by_severity.get(s.value, 0))] for s in SEVERITIES_DESC],
+            severity_column=0,
+        )
+    )
+    if summary.by_entity:
+        blocks.append(Table(["Entity", "Findings"], [[e, str(n)] for e, n in summary.by_entity.items()]))
+    if rules.rules:
+        hits = Counter(rules.index_of(f) for f in report.findings)
+        fails = Counter(rules.index_of(f) for f in report.findings if is_violation(f, report.fail_on))
+        blocks.append(
+            Table(
+                ["Rule", "Entity", "Severity", "Threshold", "Findings", "Violations"],
+                [
+                    [r.id, r.entity_type, r.severity.value, f"{r.threshold:.2f}", str(hits[i]), str(fails[i])]
+                    for i, r in enumerate(rules.rules)
+                ],
+                severity_column=2,
+            )
+        )
+    return Section("summary", "Summary", blocks)
+
+
+def _vector_text(v: VectorInfo) -> str:
+    details = [v.kind.value] + ([f"{v.dim}d"] if v.dim else []) + ([v.distance] if v.distance else [])
+    return f"{v.label} ({', '.join(details)})"
+
+
+def _collections_section(report: ScanReport) -> Section:
+    rows = []
+    for c in report.collections:
+        vectors = ", ".join(_vector_text(v) for v in c.vectors)
+        per_vector = "; ".join(
+            f"{vector_label(name)}: {g.name} ({g.confidence:.2f}, {g.method})"
+            for name, g in c.encoders.items()
+        )
+        notes = " ".join(c.notes + ([f"Per vector: {per_vector}."] if per_vector else []))
+        rows.append(
+            [
+                c.name,
+                str(c.points_total),
+                str(c.points_scanned),
+                vectors or "-",
+                c.encoder.name,
+                f"{c.encoder.confidence:.2f}",
+                c.encoder.method,
+                str(c.inverted),
+                notes or "-",
+            ]
+        )
+    blocks: list[Block] = (
+        [
+            Table(
+                [
+                    "Collection",
+                    "Points",
+                    "Scanned",
+                    "Vectors",
+                    "Encoder",
+                    "Confidence",
+                    "Method",
+                    "Inverted",
+                    "Notes",
+                ],
+                rows,
+            )
+        ]
+        if rows
+        else [Paragraph("No collections were scanned.")]
+    )
+    return Section("collections", "Collections", blocks)
+
+
+def _findings_section(report: ScanReport, cap: int) -> Section:
+    findings = sorted_findings(report.findings)
+    if not findings:
+        return Section("findings", "Findings", [Paragraph("No findings.")])
+    rows = []
+    for f in findings[:cap]:
+        status = []
+        if is_violation(f, report.fail_on):
+            status.append("violation")
+        if f.allowlisted:
+            status.append("allowlisted")
+        if f.baseline_state:
+            status.append(f.baseline_state)
+        rows.append(
+            [
+                f.severity.value,
+                f.entity_type,
+                f.collection,
+                str(f.point_id),
+                vector_label(f.vector),
+                f.source if not f.field else f"{f.source}: {f.field}",
+                fmt_score(f.score),
+                f.evidence,
+                f.rule_id or "-",
+                ", ".join(status) or "-",
+                f.fingerprint[:12],
+            ]
+        )
+    blocks: list[Block] = [
+        Table(
+            [
+                "Severity",
+                "Entity",
+                "Collection",
+                "Point",
+                "Vector",
+                "Source",
+                "Score",
+                "Evidence (masked)",
+                "Rule",
+                "Status",
+                "Fingerprint",
+            ],
+            rows,
+            severity_column=0,
+        )
+    ]
+    if len(findings) > cap:
+        rest = len(findings) - cap
+        blocks.append(Paragraph(f"{rest} more finding(s) not shown; the JSON report lists all."))
+    return Section("findings", "Findings", blocks)
+
+
+def _stages_section(report: ScanReport) -> Section:
+    if not report.stages_skipped:
+        return Section("skipped", "Skipped stages", [Paragraph("No stage was skipped.")])
+    return Section(
+        "skipped",
+        "Skipped stages",
+        [Table(["Stage", "Reason"], [[stage, reason] for stage, reason in report.stages_skipped.items()])],
+    )
+
+
+def _inversions_section(report: ScanReport, cap: int) -> Section | None:
+    records = revealed_inversions(report)
+    if records is None:
+        return None
+    blocks: list[Block] = [
+        Paragraph(
+            "This section contains plaintext recovered from the vectors (--reveal). "
+            "Handle this report as the sensitive data it describes.",
+            tone="warning",
+        )
+    ]
+    if records:
+        blocks.append(
+            Table(
+                ["Collection", "Point", "Vector", "Cosine", "Recovered text"],
+                [
+                    [r.collection, str(r.point_id), vector_label(r.vector), fmt_score(r.cosine), r.text or ""]
+                    for r in records[:cap]
+                ],
+            )
+        )
+    else:
+        blocks.append(Paragraph("No point was inverted."))
+    if len(records) > cap:
+        rest = len(records) - cap
+        blocks.append(Paragraph(f"{rest} more inversion(s) not shown; the JSON report lists all."))
+    return Section("inversions", "Recovered text (revealed)", blocks)
+
+
+def build_document(report: ScanReport, *, row_cap: int = DEFAULT_ROW_CAP) -> Document:
+    facts = [
+        ("Target", report.target),
+        ("Policy", report.policy),
+        ("Fail on", report.fail_on.value),
+        ("Run", report.run_id),
+        ("Started", report.started_at),
+        ("Finished", report.finished_at or "-"),
+        ("Complete", "yes" if report.complete else "no"),
+        ("Tool", f"{report.tool} {report.tool_version}".strip()),
+        ("Schema", report.schema_version),
+    ]
+    if report.revealed:
+        facts.append(("Revealed", "yes: contains recovered plaintext"))
+    sections = [
+        _summary_section(report),
+        _collections_section(report),
+        _findings_section(report, row_cap),
+        _stages_section(report),
+    ]
+    inversions = _inversions_section(report, row_cap)
+    if inversions is not None:
+        sections.append(inversions)
+    # Clean once here so every renderer gets well-formed text.
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, Table):
+                block.headers = [clean_text(h) for h in block.headers]
+                block.rows = _clean_rows(block.rows)
+            elif isinstance(block, BulletList):
+                block.items = [clean_text(i) for i in block.items]
+            else:
+                block.text = clean_text(block.text)
+    return Document(
+        title="vecaudit report",
+        verdict=verdict(report),
+        facts=[(k, clean_text(v)) for k, v in facts],
+        sections=sections,
+    )

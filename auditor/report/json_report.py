@@ -1,0 +1,46 @@
+"""The versioned JSON report: the machine-readable contract users' scripts rely on (see DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ..models import ScanReport
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN/Infinity; a strict parser rejects them, so they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def report_dict(report: ScanReport) -> dict[str, Any]:
+    """The report as JSON-ready data: `schema_version` first, model field order throughout.
+
+    `inversions` (the recovered plaintext) exists only when the user passed --reveal; without it the
+    key is absent rather than null, so consumers can test for presence.
+    """
+    data = report.model_dump(mode="json", exclude={"inversions"})
+    ordered: dict[str, Any] = {"schema_version": data.pop("schema_version")}
+    ordered.update(data)
+    if report.revealed and report.inversions is not None:
+        ordered["inversions"] = [r.model_dump(mode="json") for r in report.inversions]
+    return _finite(ordered)  # type: ignore[no-any-return]
+
+
+class JsonFormat:
+    name = "json"
+    extension = ".json"
+    media_type = "application/json"
+
+    def render(self, report: ScanReport) -> bytes:
+        text = json.dumps(report_dict(report), indent=2, ensure_ascii=False, allow_nan=False)
+        # Lone surrogates can only come from malformed store strings; "backslashreplace" turns them
+        # into \uXXXX escapes, which keeps the output valid UTF-8 and valid JSON.
+        return (text + "\n").encode("utf-8", errors="backslashreplace")

@@ -1,0 +1,140 @@
+"""JUnit XML output, for CI systems that gate and display test results.
+
+Layout: a `vecaudit` suite with the `scan-complete` case (an error when the scan did not finish) and
+one skipped case per skipped stage, then one suite per collection with one case per policy rule. A
+rule case fails when the collection has violations of that rule at or above `fail_on`; allowlisted
+findings never fail. Failure bodies show counts and a few masked evidence examples, never recovered
+plaintext: JUnit files are uploaded to CI dashboards whose readers are not the authorised auditors.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+
+from ..models import Finding, ScanReport
+from .view import (
+    RuleIndex,
+    clean_text,
+    collection_names,
+    fmt_score,
+    is_violation,
+    sorted_findings,
+    vector_label,
+)
+
+#: Masked evidence examples per failing case: enough to locate the problem, short enough to read.
+EXAMPLES_PER_CASE = 5
+
+
+def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, {k: clean_text(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = clean_text(text)
+    return el
+
+
+def _example(f: Finding) -> str:
+    origin = f"payload field {f.field}" if f.source == "payload" and f.field else f.source
+    return (
+        f"  - point {f.point_id}, vector {vector_label(f.vector)}, {origin}: {f.evidence} "
+        f"(score {fmt_score(f.score)}, {f.severity.value})"
+    )
+
+
+def _set_counts(suite: ET.Element, tests: int, failures: int, errors: int, skipped: int) -> None:
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    suite.set("skipped", str(skipped))
+    suite.set("time", "0")
+
+
+def junit_tree(report: ScanReport) -> ET.Element:
+    rules = RuleIndex.build(report)
+    findings = sorted_findings(report.findings)
+    by_case: dict[tuple[str, int], list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_case[(f.collection, rules.index_of(f))].append(f)
+
+    root = ET.Element("testsuites", {"name": "vecaudit"})
+    totals = Counter[str]()
+
+    scan = _el(root, "testsuite", name="vecaudit", timestamp=report.started_at)
+    props = _el(scan, "properties")
+    for key, value in (
+        ("target", report.target),
+        ("run_id", report.run_id),
+        ("policy", report.policy),
+        ("fail_on", report.fail_on.value),
+        ("tool_version", report.tool_version),
+    ):
+        _el(props, "property", name=key, value=value)
+    case = _el(scan, "testcase", classname="vecaudit", name="scan-complete", time="0")
+    errors = 0
+    if not report.complete:
+        errors = 1
+        _el(
+            case,
+            "error",
+            "The scan stopped before covering every sampled point; its results are partial.",
+            message="scan did not finish",
+            type="ScanIncomplete",
+        )
+    for stage, reason in report.stages_skipped.items():
+        skipped_case = _el(scan, "testcase", classname="vecaudit", name=f"stage:{stage}", time="0")
+        _el(skipped_case, "skipped", message=reason)
+    _set_counts(scan, 1 + len(report.stages_skipped), 0, errors, len(report.stages_skipped))
+    totals.update(tests=1 + len(report.stages_skipped), errors=errors, skipped=len(report.stages_skipped))
+
+    for collection in collection_names(report):
+        suite = _el(root, "testsuite", name=collection, timestamp=report.started_at)
+        failures = 0
+        for idx, rule in enumerate(rules.rules):
+            case = _el(suite, "testcase", classname=f"vecaudit.{collection}", name=rule.id, time="0")
+            hits = by_case.get((collection, idx), [])
+            violations = [f for f in hits if is_violation(f, report.fail_on)]
+            allowlisted = sum(f.allowlisted for f in hits)
+            below = len(hits) - len(violations) - allowlisted
+            counts = (
+                f"{rule.entity_type}: {len(violations)} violation(s) at or above {report.fail_on.value}, "
+                f"{below} finding(s) below it, {allowlisted} allowlisted."
+            )
+            if violations:
+                failures += 1
+                by_source = Counter(f.source for f in violations)
+                sources = ", ".join(f"{n} from {src}" for src, n in sorted(by_source.items()))
+                lines = [counts, f"Violations by source: {sources}.", "Examples (masked evidence):"]
+                lines += [_example(f) for f in violations[:EXAMPLES_PER_CASE]]
+                if len(violations) > EXAMPLES_PER_CASE:
+                    lines.append(f"  ... and {len(violations) - EXAMPLES_PER_CASE} more")
+                _el(
+                    case,
+                    "failure",
+                    "\n".join(lines),
+                    message=(
+                        f"{len(violations)} {rule.entity_type} violation(s) "
+                        f"at or above {report.fail_on.value}"
+                    ),
+                    type=max(violations, key=lambda f: f.severity.rank).severity.value,
+                )
+            elif hits:
+                _el(case, "system-out", counts)
+        _set_counts(suite, len(rules.rules), failures, 0, 0)
+        totals.update(tests=len(rules.rules), failures=failures)
+
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(totals[key]))
+    root.set("time", "0")
+    return root
+
+
+class JunitFormat:
+    name = "junit"
+    extension = ".junit.xml"
+    media_type = "application/xml"
+
+    def render(self, report: ScanReport) -> bytes:
+        root = junit_tree(report)
+        ET.indent(root)
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

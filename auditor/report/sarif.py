@@ -1,0 +1,303 @@
+"""SARIF 2.1.0 output, shaped for GitHub code scanning.
+
+Design choices (GitHub's SARIF subset is stricter than the OASIS schema in practice):
+- A vector store has no source files, so each point gets a stable *virtual* relative URI,
+  `qdrant/<collection>/<vector or default>/<point_id>` under uriBaseId VECAUDIT_TARGET, with a
+  region at line 1 because GitHub only displays results that have a region.
+- `partialFingerprints["vecauditFinding/v1"]` hashes the keyed finding fingerprint together with
+  collection, point, vector, entity and source, so an alert keeps its identity across runs while the
+  value itself (already an HMAC) never leaves in a form that can be brute-forced.
+- Allowlisted findings are omitted rather than emitted with `suppressions`: GitHub code scanning has
+  historically ingested suppressed results as open alerts (tools such as advanced-security/dismiss-alerts
+  exist to patch that up), which would page people about accepted data. Their count is kept in
+  `run.properties` and they stay visible in the JSON, Markdown and HTML reports.
+- Recovered plaintext (`--reveal`) is never written here: SARIF files are uploaded to CI and code
+  hosting services whose readers are not the authorised auditors. Messages carry masked evidence only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from .. import __version__
+from ..models import Finding, RuleInfo, ScanReport, Severity
+from .view import RuleIndex, clean_text, finite, fmt_score, is_violation, sorted_findings, vector_label
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+INFORMATION_URI = "https://github.com/vecaudit/vecaudit"
+URI_BASE_ID = "VECAUDIT_TARGET"
+FINGERPRINT_KEY = "vecauditFinding/v1"
+#: GitHub rejects a run with more than 25,000 results (and shows only the top 5,000 by severity).
+MAX_RESULTS = 25_000
+
+#: GitHub maps security-severity to critical (>= 9.0), high (7.0-8.9), medium (4.0-6.9), low (< 4.0).
+SECURITY_SEVERITY: dict[Severity, str] = {
+    Severity.critical: "9.0",
+    Severity.high: "7.0",
+    Severity.medium: "5.0",
+    Severity.low: "3.0",
+    Severity.info: "1.0",
+}
+
+LEVEL: dict[Severity, str] = {
+    Severity.critical: "error",
+    Severity.high: "error",
+    Severity.medium: "warning",
+    Severity.low: "note",
+    Severity.info: "note",
+}
+
+_BASELINE_STATES = {"new", "unchanged", "updated", "absent"}
+
+
+def _utc(timestamp: str | None) -> str | None:
+    """ISO 8601 in UTC with a Z suffix, as SARIF's date-time fields expect; None when unparseable."""
+    if not timestamp:
+        return None
+    try:
+        parsed = datetime.fromisoformat(timestamp)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _camel(entity_type: str) -> str:
+    return "".join(part.capitalize() for part in entity_type.replace("-", "_").split("_") if part)
+
+
+def virtual_uri(finding: Finding) -> str:
+    segments = [finding.collection, finding.vector or "default", str(finding.point_id)]
+    return "qdrant/" + "/".join(quote(_clean(s), safe="") for s in segments)
+
+
+def partial_fingerprint(finding: Finding) -> str:
+    parts = [
+        finding.fingerprint,
+        finding.collection,
+        str(finding.point_id),
+        finding.vector,
+        finding.entity_type,
+        finding.source,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", errors="backslashreplace")).hexdigest()
+
+
+def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
+    entity = rule.entity_type
+    short = rule.description or f"{entity} exposed in a vector store"
+    full = (
+        f"Points contain {entity} values, either in their payloads or recoverable by inverting the "
+        f"stored embeddings (detection threshold {rule.threshold:.2f}, severity {rule.severity.value})."
+    )
+    advice = [
+        f"Remove, mask or tokenize {entity} values in text before it is embedded or stored as payload.",
+        "Protect the vectors like the text they came from: embeddings of private text can be "
+        "inverted back into much of that text.",
+        "Restrict read, export and snapshot access to the collection, and encrypt its storage and backups.",
+        "After cleaning the source text, re-embed the affected points and delete the old vectors.",
+        "If this data is expected and approved here, add a policy allowlist entry with a justification.",
+    ]
+    help_text = f"{full}\n\nRemediation:\n" + "\n".join(f"- {a}" for a in advice)
+    help_md = f"{full}\n\n**Remediation**\n\n" + "\n".join(f"- {a}" for a in advice)
+    return {
+        "id": rule.id,
+        "name": f"Exposed{_camel(entity)}",
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": help_text, "markdown": help_md},
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "tags": ["security", "privacy", "pii"],
+            "entityType": entity,
+            "threshold": finite(rule.threshold),
+        },
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Cleaned:
+    """A finding's free-text fields made safe once, instead of walking every result afterwards."""
+
+    collection: str
+    vector: str
+    entity_type: str
+    field: str | None
+    evidence: str
+    point: str
+
+    @classmethod
+    def of(cls, f: Finding) -> _Cleaned:
+        return cls(
+            collection=_clean(f.collection),
+            vector=_clean(f.vector),
+            entity_type=_clean(f.entity_type),
+            field=_clean(f.field) if f.field else None,
+            evidence=clean_text(f.evidence),
+            point=_clean(str(f.point_id)),
+        )
+
+
+@lru_cache(maxsize=4096)
+def _clean(text: str) -> str:
+    """clean_text for strings that repeat across findings (collection, vector, entity names)."""
+    return clean_text(text)
+
+
+def _message(finding: Finding, c: _Cleaned) -> str:
+    where = f"point {c.point} of collection '{c.collection}', vector {vector_label(c.vector)}"
+    if finding.source == "payload":
+        origin = f"payload field '{c.field}'" if c.field else "the payload"
+        how = f"{c.entity_type} found in {origin} of {where}"
+    else:
+        how = f"{c.entity_type} recovered by inverting the embedding of {where}"
+    return (
+        f"{how}. Evidence (masked): {c.evidence}. "
+        f"Score {fmt_score(finding.score)}, severity {finding.severity.value}."
+    )
+
+
+def _result(finding: Finding, rules: RuleIndex) -> dict[str, Any]:
+    c = _Cleaned.of(finding)
+    rule_index = rules.index_of(finding)
+    props: dict[str, Any] = {
+        "severity": finding.severity.value,
+        "source": finding.source,
+        "entityType": c.entity_type,
+        "score": finite(finding.score),
+        "collection": c.collection,
+        "pointId": finding.point_id if isinstance(finding.point_id, int) else c.point,
+        "vector": c.vector,
+    }
+    if c.field:
+        props["field"] = c.field
+    result: dict[str, Any] = {
+        "ruleId": _clean(rules.rules[rule_index].id),
+        "ruleIndex": rule_index,
+        "level": LEVEL[finding.severity],
+        "message": {"text": _message(finding, c)},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": virtual_uri(finding), "uriBaseId": URI_BASE_ID},
+                    "region": {"startLine": 1},
+                },
+                "logicalLocations": [
+                    {
+                        "name": c.point,
+                        "fullyQualifiedName": f"{c.collection}/{c.vector or 'default'}/{c.point}",
+                        "kind": "resource",
+                    }
+                ],
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: partial_fingerprint(finding)},
+        "properties": props,
+    }
+    if finding.baseline_state in _BASELINE_STATES:
+        result["baselineState"] = finding.baseline_state
+    return result
+
+
+def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
+    rules = RuleIndex.build(report)
+    findings = sorted_findings(report.findings)  # highest severity first, so truncation keeps the worst
+    reportable = [f for f in findings if not f.allowlisted]
+    results = [_result(f, rules) for f in reportable[:max_results]]
+    truncated = len(reportable) - len(results)
+    version = report.tool_version or __version__
+
+    notifications: list[dict[str, Any]] = []
+    if not report.complete:
+        notifications.append(
+            {
+                "level": "error",
+                "message": {"text": "The scan did not finish; results cover only part of the store."},
+            }
+        )
+    if truncated:
+        notifications.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{truncated} lower-severity result(s) left out to stay within upload limits; "
+                    "the JSON report lists all findings."
+                },
+            }
+        )
+    for stage, reason in report.stages_skipped.items():
+        notifications.append({"level": "note", "message": {"text": f"Stage '{stage}' skipped: {reason}"}})
+    invocation: dict[str, Any] = {"executionSuccessful": report.complete}
+    start, end = _utc(report.started_at), _utc(report.finished_at)
+    if start:
+        invocation["startTimeUtc"] = start
+    if end:
+        invocation["endTimeUtc"] = end
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "vecaudit",
+                "version": version,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule_descriptor(r) for r in rules.rules],
+            }
+        },
+        "originalUriBaseIds": {
+            URI_BASE_ID: {"description": {"text": f"Vector store scanned by vecaudit: {report.target}"}}
+        },
+        "invocations": [invocation],
+        "properties": {
+            "runId": report.run_id,
+            "policy": report.policy,
+            "failOn": report.fail_on.value,
+            "complete": report.complete,
+            "violations": sum(is_violation(f, report.fail_on) for f in findings),
+            "allowlistedOmitted": sum(f.allowlisted for f in findings),
+            "resultsTruncated": truncated,
+        },
+    }
+    run = _clean_tree(run)
+    run["results"] = results  # already cleaned field by field in _result
+    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _clean_tree(value: Any) -> Any:
+    """One pass over every string of the run's small parts, so none carries characters that break
+    JSON consumers (results, the bulk of the document, are cleaned field by field in _result)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {k: _clean_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_tree(v) for v in value]
+    return value
+
+
+class SarifFormat:
+    name = "sarif"
+    extension = ".sarif"
+    media_type = "application/sarif+json"
+
+    def __init__(self, max_results: int = MAX_RESULTS) -> None:
+        self.max_results = max_results
+
+    def render(self, report: ScanReport) -> bytes:
+        data = sarif_dict(report, max_results=self.max_results)
+        # Compact: SARIF is read by machines, large runs must stay under upload size limits, and only
+        # the compact form uses json's C encoder (about 5x faster than indent= on big reports).
+        text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return (text + "\n").encode("utf-8")
