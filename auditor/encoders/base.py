@@ -26,3 +26,16 @@ class Encoder(Protocol):
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Return float32 array (len(texts), spec.dim)."""
         ...
+
+
+@runtime_checkable
+class PromptedEncoder(Encoder, Protocol):
+    """An encoder whose model expects an instruction prefix (e5: "query: " / "passage: ").
+
+    `embed` uses the mode a store most likely used (documents); identification also tries the
+    others, because the stored vectors may have been made either way.
+    """
+
+    prompt_modes: tuple[str, ...]
+
+    def embed_mode(self, texts: Sequence[str], mode: str, batch_size: int = 64) -> np.ndarray: ...
