@@ -1,0 +1,209 @@
+"""The inversion loop: hypothesize, then correct with a sequence beam ranked by re-embedding.
+
+Each step asks the backend for `candidates` continuations of every beam entry, re-embeds all of
+them with the real encoder, and keeps the `beam` best distinct texts by cosine to the target.
+A vector stops early once its best cosine passes `stop_cosine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import InverterError
+from .backend import InverterBackend, TorchBackend
+from .model import INVERTER_CONFIG, PROJECTOR_DIR, PROJECTOR_FILE, InverterConfig, Projector
+from .prompts import correction_prompts, hypothesis_prompts
+
+EmbedFn = Callable[[Sequence[str]], torch.Tensor]
+
+
+@dataclass
+class InversionSettings:
+    steps: int = 1
+    beam: int = 1
+    candidates: int = 1  # per beam entry and step; >1 adds sampled candidates
+    temperature: float = 0.7
+    stop_cosine: float = 0.995
+    seed: int = 0
+
+
+@dataclass
+class _Beam:
+    texts: list[str] = field(default_factory=list)
+    ids: list[list[int]] = field(default_factory=list)
+    cos: list[float] = field(default_factory=list)
+
+
+class Inverter:
+    """Holds the projector locally; the LM runs wherever the backend runs it."""
+
+    def __init__(
+        self,
+        lm: nn.Module,
+        projector: Projector,
+        cfg: InverterConfig,
+        tokenizer: object,
+        embed: EmbedFn,
+        backend: InverterBackend,
+        settings: InversionSettings | None = None,
+        device: str = "cpu",
+    ) -> None:
+        self.lm = lm
+        self.projector = projector
+        self.cfg = cfg
+        self.tokenizer = tokenizer
+        self.embed = embed
+        self.backend = backend
+        self.settings = settings or InversionSettings()
+        self.device = torch.device(device)
+
+    @property
+    def encoder_id(self) -> str:
+        return self.cfg.encoder
+
+    def _decode(self, ids: Sequence[Sequence[int]]) -> list[str]:
+        return [t.strip() for t in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]  # type: ignore[attr-defined]
+
+    def _score(self, texts: Sequence[str], targets: torch.Tensor) -> list[float]:
+        if not texts:
+            return []
+        emb = self.embed(texts).to(targets.device, torch.float32)
+        return torch.nn.functional.cosine_similarity(emb, targets, dim=-1).tolist()
+
+    def _prep(self, vectors: np.ndarray) -> torch.Tensor:
+        arr = np.asarray(vectors, dtype=np.float32)
+        if arr.ndim != 2 or arr.shape[1] != self.cfg.embed_dim:
+            raise InverterError(
+                f"inverter for {self.cfg.encoder} expects vectors of dimension {self.cfg.embed_dim}, "
+                f"got shape {tuple(arr.shape)}"
+            )
+        if not np.isfinite(arr).all():
+            raise InverterError("vectors contain NaN or infinite values; drop them before inverting")
+        e = torch.from_numpy(arr).to(self.device)
+        return torch.nn.functional.normalize(e, dim=-1)
+
+    @torch.inference_mode()
+    def invert_trace(
+        self, vectors: np.ndarray, record: set[int] | None = None
+    ) -> dict[int, list[tuple[str, float]]]:
+        """Invert, returning the best (text, cosine) per vector after each step in `record`."""
+        s = self.settings
+        e = self._prep(vectors)
+        n = e.shape[0]
+        record = record if record is not None else {s.steps}
+        trace: dict[int, list[tuple[str, float]]] = {}
+        if n == 0:
+            return {k: [] for k in record}
+        prompts = list(hypothesis_prompts(self.lm, self.projector, self.cfg, e))
+        cands = self.backend.generate(
+            prompts,
+            n=max(s.candidates, s.beam),
+            temperature=s.temperature,
+            max_new_tokens=self.cfg.max_new_tokens,
+            seed=s.seed,
+        )
+        beams = [_Beam() for _ in range(n)]
+        self._merge(beams, list(range(n)), cands, e)
+        self._record(trace, 0, beams, record)
+        for step in range(1, s.steps + 1):
+            active = [i for i in range(n) if beams[i].cos[0] < s.stop_cosine]
+            if active:
+                rows, hyp_ids, owners = [], [], []
+                for i in active:
+                    for j in range(len(beams[i].texts)):
+                        rows.append((i, j))
+                        hyp_ids.append(beams[i].ids[j])
+                        owners.append(i)
+                e_rows = e[owners]
+                e_hat = self.embed([beams[i].texts[j] for i, j in rows]).to(e.device, torch.float32)
+                cprompts = correction_prompts(self.lm, self.projector, self.cfg, e_rows, e_hat, hyp_ids)
+                out = self.backend.generate(
+                    cprompts,
+                    n=s.candidates,
+                    temperature=s.temperature,
+                    max_new_tokens=self.cfg.max_new_tokens,
+                    seed=s.seed + step,
+                )
+                merged: dict[int, list[list[int]]] = {}
+                for owner, c in zip(owners, out, strict=True):
+                    merged.setdefault(owner, []).extend(c)
+                self._merge(beams, list(merged), list(merged.values()), e)
+            self._record(trace, step, beams, record)
+        return trace
+
+    def invert(self, vectors: np.ndarray) -> list[tuple[str, float]]:
+        return self.invert_trace(vectors, {self.settings.steps})[self.settings.steps]
+
+    def _merge(
+        self, beams: list[_Beam], owners: list[int], cands: list[list[list[int]]], e: torch.Tensor
+    ) -> None:
+        flat_ids = [ids for c in cands for ids in c]
+        flat_owner = [o for o, c in zip(owners, cands, strict=True) for _ in c]
+        texts = self._decode(flat_ids)
+        cos = self._score(texts, e[flat_owner]) if texts else []
+        pools: dict[int, dict[str, tuple[float, list[int]]]] = {}
+        for o, t, c, ids in zip(flat_owner, texts, cos, flat_ids, strict=True):
+            pool = pools.setdefault(
+                o,
+                {bt: (bc, bi) for bt, bc, bi in zip(beams[o].texts, beams[o].cos, beams[o].ids, strict=True)},
+            )
+            if t not in pool or pool[t][0] < c:
+                pool[t] = (c, ids)
+        for o, pool in pools.items():
+            best = sorted(pool.items(), key=lambda kv: -kv[1][0])[: self.settings.beam]
+            beams[o] = _Beam([t for t, _ in best], [v[1] for _, v in best], [v[0] for _, v in best])
+
+    @staticmethod
+    def _record(
+        trace: dict[int, list[tuple[str, float]]], step: int, beams: list[_Beam], record: set[int]
+    ) -> None:
+        if step in record:
+            trace[step] = [(b.texts[0], float(b.cos[0])) for b in beams]
+
+
+def load_parts(model_dir: Path, device: str = "cpu", dtype: torch.dtype = torch.float32):
+    """Load (cfg, lm, projector, tokenizer) from a shipped inverter folder; safetensors only."""
+    from safetensors.torch import load_file
+    from transformers import LlamaForCausalLM
+
+    from .tokenizer import load_tokenizer
+
+    model_dir = Path(model_dir)
+    cfg_path = model_dir / INVERTER_CONFIG
+    if not cfg_path.is_file():
+        raise InverterError(f"{model_dir} is not an inverter folder (missing {INVERTER_CONFIG})")
+    cfg = InverterConfig.load(cfg_path)
+    lm: Any = LlamaForCausalLM.from_pretrained(
+        str(model_dir), local_files_only=True, use_safetensors=True, dtype=dtype
+    )
+    lm.to(device).eval()
+    proj = Projector(cfg)
+    proj.load_state_dict(load_file(str(model_dir / PROJECTOR_DIR / PROJECTOR_FILE)))
+    proj.to(device=device, dtype=dtype).eval()
+    tok = load_tokenizer(model_dir)
+    return cfg, lm, proj, tok
+
+
+def build_inverter(
+    model_dir: Path,
+    embed: EmbedFn,
+    *,
+    device: str = "cpu",
+    settings: InversionSettings | None = None,
+    backend: InverterBackend | None = None,
+    batch_size: int = 128,
+) -> Inverter:
+    dtype = torch.float32
+    cfg, lm, proj, tok = load_parts(model_dir, device=device, dtype=dtype)
+    if device.startswith("cuda"):
+        lm.to(torch.bfloat16)
+        proj.to(torch.float32)
+    be = backend or TorchBackend(lm, eos_id=cfg.eos_id, pad_id=cfg.pad_id, batch_size=batch_size)
+    return Inverter(lm, proj, cfg, tok, embed, be, settings, device=device)

@@ -1,0 +1,113 @@
+"""The shipped inverter on CPU, and the training code path end to end at tiny scale."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from vecaudit.errors import InverterError
+from vecaudit.inversion import inverter_dir, load_inverter
+from vecaudit.inversion.corpus import generate_corpus
+
+SHIPPED = inverter_dir("all-MiniLM-L6-v2")
+pytestmark = pytest.mark.skipif(SHIPPED is None, reason="no shipped inverter in models/")
+
+
+@pytest.fixture(scope="module")
+def inverter():
+    inv = load_inverter("all-MiniLM-L6-v2", steps=1, beam=1)
+    assert inv is not None
+    return inv
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from vecaudit.encoders.registry import get_encoder
+
+    return get_encoder("all-MiniLM-L6-v2")
+
+
+def test_shipped_weights_are_small_fp16_shards_with_a_model_card() -> None:
+    from safetensors import safe_open
+
+    assert SHIPPED is not None
+    files = list(SHIPPED.rglob("*.safetensors"))
+    assert len(files) >= 2
+    for f in files:
+        assert f.stat().st_size <= 15 * 1024 * 1024, f
+        with safe_open(str(f), "pt") as fh:
+            assert {str(fh.get_tensor(k).dtype) for k in fh.keys()} == {"torch.float16"}, f
+    card = (SHIPPED / "README.md").read_text()
+    for section in ("Data recipe", "Training command", "Metrics", "Known limits"):
+        assert section in card
+    config = json.loads((SHIPPED / "config.json").read_text())
+    assert config["architectures"] == ["LlamaForCausalLM"]  # what vLLM loads unchanged
+
+
+def test_shipped_inverter_recovers_text_close_to_the_target(inverter, encoder) -> None:
+    samples = generate_corpus(12, seed=2024, split="train")
+    vectors = encoder.embed([s.text for s in samples])
+    trace = inverter.invert_trace(vectors, {0, 1})
+    cos0 = np.array([c for _, c in trace[0]])
+    cos1 = np.array([c for _, c in trace[1]])
+    # An untrained model of this size lands near 0.1-0.2; the shipped one is far above.
+    assert cos0.mean() > 0.75, cos0
+    # The sequence beam never loses its best hypothesis, so a correction step cannot hurt.
+    assert (cos1 >= cos0 - 1e-5).all()
+    # Re-embedding the recovered text reproduces the reported cosine.
+    texts = [t for t, _ in trace[1]]
+    again = encoder.embed(texts)
+    np.testing.assert_allclose((again * vectors).sum(1) / np.linalg.norm(vectors, axis=1), cos1, atol=2e-3)
+
+
+def test_inverter_rejects_bad_vectors_clearly(inverter) -> None:
+    with pytest.raises(InverterError, match="dimension 384"):
+        inverter.invert(np.ones((2, 128), dtype=np.float32))
+    bad = np.ones((2, 384), dtype=np.float32)
+    bad[1, 3] = np.nan
+    with pytest.raises(InverterError, match="NaN"):
+        inverter.invert(bad)
+
+
+def test_tiny_training_runs_resumes_and_exports(tmp_path: Path) -> None:
+    from vecaudit.inversion import train_cli
+    from vecaudit.inversion.inverter import InversionSettings, build_inverter
+
+    assert SHIPPED is not None
+    out, export = tmp_path / "run", tmp_path / "export"
+    common = [
+        "--out",
+        str(out),
+        "--tiny",
+        "--n-train",
+        "200",
+        "--n-eval",
+        "4",
+        "--batch-size",
+        "8",
+        "--pool-steps",
+        "2",
+        "--onpolicy-after",
+        "3",
+        "--eval-every",
+        "1e9",
+        "--gen-batch",
+        "16",
+        "--tokenizer-dir",
+        str(SHIPPED),
+    ]
+    assert train_cli.main([*common, "--max-steps", "4"]) == 0
+    assert json.loads((out / "ckpt" / "meta.json").read_text())["step"] == 4
+    assert train_cli.main([*common, "--max-steps", "6", "--export", str(export)]) == 0
+    meta = json.loads((out / "ckpt" / "meta.json").read_text())
+    assert meta["step"] == 6  # resumed from step 4, not restarted
+    assert (out / "train.log").read_text().count("resumed at step 4") == 1
+
+    from vecaudit.encoders.minilm import MiniLMEncoder
+
+    enc = MiniLMEncoder()
+    inv = build_inverter(export, enc.embed_tensor, settings=InversionSettings(steps=1, beam=2, candidates=2))
+    res = inv.invert(enc.embed(["Jane Doe, jane@x.org", "call 555-123-4567"]))
+    assert len(res) == 2 and all(isinstance(t, str) and -1.0 <= c <= 1.0 for t, c in res)
