@@ -33,7 +33,10 @@ def generate_from_embeds(
     top_k: int = 0,
     generator: torch.Generator | None = None,
 ) -> list[list[int]]:
-    """Decode every prompt in one batch; rows stop at </s>. Returns token ids without </s>."""
+    """Decode every prompt in one batch; rows stop at </s>. Returns token ids without </s>.
+
+    Finished rows leave the batch (and the KV cache), so a batch costs what its live rows cost.
+    """
     from transformers import DynamicCache
 
     if not prompts:
@@ -46,28 +49,30 @@ def generate_from_embeds(
     out = lm(inputs_embeds=emb, attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=True)
     logits = out.logits[:, -1]
     next_pos = pos[:, -1:] + 1
-    done = torch.zeros(b, dtype=torch.bool, device=emb.device)
-    steps: list[torch.Tensor] = []
-    for _ in range(max_new_tokens):
+    rows = torch.arange(b, device=emb.device)  # original index of each live row
+    result: list[list[int]] = [[] for _ in range(b)]
+    for step in range(max_new_tokens):
         tok = _pick(logits, temperature, top_k, generator)
-        tok = torch.where(done, torch.full_like(tok, pad_id), tok)
-        steps.append(tok)
-        done |= tok == eos_id
-        if bool(done.all()):
+        ended = tok == eos_id
+        for r, t, e in zip(rows.tolist(), tok.tolist(), ended.tolist(), strict=True):
+            if not e:
+                result[r].append(t)
+        if step == max_new_tokens - 1:
             break
-        mask = torch.cat([mask, torch.ones((b, 1), dtype=mask.dtype, device=mask.device)], dim=1)
+        if bool(ended.any()):
+            keep = (~ended).nonzero().squeeze(-1)
+            if keep.numel() == 0:
+                break
+            cache.batch_select_indices(keep)
+            rows, tok, mask, next_pos = rows[keep], tok[keep], mask[keep], next_pos[keep]
+        mask = torch.cat([mask, torch.ones((mask.shape[0], 1), dtype=mask.dtype, device=mask.device)], dim=1)
         out = lm(
             input_ids=tok[:, None],
             attention_mask=mask,
             position_ids=next_pos,
-            past_key_values=out.past_key_values,
+            past_key_values=cache,
             use_cache=True,
         )
         logits = out.logits[:, -1]
         next_pos = next_pos + 1
-    ids = torch.stack(steps, dim=1).tolist() if steps else [[] for _ in range(b)]
-    result = []
-    for row in ids:
-        cut = row.index(eos_id) if eos_id in row else len(row)
-        result.append([t for t in row[:cut] if t != pad_id])
-    return result
+    return [[t for t in r if t != pad_id] for r in result]

@@ -1,0 +1,415 @@
+"""`vecaudit scan`: audit a vector store against a policy."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..config import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ConfigError, ScanConfig
+from ..models import ScanReport, Severity
+from ._options import format_from_output
+
+if TYPE_CHECKING:
+    from ..report import ReportContext
+
+HELP = (
+    "Scan a vector store for personal data and judge it against a policy.\n\n"
+    "TARGET is a Qdrant server URL [cyan]http(s)://HOST:PORT[/] (API key from QDRANT_API_KEY or "
+    "--api-key-file), a folder written by qdrant-client [cyan]QdrantClient(path=DIR)[/], or "
+    "[cyan]edge:DIR[/] for a Qdrant Edge shard. The store is only read, never written.\n\n"
+    "Payload text is checked for PII. The vectors are checked for what someone who copied them could "
+    "recover: the encoder is identified and, when an inverter exists for it, the vectors are inverted "
+    "and the recovered text is checked too (skip with --no-invert). Reports never contain a PII value "
+    "unless --reveal is given.\n\n"
+    "Every point is scanned by default (--sample 0): an audit that skips points can miss the one that "
+    "matters. --sample N gives a quick, deterministic look at a large store.\n\n"
+    "Progress is saved as the scan runs: a stopped or killed scan continues with --resume RUN_ID."
+)
+
+EPILOG = (
+    "[bold]Examples[/]\n\n"
+    "[cyan]vecaudit scan ./qdrant-data[/]\n\n"
+    "  every collection of a local-mode folder; summary on stdout\n\n"
+    "[cyan]vecaudit scan http://localhost:6333 -c tickets --fail-on low -f sarif -o audit[/]\n\n"
+    "  one collection of a server; writes audit.sarif; exit 1 on any finding rated low or above\n\n"
+    "[cyan]vecaudit scan ./data --no-invert --sample 2000 --policy gdpr -f json[/]\n\n"
+    "  payload and encoder checks on 2000 points per collection; JSON report on stdout\n\n"
+    "[cyan]vecaudit scan --resume 20261122-101500-a1b2c3[/]\n\n"
+    "  continue a stopped scan with its original options\n\n"
+    "Exit codes: 0 no violation at or above --fail-on, 1 violations, 2 error or unfinished scan."
+)
+
+WHAT = "What to scan"
+POLICY = "Policy and reports"
+INVERT = "Encoder and inversion"
+CONNECT = "Connection"
+RUN = "Run state"
+
+# Options that only change where results go or how the store is reached; everything else is
+# fixed for the life of a run so that a resumed scan finishes the same scan.
+RESUMABLE = {
+    *("target", "fmt", "output", "quiet", "state_dir", "resume", "api_key_file", "timeout", "insecure"),
+    *("baseline", "history_db"),
+}
+
+
+class Backend(enum.StrEnum):
+    torch = "torch"
+    vllm = "vllm"
+
+
+def scan(
+    ctx: typer.Context,
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TARGET", help="Qdrant URL, local-mode folder or edge:DIR.", show_default=False
+        ),
+    ] = None,
+    collection: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--collection",
+            "-c",
+            metavar="NAME",
+            help="Collection to scan; repeat for several. Default: every collection.",
+            rich_help_panel=WHAT,
+            show_default=False,
+        ),
+    ] = None,
+    sample: Annotated[
+        int,
+        typer.Option(
+            "--sample",
+            metavar="N",
+            min=0,
+            help="Scan a deterministic random sample of N points per collection; 0 scans every point.",
+            rich_help_panel=WHAT,
+        ),
+    ] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", help="Seed of the --sample selection.", rich_help_panel=WHAT)
+    ] = 0,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size",
+            metavar="N",
+            min=1,
+            max=MAX_BATCH_SIZE,
+            help="Points read and checked per batch (and per checkpoint).",
+            rich_help_panel=WHAT,
+        ),
+    ] = DEFAULT_BATCH_SIZE,
+    policy: Annotated[
+        str,
+        typer.Option(
+            "--policy",
+            "-p",
+            metavar="FILE|PRESET",
+            help="Policy file (YAML) or preset: default, gdpr, hipaa, pci-dss.",
+            rich_help_panel=POLICY,
+        ),
+    ] = "default",
+    fail_on: Annotated[
+        Severity,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY",
+            help="Exit 1 when a finding has this severity or higher: info, low, medium, high, critical.",
+            rich_help_panel=POLICY,
+            case_sensitive=False,
+        ),
+    ] = Severity.high,
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="Report format: json, sarif, junit, markdown, html, compliance, compliance-md, pdf; "
+            "repeat for several (needs --output).",
+            rich_help_panel=POLICY,
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="STEM",
+            help="Write reports to STEM + the format's extension (one format: exactly this path; "
+            "no --format: the one its extension names, else json). "
+            "Without it, a single --format goes to stdout.",
+            rich_help_panel=POLICY,
+            show_default=False,
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            metavar="FILE",
+            help="Baseline of accepted findings (`vecaudit baseline create`): only new findings count as "
+            "violations; expired entries no longer suppress.",
+            rich_help_panel=POLICY,
+            show_default=False,
+        ),
+    ] = None,
+    history_db: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            metavar="DB",
+            help="Scan history the finished scan is recorded in (default: $XDG_DATA_HOME/vecaudit/"
+            "history.sqlite); the compliance report draws its trend from it.",
+            rich_help_panel=POLICY,
+            show_default=False,
+        ),
+    ] = None,
+    reveal: Annotated[
+        bool,
+        typer.Option(
+            "--reveal",
+            metavar="",
+            help="Authorized auditors only: put recovered plaintext and unmasked evidence in the JSON report "
+            "and the run database.",
+            rich_help_panel=POLICY,
+        ),
+    ] = False,
+    no_invert: Annotated[
+        bool,
+        typer.Option(
+            "--no-invert",
+            metavar="",
+            help="Do not invert vectors: payload, encoder identification and fingerprint checks only.",
+            rich_help_panel=INVERT,
+        ),
+    ] = False,
+    encoder: Annotated[
+        str | None,
+        typer.Option(
+            "--encoder",
+            metavar="NAME",
+            help="The encoder that made the vectors (see `vecaudit encoders`); skips identification.",
+            rich_help_panel=INVERT,
+            show_default=False,
+        ),
+    ] = None,
+    inverter_backend: Annotated[
+        Backend,
+        typer.Option(
+            "--inverter-backend",
+            metavar="torch|vllm",
+            help="Where the inverter runs.",
+            rich_help_panel=INVERT,
+        ),
+    ] = Backend.torch,
+    vllm_url: Annotated[
+        str | None,
+        typer.Option(
+            "--vllm-url",
+            metavar="URL",
+            help="Inverter server for --inverter-backend vllm.",
+            rich_help_panel=INVERT,
+            show_default=False,
+        ),
+    ] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option(
+            "--steps",
+            metavar="N",
+            min=0,
+            help="Correction steps per inversion.",
+            rich_help_panel=INVERT,
+            show_default=False,
+        ),
+    ] = None,
+    beam: Annotated[
+        int | None,
+        typer.Option(
+            "--beam",
+            metavar="N",
+            min=1,
+            help="Beam width of the inverter.",
+            rich_help_panel=INVERT,
+            show_default=False,
+        ),
+    ] = None,
+    device: Annotated[
+        str,
+        typer.Option(
+            "--device",
+            metavar="DEVICE",
+            help="Torch device for the inverter (cpu, cuda).",
+            rich_help_panel=INVERT,
+        ),
+    ] = "cpu",
+    api_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--api-key-file",
+            metavar="FILE",
+            help="File holding the Qdrant API key (default: the QDRANT_API_KEY variable).",
+            rich_help_panel=CONNECT,
+            show_default=False,
+        ),
+    ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure", metavar="", help="Do not verify TLS certificates (unsafe).", rich_help_panel=CONNECT
+        ),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", metavar="SECONDS", help="Per-request timeout for a server.", rich_help_panel=CONNECT
+        ),
+    ] = 30.0,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume",
+            metavar="RUN_ID",
+            help="Continue a stopped scan with its original options.",
+            rich_help_panel=RUN,
+            show_default=False,
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir",
+            metavar="DIR",
+            help="Where run databases live (default: $XDG_DATA_HOME/vecaudit/runs).",
+            rich_help_panel=RUN,
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", metavar="", help="No progress and no summary; errors only.", rich_help_panel=RUN
+        ),
+    ] = False,
+) -> None:
+    from ..runner import new_scan, resume_scan
+    from ._execute import execute_run
+
+    if insecure and not quiet:
+        typer.echo(
+            "vecaudit: WARNING: --insecure: TLS certificates are NOT verified; anyone on the network path "
+            "can read or alter what this scan receives.",
+            err=True,
+        )
+    if fmt and "pdf" in fmt:
+        from ..report.pdf import require_chromium
+
+        require_chromium()
+    if resume is not None:
+        explicit = sorted(
+            "--" + name.replace("_", "-")
+            for name in ctx.params
+            if name not in RESUMABLE and _given(ctx, name)
+        )
+        if explicit:
+            raise ConfigError(
+                f"{', '.join(explicit)} cannot change on --resume: a resumed scan keeps its original options"
+            )
+        run = resume_scan(
+            resume,
+            state_dir=state_dir,
+            target=target,
+            formats=tuple(fmt) if fmt else None,
+            output=output,
+            api_key_file=api_key_file,
+            timeout=timeout if _given(ctx, "timeout") else None,
+            verify_tls=False if insecure else None,
+        )
+    else:
+        if target is None:
+            raise typer.BadParameter(
+                "give a Qdrant URL, a local-mode folder or edge:DIR", param_hint="TARGET"
+            )
+        config = ScanConfig.build(
+            target=target,
+            collections=tuple(collection or ()),
+            sample=sample,
+            seed=seed,
+            batch_size=batch_size,
+            policy=policy,
+            fail_on=fail_on,
+            invert=not no_invert,
+            reveal=reveal,
+            encoder=encoder,
+            api_key_file=api_key_file,
+            verify_tls=not insecure,
+            timeout=timeout,
+            inverter_backend=inverter_backend.value,
+            vllm_url=vllm_url,
+            steps=steps,
+            beam=beam,
+            device=device,
+            formats=tuple(fmt) if fmt else format_from_output(output),
+            output=output,
+        )
+        run = new_scan(config, state_dir=state_dir)
+    if run.config.reveal and not quiet:
+        typer.echo("vecaudit: --reveal: reports and the run database will hold plaintext PII.", err=True)
+    sys.stdout.flush()
+    raise typer.Exit(
+        execute_run(
+            run,
+            quiet=quiet,
+            formats=run.config.formats,
+            output=run.config.output,
+            after_scan=_after_scan(baseline, history_db, quiet),
+        )
+    )
+
+
+def _after_scan(
+    baseline: Path | None, history_db: Path | None, quiet: bool
+) -> Callable[[ScanReport], tuple[ScanReport, ReportContext | None]]:
+    """Apply the baseline (it decides the exit code), then record the scan in the history."""
+    from ..baseline import apply_baseline, load_baseline
+    from ..history import HistoryError, load_history, record_scan
+    from ..report import ReportContext
+
+    accepted = load_baseline(baseline) if baseline is not None else None  # bad file: fail before scanning
+
+    def after(report: ScanReport) -> tuple[ScanReport, ReportContext | None]:
+        if accepted is not None:
+            report, outcome = apply_baseline(report, accepted)
+            if not quiet:
+                for line in outcome.lines():
+                    typer.echo(f"vecaudit: {line}", err=True)
+        try:
+            earlier = load_history(history_db, target=report.target)
+            record_scan(report, history_db)
+        except HistoryError as exc:  # the scan itself succeeded: losing its history row must not fail it
+            typer.echo(f"vecaudit: warning: {exc}", err=True)
+            earlier = []
+        return report, ReportContext(history=earlier)
+
+    return after
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user typed this option (typer vendors click, so compare the source by name)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(help=HELP, epilog=EPILOG, no_args_is_help=True, short_help="Scan a vector store for PII.")(
+        scan
+    )

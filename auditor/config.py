@@ -1,0 +1,149 @@
+"""Scan options as one validated, serializable object.
+
+A `ScanConfig` is what the run database stores so that `vecaudit scan --resume RUN_ID` continues
+with exactly the options the run started with. It therefore never holds a secret: the API key is
+read from `QDRANT_API_KEY` or from the file named by `api_key_file` each time a run (re)connects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import VecauditError
+from .models import Severity
+
+#: Report formats this distribution ships; plugins may add more (checked against the registry at run time).
+BUILTIN_FORMATS = ("json", "sarif", "junit", "markdown", "html")
+
+DEFAULT_BATCH_SIZE = 128
+MAX_BATCH_SIZE = 4096
+
+
+class ConfigError(VecauditError):
+    """A scan option is invalid."""
+
+
+def _reject_credentials_in_url(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise ValueError(
+            f"{what} must not carry credentials; put the API key in QDRANT_API_KEY or --api-key-file"
+        )
+    if "api-key" in parts.query.lower() or "api_key" in parts.query.lower():
+        raise ValueError(f"{what} must not carry an API key in its query string; use QDRANT_API_KEY")
+    return url
+
+
+class ScanConfig(BaseModel):
+    """Everything that determines what a scan reads and reports."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target: str = Field(min_length=1)
+    collections: tuple[str, ...] = ()  # empty = every collection
+    sample: int = Field(0, ge=0)  # points per collection; 0 = every point
+    seed: int = 0
+    batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1, le=MAX_BATCH_SIZE)
+
+    policy: str = "default"  # preset name or file path
+    policy_sha256: str | None = None  # content hash of a policy file, checked on --resume
+    fail_on: Severity = Severity.high
+
+    invert: bool = True
+    reveal: bool = False
+    encoder: str | None = None  # registry id given by the user: skips identification
+
+    api_key_file: Path | None = None  # the path only; the key itself is never stored
+    verify_tls: bool = True
+    timeout: float = Field(30.0, gt=0, le=3600)
+
+    inverter_backend: Literal["torch", "vllm"] = "torch"
+    vllm_url: str | None = None
+    steps: int | None = Field(None, ge=0, le=100)
+    beam: int | None = Field(None, ge=1, le=64)
+    device: str = "cpu"
+
+    formats: tuple[str, ...] = ()
+    output: Path | None = None
+
+    @field_validator("vllm_url")
+    @classmethod
+    def _vllm_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("--vllm-url must start with http:// or https://")
+        return _reject_credentials_in_url(v, "--vllm-url")
+
+    @field_validator("formats")
+    @classmethod
+    def _formats(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        seen: list[str] = []
+        for f in v:
+            f = f.strip().lower()
+            if f and f not in seen:
+                seen.append(f)
+        return tuple(seen)
+
+    @field_validator("collections")
+    @classmethod
+    def _collections(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        for name in v:
+            if not name:
+                raise ValueError("--collection needs a non-empty name")
+            if name not in out:
+                out.append(name)
+        return tuple(out)
+
+    @classmethod
+    def build(cls, **values: object) -> ScanConfig:
+        """Validate options, turning pydantic's error into one line that names the option."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err.get("loc", ())) or "options"
+            msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+            raise ConfigError(f"invalid option {loc.replace('_', '-')}: {msg}") from None
+
+    def stored(self) -> str:
+        """JSON for the run database (no secret is ever part of a config)."""
+        return self.model_dump_json()
+
+
+def stored_target(target: str) -> str:
+    """The form of a target that is safe to store and that reconnects from any working directory:
+    URLs lose their credentials (they are secrets), folders become absolute paths."""
+    from .stores import strip_credentials
+
+    if "://" in target:
+        return strip_credentials(target)
+    if target.startswith("edge:"):
+        return "edge:" + str(Path(target[len("edge:") :]).expanduser().resolve())
+    return str(Path(target).expanduser().resolve())
+
+
+def policy_file_digest(spec: str) -> str | None:
+    """sha256 of a policy file's bytes, or None when `spec` names a preset rather than a file."""
+    path = Path(spec)
+    if not path.is_file():
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def user_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME")
+    root = Path(base) if base else Path.home() / ".local" / "share"
+    return root / "vecaudit"
+
+
+def default_state_dir() -> Path:
+    """Where run databases live unless `--state-dir` says otherwise."""
+    return user_data_dir() / "runs"

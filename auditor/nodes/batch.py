@@ -1,0 +1,115 @@
+"""process_batch: read one batch of the current collection and run every per-batch stage on it.
+
+The batch's points (payloads, vectors) exist only inside this node. Its findings and inversion
+rows are committed to the run database in one transaction together with a progress row keyed by
+(collection, batch number); the node then returns only the new cursor and counts. If the process
+dies after that commit but before LangGraph saves the checkpoint, the resumed run finds the
+progress row and reuses it instead of scanning the batch again, and the findings table ignores
+duplicates anyway: no work is lost and nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+
+from ..models import Finding, Point, PointId, VectorInfo
+from ..progress import BatchScanned, emit
+from ..rundb import BatchRecord, InversionRow, finding_key
+from .context import ScanContext
+from .stages import inversion_results, payload_findings, usable_vectors
+from .state import ScanState, current_plan
+
+
+def process_batch(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    ctx.check_cancelled()
+    plan = current_plan(state)
+    name = plan["name"]
+    batch_no = state.get("batch_no", 0)
+    cursor = state.get("cursor")
+    record = ctx.db.batch(name, batch_no)
+    if record is None or record.start_cursor != cursor:
+        record = _scan_batch(ctx, state, batch_no, cursor)
+
+    done = {**state.get("done", {})}
+    done[name] = done.get(name, 0) + record.points
+    invalid = {c: dict(v) for c, v in state.get("invalid_vectors", {}).items()}
+    for vector, n in record.invalid.items():
+        bucket = invalid.setdefault(name, {})
+        bucket[vector] = bucket.get(vector, 0) + n
+    emit(
+        BatchScanned(
+            collection=name,
+            points=record.points,
+            collection_done=done[name],
+            collection_planned=plan["planned"],
+            points_done=sum(done.values()),
+            points_planned=sum(p["planned"] for p in state["plans"]),
+            findings=state.get("findings", 0) + record.findings,
+            inverted=record.inverted,
+        )
+    )
+    return {
+        "findings": state.get("findings", 0) + record.findings,
+        "batch_no": batch_no + 1,
+        "cursor": record.next_cursor,
+        "exhausted": record.exhausted,
+        "done": done,
+        "invalid_vectors": invalid,
+    }
+
+
+def route_after_batch(state: ScanState) -> Literal["process_batch", "finish_collection"]:
+    return "finish_collection" if state.get("exhausted") else "process_batch"
+
+
+def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) -> BatchRecord:
+    plan = current_plan(state)
+    name = plan["name"]
+    invert_plan = state.get("invert_plan", {})
+    points, next_cursor, exhausted = _fetch(ctx, name, plan["planned"], cursor, bool(invert_plan))
+
+    findings: list[Finding] = payload_findings(ctx, name, points)
+    rows: list[InversionRow] = []
+    invalid: dict[str, int] = {}
+    dims = {v["name"]: VectorInfo.model_validate(v).dim for v in plan["vectors"]}
+    for vector, encoder in invert_plan.items():
+        ctx.check_cancelled()
+        keep, matrix, bad = usable_vectors(points, vector, dims.get(vector))
+        if bad:
+            invalid[vector] = bad
+        ids: list[PointId] = [points[i].id for i in keep]
+        vector_rows, vector_findings = inversion_results(ctx, name, vector, encoder, ids, matrix)
+        rows.extend(vector_rows)
+        findings.extend(vector_findings)
+
+    record = BatchRecord(
+        collection=name,
+        batch_no=batch_no,
+        start_cursor=cursor,
+        next_cursor=next_cursor,
+        exhausted=exhausted,
+        points=len(points),
+        inverted=len(rows),
+        findings=len({finding_key(f) for f in findings}),
+        invalid=invalid,
+    )
+    ctx.db.commit_batch(record, findings, rows)
+    return record
+
+
+def _fetch(
+    ctx: ScanContext, collection: str, planned: int, cursor: Any, with_vectors: bool
+) -> tuple[list[Point], Any, bool]:
+    """(points, next cursor, whether the collection is exhausted after them)."""
+    size = ctx.config.batch_size
+    if ctx.config.sample:
+        start = int(cursor or 0)
+        ids = ctx.db.sample_slice(collection, start, size)
+        points = ctx.store().retrieve(collection, ids, with_vectors=with_vectors) if ids else []
+        nxt = start + len(ids)
+        return points, nxt, not ids or nxt >= planned
+    points, next_offset = ctx.next_batch(collection, cursor, with_vectors)
+    return points, next_offset, next_offset is None

@@ -1,0 +1,150 @@
+"""Run-time resources of a scan, handed to every node as LangGraph's `context` (never checkpointed).
+
+The runner hands over the policy, detector and store it opened while checking the options; anything
+else (inverters, a store to reopen) is created on first use. So a node never depends on an earlier
+node having run in the same process: after `--resume` the graph continues mid-collection and the
+inverters are simply loaded again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..config import ScanConfig
+from ..errors import ScanIncomplete
+from ..models import Point, PointId
+from ..rundb import RunDB
+
+if TYPE_CHECKING:
+    from ..detect.engine import PiiDetector
+    from ..policy.loader import Policy
+    from ..stores.base import StoreAdapter
+
+
+@dataclass
+class Resources:
+    """What the runner opens before creating a run database, so bad input fails before any state."""
+
+    policy: Policy
+    detector: PiiDetector
+    store: StoreAdapter
+
+
+@dataclass
+class ScanContext:
+    config: ScanConfig
+    db: RunDB
+    run_id: str
+    connect_target: str | None = None  # the target as given (may carry credentials); never stored
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    _store: StoreAdapter | None = None
+    _policy: Policy | None = None
+    _detector: PiiDetector | None = None
+    _inverters: dict[str, Any] = field(default_factory=dict)
+    # A live scroll over the collection being scanned, reused while its cursor matches.
+    _stream: tuple[str, Any, bool, Iterator[tuple[list[Point], PointId | None]]] | None = None
+
+    # -- resources ---------------------------------------------------------------------------------
+
+    @classmethod
+    def using(
+        cls,
+        config: ScanConfig,
+        db: RunDB,
+        resources: Resources,
+        *,
+        connect_target: str | None,
+        cancel_event: threading.Event,
+    ) -> ScanContext:
+        ctx = cls(config, db, db.run_id, connect_target=connect_target, cancel_event=cancel_event)
+        ctx._policy, ctx._detector, ctx._store = resources.policy, resources.detector, resources.store
+        return ctx
+
+    def store(self) -> StoreAdapter:
+        if self._store is None:
+            self._store = open_configured_store(self.config, self.connect_target)
+        return self._store
+
+    def policy(self) -> Policy:
+        if self._policy is None:
+            from ..policy.loader import load_policy
+
+            self._policy = load_policy(self.config.policy)
+        return self._policy
+
+    def detector(self) -> PiiDetector:
+        if self._detector is None:
+            from ..detect.engine import PiiDetector
+
+            policy = self.policy()
+            self._detector = PiiDetector(entities=policy.entities(), mode=policy.detector_mode)
+        return self._detector
+
+    def inverter(self, encoder_id: str) -> Any | None:
+        """The inverter for `encoder_id`, or None when none exists (cached, loaded once per run)."""
+        if encoder_id not in self._inverters:
+            self._inverters[encoder_id] = load_inverter_for(self.config, encoder_id)
+        return self._inverters[encoder_id]
+
+    # -- streaming ---------------------------------------------------------------------------------
+
+    def next_batch(
+        self, collection: str, cursor: PointId | None, with_vectors: bool
+    ) -> tuple[list[Point], PointId | None]:
+        """The batch starting at `cursor`, continuing the open scroll when the cursor matches it."""
+        key = (collection, cursor, with_vectors)
+        if self._stream is None or self._stream[:3] != key:
+            it = self.store().iter_points(
+                collection, batch_size=self.config.batch_size, with_vectors=with_vectors, offset=cursor
+            )
+        else:
+            it = self._stream[3]
+        batch, next_offset = next(it, ([], None))
+        self._stream = (collection, next_offset, with_vectors, it) if next_offset is not None else None
+        return batch, next_offset
+
+    # -- control -----------------------------------------------------------------------------------
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise ScanIncomplete(f"scan {self.run_id} stopped before it finished")
+
+    def close(self) -> None:
+        if self._stream is not None:
+            close = getattr(self._stream[3], "close", None)
+            if close is not None:
+                close()
+            self._stream = None
+        if self._store is not None:
+            try:
+                self._store.close()
+            finally:
+                self._store = None
+
+
+def open_configured_store(config: ScanConfig, target: str | None = None) -> StoreAdapter:
+    from ..stores import open_store
+
+    return open_store(
+        target or config.target,
+        api_key_file=config.api_key_file,
+        timeout=config.timeout,
+        verify_tls=config.verify_tls,
+    )
+
+
+def load_inverter_for(config: ScanConfig, encoder_id: str) -> Any | None:
+    """The configured inverter for `encoder_id`; None when none ships for it (the graph says so)."""
+    from ..inversion import load_inverter
+
+    return load_inverter(
+        encoder_id,
+        backend=config.inverter_backend,
+        device=config.device,
+        steps=config.steps,
+        beam=config.beam,
+        vllm_url=config.vllm_url,
+    )

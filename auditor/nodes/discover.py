@@ -1,0 +1,76 @@
+"""discover: which collections exist, which ones this run reads, and how many points each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from ..errors import CollectionError
+from ..models import CollectionInfo
+from ..progress import Notice, ScanPlanned, StageSkipped, emit
+from ..stores.base import StoreAdapter
+from .context import ScanContext
+from .state import CollectionPlan, ScanState, with_skip
+
+
+def check_collections(store: StoreAdapter, wanted: Sequence[str]) -> None:
+    """Raise CollectionError naming the first requested collection the store does not have."""
+    known = sorted(c.name for c in store.list_collections())
+    if not wanted and not known:
+        raise CollectionError(f"{store.display_target} has no collections to scan")
+    for name in wanted:
+        if name not in known:
+            have = ", ".join(known) or "none"
+            raise CollectionError(
+                f"collection {name!r} not found in {store.display_target} (collections: {have})"
+            )
+
+
+def discover(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    store = ctx.store()
+    wanted = ctx.config.collections
+    check_collections(store, wanted)  # again: a resumed run may find the store changed
+    names = list(wanted) or [c.name for c in store.list_collections()]
+    infos: list[CollectionInfo] = [store.collection_info(name) for name in names]
+
+    sample = ctx.config.sample
+    plans: list[CollectionPlan] = [
+        CollectionPlan(
+            name=info.name,
+            points_total=info.points_total,
+            planned=min(sample, info.points_total) if sample else info.points_total,
+            vectors=[v.model_dump(mode="json") for v in info.vectors],
+        )
+        for info in infos
+    ]
+    emit(ScanPlanned({p["name"]: p["planned"] for p in plans}, sum(p["planned"] for p in plans)))
+    skipped: dict[str, str] = {}
+    unsupported = ctx.detector().unsupported_entities
+    if unsupported:
+        reason = f"{', '.join(unsupported)} not detected: the policy uses detector_mode fast (no NER model)"
+        skipped = with_skip(skipped, "detect", reason)
+        emit(StageSkipped("detect", reason))
+    for note in ctx.policy().allowlist_notes(date.today()):
+        emit(Notice(note))
+    return {
+        "plans": plans,
+        "sample": sample,
+        "invert_requested": ctx.config.invert,
+        "index": 0,
+        "batch_no": 0,
+        "cursor": None,
+        "exhausted": False,
+        "done": {p["name"]: 0 for p in plans},
+        "findings": 0,
+        "encoders": {},
+        "invert_plan": {},
+        "invalid_vectors": {},
+        "notes": {},
+        "stages_skipped": skipped,
+        "results": [],
+        "finished": False,
+    }

@@ -1,0 +1,128 @@
+"""identify_encoders: name the encoder behind each dense vector of the current collection.
+
+Runs once per collection on its first sample (up to IDENTIFY_SAMPLE points): the vectors, plus the
+longest payload string of each point when payloads carry text. `--encoder NAME` skips the guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from langgraph.runtime import Runtime
+
+from ..errors import EncoderError
+from ..models import EncoderGuess, Point, VectorInfo
+from ..progress import CollectionStarted, EncoderIdentified, Notice, emit
+from .context import ScanContext
+from .stages import longest_text, usable_vectors
+from .state import ScanState, current_plan, with_note, with_skip
+
+IDENTIFY_SAMPLE = 256
+
+
+def first_points(ctx: ScanContext, collection: str) -> list[Point]:
+    """The first points this run will scan (sample order, or the store's order), with vectors."""
+    if ctx.config.sample:
+        ids = ctx.db.sample_slice(collection, 0, IDENTIFY_SAMPLE)
+        return ctx.store().retrieve(collection, ids, with_vectors=True) if ids else []
+    it = ctx.store().iter_points(collection, batch_size=IDENTIFY_SAMPLE, with_vectors=True)
+    try:
+        batch, _ = next(it, ([], None))
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
+    return batch
+
+
+def user_guess(name: str, vector: VectorInfo) -> tuple[EncoderGuess, str | None]:
+    from ..encoders.registry import get_spec
+
+    guess = EncoderGuess(name=name, confidence=1.0, method="user")
+    dim = get_spec(name).dim
+    if vector.dim is not None and vector.dim != dim:
+        return guess, (
+            f"--encoder {name} makes {dim}-dimensional vectors but vector {vector.label} has {vector.dim} "
+            "dimensions; it will not be inverted"
+        )
+    return guess, None
+
+
+def identify_encoders(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    plan = current_plan(state)
+    name = plan["name"]
+    vectors = [VectorInfo.model_validate(v) for v in plan["vectors"]]
+    dense = [v for v in vectors if v.invertible]
+    emit(CollectionStarted(name, plan["points_total"], plan["planned"], [v.label for v in vectors]))
+
+    notes = state.get("notes", {})
+    skipped = state.get("stages_skipped", {})
+    guesses: dict[str, dict[str, Any]] = {}
+    if not dense:
+        notes = with_note(notes, name, "no dense vectors: only payloads were scanned")
+    if ctx.config.encoder:
+        skipped = with_skip(skipped, "identify", f"--encoder {ctx.config.encoder} given")
+    points: list[Point] = first_points(ctx, name) if dense and not ctx.config.encoder else []
+    texts: list[str | None] = [longest_text(p.payload) for p in points]
+
+    for vector in dense:
+        note: str | None = None
+        if ctx.config.encoder:
+            guess, note = user_guess(ctx.config.encoder, vector)
+        else:
+            guess, note = _guess(ctx, points, texts, vector)
+        if note:
+            notes = with_note(notes, name, note)
+            emit(Notice(note, name))
+        guesses[vector.name] = guess.model_dump(mode="json")
+        emit(EncoderIdentified(name, vector.name, guess.name, guess.confidence, guess.method))
+
+    encoders = {**state.get("encoders", {}), name: guesses}
+    return {"encoders": encoders, "notes": notes, "stages_skipped": skipped}
+
+
+def _round_trip(ctx: ScanContext) -> Callable[[np.ndarray, str], list[str]]:
+    """identify()'s inverter hook: recovered texts for a candidate encoder, via the run's inverters."""
+
+    def invert(vectors: np.ndarray, encoder_id: str) -> list[str]:
+        inverter = ctx.inverter(encoder_id)
+        if inverter is None:
+            raise LookupError(f"no inverter for {encoder_id}")  # identify() counts it as no evidence
+        return [text for text, _ in inverter.invert(vectors)]
+
+    return invert
+
+
+def _guess(
+    ctx: ScanContext, points: list[Point], texts: list[str | None], vector: VectorInfo
+) -> tuple[EncoderGuess, str | None]:
+    from ..encoders.identify import identify
+
+    if not points:  # an empty collection: nothing to identify, and nothing to say about it here
+        return EncoderGuess(), None
+    keep, matrix, bad = usable_vectors(points, vector.name, vector.dim)
+    note = None
+    if bad:
+        note = (
+            f"{bad} of the first {len(points)} points have NaN/infinite values or the wrong dimension "
+            f"in vector {vector.label}; they were left out of identification and inversion"
+        )
+    if matrix.shape[0] == 0:
+        return EncoderGuess(), note or f"no usable vectors in {vector.label} to identify an encoder from"
+    picked = [texts[i] for i in keep]  # None where a payload has no text
+    has_text = any(picked)
+    try:
+        guess = identify(
+            matrix,
+            distance=vector.distance,
+            texts=picked if has_text else None,
+            datatype=vector.datatype,
+            # Without payload text, a round trip through an inverter is the direct evidence left.
+            inverter=None if has_text or not ctx.config.invert else _round_trip(ctx),
+        )
+    except EncoderError as exc:
+        return EncoderGuess(), f"encoder identification failed for {vector.label}: {exc}"
+    return guess, note

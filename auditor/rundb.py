@@ -1,0 +1,488 @@
+"""The run database: one SQLite file per scan run, holding everything a scan produces.
+
+Layout of `RUN_ID.sqlite` (file mode 0600, folder 0700):
+- `meta`: run id, the stored `ScanConfig` (no secrets), status, timestamps, final collection facts;
+- `sample_ids`: the deterministic sample chosen for each collection when `--sample N` is used;
+- `batches`: one row per finished batch (its cursor range and point count): the progress log;
+- `findings`: one row per finding, keyed by what makes it unique (collection, point, vector, source,
+  field, entity, span, rule), so re-processing a batch after a crash inserts nothing twice;
+- `inversions`: cosine per inverted point, and the recovered text only when the user chose --reveal;
+- LangGraph's `checkpoints`/`writes` tables (created by the checkpointer on its own connection),
+  whose state holds cursors, counts and encoder names, never a payload value.
+
+The report is assembled from here at the end, streaming rows, so memory does not grow with the
+number of points scanned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import ScanConfig
+from .errors import VecauditError
+from .models import Finding, InversionRecord, PointId, ScanSummary, Severity
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sample_ids (
+    collection TEXT NOT NULL, idx INTEGER NOT NULL, point_id TEXT NOT NULL,
+    PRIMARY KEY (collection, idx)
+);
+CREATE TABLE IF NOT EXISTS batches (
+    collection TEXT NOT NULL, batch_no INTEGER NOT NULL,
+    start_cursor TEXT NOT NULL, next_cursor TEXT NOT NULL, exhausted INTEGER NOT NULL,
+    points INTEGER NOT NULL, inverted INTEGER NOT NULL, findings INTEGER NOT NULL, invalid TEXT NOT NULL,
+    finished_at REAL NOT NULL,
+    PRIMARY KEY (collection, batch_no)
+);
+CREATE TABLE IF NOT EXISTS findings (
+    key TEXT PRIMARY KEY,
+    collection TEXT NOT NULL, point_id TEXT NOT NULL, vector TEXT NOT NULL, source TEXT NOT NULL,
+    entity_type TEXT NOT NULL, score REAL NOT NULL, severity TEXT NOT NULL, severity_rank INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL, evidence TEXT NOT NULL, rule_id TEXT NOT NULL, field TEXT,
+    start INTEGER, "end" INTEGER, allowlisted INTEGER NOT NULL, baseline_state TEXT
+);
+CREATE TABLE IF NOT EXISTS inversions (
+    collection TEXT NOT NULL, vector TEXT NOT NULL, point_id TEXT NOT NULL,
+    text TEXT, cosine REAL NOT NULL,
+    PRIMARY KEY (collection, vector, point_id)
+);
+"""
+
+
+class RunNotFound(VecauditError):
+    """No run database for the given RUN_ID."""
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def check_run_id(run_id: str) -> str:
+    if not _RUN_ID.match(run_id):
+        raise RunNotFound("a RUN_ID has only letters, digits, '-' and '_' (as printed by vecaudit scan)")
+    return run_id
+
+
+def run_db_path(state_dir: Path, run_id: str) -> Path:
+    return state_dir / f"{check_run_id(run_id)}.sqlite"
+
+
+def encode_id(point_id: PointId | None) -> str:
+    return json.dumps(point_id)
+
+
+def decode_id(text: str) -> Any:
+    return json.loads(text)
+
+
+#: Shared by every finding read back (nothing assigns to a finding afterwards, so nothing mutates it).
+_FINDING_FIELDS_SET: set[str] = set(Finding.model_fields)
+
+
+def finding_key(f: Finding) -> str:
+    """What makes a finding unique; the findings table's primary key."""
+    parts = [f.collection, f.point_id, f.vector, f.source, f.field, f.entity_type, f.start, f.end, f.rule_id]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    collection: str
+    batch_no: int
+    start_cursor: Any
+    next_cursor: Any
+    exhausted: bool
+    points: int
+    inverted: int
+    findings: int  # distinct findings this batch produced
+    invalid: dict[str, int]  # vector -> points whose vector was NaN/infinite/of the wrong dimension
+
+
+@dataclass(frozen=True, slots=True)
+class InversionRow:
+    collection: str
+    vector: str
+    point_id: PointId
+    cosine: float
+    text: str | None  # None unless the run was started with --reveal
+
+
+class RunDB:
+    """Thread-safe access to one run's database (graph nodes run on LangGraph's worker threads)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    # -- opening -----------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, state_dir: Path, run_id: str, config: ScanConfig) -> RunDB:
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = run_db_path(state_dir, run_id)
+        # Create the file 0600 before SQLite touches it: SQLite gives its -wal/-shm files the same mode.
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+        db = cls(path, _connect(path))
+        db._create_schema()
+        db.set_meta("run_id", run_id)
+        db.set_meta("config", config.stored())
+        db.set_meta("status", "running")
+        db.set_meta("started_at", _now_iso())
+        return db
+
+    @classmethod
+    def open(cls, state_dir: Path, run_id: str) -> RunDB:
+        path = run_db_path(state_dir, run_id)
+        if not path.is_file():
+            raise RunNotFound(f"no run {run_id} in {state_dir} (use --state-dir if it was started elsewhere)")
+        db = cls(path, _connect(path))
+        try:
+            db._create_schema()
+            db.get_meta("run_id")
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise RunNotFound(f"{path} is not a vecaudit run database ({exc})") from None
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def checkpointer_connection(self) -> sqlite3.Connection:
+        """A separate connection for LangGraph's SqliteSaver (it locks its own connection)."""
+        return _connect(self.path)
+
+    # -- meta --------------------------------------------------------------------------------------
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as c:
+            c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @property
+    def run_id(self) -> str:
+        return self.get_meta("run_id") or self.path.stem
+
+    @property
+    def config(self) -> ScanConfig:
+        raw = self.get_meta("config")
+        if raw is None:
+            raise RunNotFound(f"{self.path} holds no scan configuration")
+        return ScanConfig.model_validate_json(raw)
+
+    @property
+    def status(self) -> str:
+        return self.get_meta("status") or "unknown"
+
+    def set_status(self, status: str, error: str | None = None) -> None:
+        self.set_meta("status", status)
+        if error is not None:
+            self.set_meta("error", error)
+        if status == "finished":
+            self.set_meta("finished_at", _now_iso())
+
+    # -- samples -----------------------------------------------------------------------------------
+
+    def sample_size(self, collection: str) -> int | None:
+        """Number of stored sample ids, or None when no sample was stored for `collection`."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COUNT(*) FROM sample_ids WHERE collection = ?", (collection,)
+            ).fetchone()
+            done = self._conn.execute(
+                "SELECT value FROM meta WHERE key = ?", (f"sample_done:{collection}",)
+            ).fetchone()
+        return int(row[0]) if done else None
+
+    def save_sample(self, collection: str, ids: Iterable[PointId]) -> int:
+        with self._tx() as c:
+            c.execute("DELETE FROM sample_ids WHERE collection = ?", (collection,))
+            c.executemany(
+                "INSERT INTO sample_ids (collection, idx, point_id) VALUES (?, ?, ?)",
+                ((collection, i, encode_id(pid)) for i, pid in enumerate(ids)),
+            )
+            n = int(
+                c.execute("SELECT COUNT(*) FROM sample_ids WHERE collection = ?", (collection,)).fetchone()[0]
+            )
+            c.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (f"sample_done:{collection}", str(n)),
+            )
+        return n
+
+    def sample_slice(self, collection: str, start: int, count: int) -> list[PointId]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT point_id FROM sample_ids WHERE collection = ? AND idx >= ? ORDER BY idx LIMIT ?",
+                (collection, start, count),
+            ).fetchall()
+        return [decode_id(r[0]) for r in rows]
+
+    # -- batches -----------------------------------------------------------------------------------
+
+    def batch(self, collection: str, batch_no: int) -> BatchRecord | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT start_cursor, next_cursor, exhausted, points, inverted, findings, invalid "
+                "FROM batches WHERE collection = ? AND batch_no = ?",
+                (collection, batch_no),
+            ).fetchone()
+        if row is None:
+            return None
+        return BatchRecord(
+            collection,
+            batch_no,
+            decode_id(row[0]),
+            decode_id(row[1]),
+            bool(row[2]),
+            int(row[3]),
+            int(row[4]),
+            int(row[5]),
+            json.loads(row[6]),
+        )
+
+    def batches_done(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0])
+
+    def commit_batch(
+        self,
+        record: BatchRecord,
+        findings: Iterable[Finding],
+        inversions: Iterable[InversionRow] = (),
+    ) -> None:
+        """Store a batch's results and its progress row in one transaction (all or nothing)."""
+        with self._tx() as c:
+            c.executemany(
+                "INSERT OR IGNORE INTO findings (key, collection, point_id, vector, source, entity_type, "
+                'score, severity, severity_rank, fingerprint, evidence, rule_id, field, start, "end", '
+                "allowlisted, baseline_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        finding_key(f),
+                        f.collection,
+                        encode_id(f.point_id),
+                        f.vector,
+                        f.source,
+                        f.entity_type,
+                        float(f.score),
+                        f.severity.value,
+                        f.severity.rank,
+                        f.fingerprint,
+                        f.evidence,
+                        f.rule_id,
+                        f.field,
+                        f.start,
+                        f.end,
+                        int(f.allowlisted),
+                        f.baseline_state,
+                    )
+                    for f in findings
+                ),
+            )
+            c.executemany(
+                "INSERT OR REPLACE INTO inversions (collection, vector, point_id, text, cosine) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    (r.collection, r.vector, encode_id(r.point_id), r.text, float(r.cosine))
+                    for r in inversions
+                ),
+            )
+            c.execute(
+                "INSERT OR REPLACE INTO batches (collection, batch_no, start_cursor, next_cursor, exhausted, "
+                "points, inverted, findings, invalid, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.collection,
+                    record.batch_no,
+                    encode_id(record.start_cursor),
+                    encode_id(record.next_cursor),
+                    int(record.exhausted),
+                    record.points,
+                    record.inverted,
+                    record.findings,
+                    json.dumps(record.invalid),
+                    time.time(),
+                ),
+            )
+
+    # -- reading results ---------------------------------------------------------------------------
+
+    def count_findings(self, collection: str | None = None) -> int:
+        sql = "SELECT COUNT(*) FROM findings"
+        args: tuple[str, ...] = ()
+        if collection is not None:
+            sql, args = sql + " WHERE collection = ?", (collection,)
+        with self._lock:
+            return int(self._conn.execute(sql, args).fetchone()[0])
+
+    def count_inversions(self, collection: str) -> int:
+        with self._lock:
+            return int(
+                self._conn.execute(
+                    "SELECT COUNT(*) FROM inversions WHERE collection = ?", (collection,)
+                ).fetchone()[0]
+            )
+
+    def iter_findings(self) -> Iterator[Finding]:
+        """Findings in scan order, built without re-validation (the rows were validated on the way in).
+
+        A report can hold many thousands of findings, so they are built lean: repeated values
+        (collection, field path, entity, rule, and the point id of consecutive findings) share one
+        string object, and all findings share one `model_fields_set` (every field is always set).
+        """
+        cur = self._conn.cursor()
+        cur.execute(
+            "SELECT collection, point_id, vector, source, entity_type, score, severity, fingerprint, "
+            'evidence, rule_id, field, start, "end", allowlisted, baseline_state FROM findings ORDER BY rowid'
+        )
+        shared: dict[str, str] = {}
+        last_raw, last_id = "", None
+
+        def same(value: str | None) -> str | None:
+            return None if value is None else shared.setdefault(value, value)
+
+        try:
+            while True:
+                with self._lock:
+                    rows = cur.fetchmany(2048)
+                if not rows:
+                    return
+                for r in rows:
+                    if r[1] != last_raw:
+                        last_raw, last_id = r[1], decode_id(r[1])
+                    yield Finding.model_construct(
+                        _FINDING_FIELDS_SET,
+                        collection=same(r[0]),
+                        point_id=last_id,
+                        vector=same(r[2]),
+                        source=same(r[3]),
+                        entity_type=same(r[4]),
+                        score=r[5],
+                        severity=Severity(r[6]),
+                        fingerprint=r[7],
+                        evidence=r[8],
+                        rule_id=same(r[9]),
+                        field=same(r[10]),
+                        start=r[11],
+                        end=r[12],
+                        allowlisted=bool(r[13]),
+                        baseline_state=same(r[14]),
+                    )
+        finally:
+            cur.close()
+
+    def iter_inversions(self) -> Iterator[InversionRecord]:
+        cur = self._conn.cursor()
+        cur.execute("SELECT collection, vector, point_id, text, cosine FROM inversions ORDER BY rowid")
+        try:
+            while True:
+                with self._lock:
+                    rows = cur.fetchmany(2048)
+                if not rows:
+                    return
+                for r in rows:
+                    yield InversionRecord.model_construct(
+                        collection=r[0], vector=r[1], point_id=decode_id(r[2]), text=r[3], cosine=r[4]
+                    )
+        finally:
+            cur.close()
+
+    def summary(self, fail_on: Severity) -> ScanSummary:
+        with self._lock:
+            c = self._conn
+            total = int(c.execute("SELECT COUNT(*) FROM findings").fetchone()[0])
+            by_sev = dict(
+                c.execute(
+                    "SELECT severity, COUNT(*) FROM findings GROUP BY severity "
+                    "ORDER BY MAX(severity_rank) DESC"
+                ).fetchall()
+            )
+            by_entity = dict(
+                c.execute(
+                    "SELECT entity_type, COUNT(*) AS n FROM findings GROUP BY entity_type "
+                    "ORDER BY n DESC, entity_type"
+                ).fetchall()
+            )
+            points = int(
+                c.execute(
+                    "SELECT COUNT(*) FROM (SELECT DISTINCT collection, point_id FROM findings)"
+                ).fetchone()[0]
+            )
+            violations = int(
+                c.execute(
+                    "SELECT COUNT(*) FROM findings WHERE severity_rank >= ? AND allowlisted = 0",
+                    (fail_on.rank,),
+                ).fetchone()[0]
+            )
+        return ScanSummary(
+            findings_total=total,
+            by_severity={str(k): int(v) for k, v in by_sev.items()},
+            by_entity={str(k): int(v) for k, v in by_entity.items()},
+            points_with_findings=points,
+            violations=violations,
+        )
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _create_schema(self) -> None:
+        with self._lock:
+            self._conn.executescript(_SCHEMA)
+
+    def _tx(self) -> _Tx:
+        return _Tx(self)
+
+
+class _Tx:
+    """`with db._tx() as cursor:` one locked transaction, committed on success, rolled back on error."""
+
+    def __init__(self, db: RunDB) -> None:
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Cursor:
+        self._db._lock.acquire()
+        self._db._conn.execute("BEGIN IMMEDIATE")
+        return self._db._conn.cursor()
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None:
+                self._db._conn.commit()
+            else:
+                self._db._conn.rollback()
+        finally:
+            self._db._lock.release()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=30.0, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def _now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def list_runs(state_dir: Path) -> list[Path]:
+    return sorted(state_dir.glob("*.sqlite")) if state_dir.is_dir() else []

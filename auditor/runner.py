@@ -1,0 +1,306 @@
+"""Run a scan: check the options, open the run database, drive the graph, assemble the report.
+
+    run = new_scan(config)                  # or resume_scan(run_id)
+    outcome = run.execute(on_event=print)   # progress events as they happen
+    outcome.report, outcome.exit_code       # 0: no violation at or above fail_on, 1: violations
+
+A scan that stops early raises `ScanIncomplete` (or the `VecauditError` that stopped it) after its
+state is saved; `resume_scan(run.run_id)` continues it. `run.cancel()` (from a signal handler or a
+UI thread) stops it after the current batch.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import ConfigError, ScanConfig, default_state_dir, policy_file_digest, stored_target
+from .errors import EncoderError, PolicyError, ScanIncomplete, VecauditError
+from .models import CollectionReport, RuleInfo, ScanReport, Severity
+from .nodes.context import Resources, ScanContext, open_configured_store
+from .nodes.discover import check_collections
+from .progress import ProgressListener, RunStarted, from_wire
+from .rundb import RunDB, new_run_id
+
+#: Exception notes starting with this are ours and safe to show (the CLI prints them).
+NOTE_PREFIX = "[vecaudit] "
+
+#: LangGraph counts every node execution as a step; a scan takes one per batch.
+_RECURSION_LIMIT = 10**9
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    run_id: str
+    db_path: Path
+    report: ScanReport
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.report.summary.violations else 0
+
+
+def resume_hint(run_id: str, state_dir: Path | None) -> str:
+    extra = f" --state-dir {state_dir}" if state_dir is not None and state_dir != default_state_dir() else ""
+    return f"vecaudit scan --resume {run_id}{extra}"
+
+
+class ScanRun:
+    """One run of the scan graph over one run database."""
+
+    def __init__(
+        self,
+        db: RunDB,
+        config: ScanConfig,
+        *,
+        resumed: bool,
+        state_dir: Path,
+        connect_target: str | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.resumed = resumed
+        self.state_dir = state_dir
+        self._connect_target = connect_target
+        self.run_id = db.run_id
+        self.db_path = db.path
+        self._cancel = threading.Event()
+        self.resources: Resources | None = None  # opened by preflight; the graph's context takes them
+
+    @property
+    def resume_command(self) -> str:
+        return resume_hint(self.run_id, self.state_dir)
+
+    def cancel(self) -> None:
+        """Stop after the current batch; the run stays resumable."""
+        self._cancel.set()
+
+    def execute(self, on_event: ProgressListener | None = None) -> ScanOutcome:
+        try:
+            if self.db.status != "finished":
+                self._run_graph(on_event or (lambda _e: None))
+            return ScanOutcome(self.run_id, self.db_path, assemble_report(self.db))
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.resources is not None:
+            self.resources.store.close()
+            self.resources = None
+        self.db.close()
+
+    def _run_graph(self, on_event: ProgressListener) -> None:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        from .graph import build_graph
+
+        if self.resources is None:
+            raise ScanIncomplete(f"run {self.run_id} was already executed")
+        ctx = ScanContext.using(
+            self.config,
+            self.db,
+            self.resources,
+            connect_target=self._connect_target,
+            cancel_event=self._cancel,
+        )
+        self.resources = None  # the context closes the store from now on
+        conn = self.db.checkpointer_connection()
+        try:
+            graph = build_graph(SqliteSaver(conn))
+            cfg: Any = {"configurable": {"thread_id": self.run_id}, "recursion_limit": _RECURSION_LIMIT}
+            snapshot = graph.get_state(cfg)
+            values = snapshot.values or {}
+            plans = values.get("plans", [])
+            on_event(
+                RunStarted(
+                    run_id=self.run_id,
+                    target=self.db.get_meta("display_target") or "",
+                    resumed=bool(values),
+                    points_planned=sum(p["planned"] for p in plans),
+                    points_done=sum(values.get("done", {}).values()),
+                )
+            )
+            self.db.set_status("running")
+            # With no checkpoint yet (a fresh run, or one killed before its first step) start at
+            # START; otherwise None tells LangGraph to continue from the last checkpoint.
+            start: Any = None if values else {}
+            for item in graph.stream(start, cfg, context=ctx, stream_mode="custom", durability="sync"):
+                event = from_wire(item)
+                if event is not None:
+                    on_event(event)
+            if self.db.status != "finished":  # the graph ended without its final node (cannot happen)
+                raise ScanIncomplete(f"scan {self.run_id} ended before finishing")
+        except (ScanIncomplete, KeyboardInterrupt):
+            self.db.set_status("interrupted")
+            raise ScanIncomplete(
+                f"scan {self.run_id} was stopped before it finished; resume it with: {self.resume_command}"
+            ) from None
+        except Exception as exc:
+            self.db.set_status("failed", str(exc) if isinstance(exc, VecauditError) else type(exc).__name__)
+            if self.db.batches_done():
+                exc.add_note(
+                    f"{NOTE_PREFIX}progress of run {self.run_id} is saved; resume with: {self.resume_command}"
+                )
+            raise
+        finally:
+            ctx.close()
+            conn.close()
+
+
+def preflight(config: ScanConfig, connect_target: str | None = None) -> Resources:
+    """Fail fast, before any run database exists: options, formats, policy, detector, encoder, and
+    the store itself with the requested collections."""
+    from .policy.loader import load_policy
+    from .report import available_formats
+
+    if len(config.formats) > 1 and config.output is None:
+        raise ConfigError("several --format values need --output STEM (one file per format)")
+    if config.output is not None and not config.formats:
+        raise ConfigError("--output needs at least one --format")
+    known = available_formats()
+    for fmt in config.formats:
+        if fmt not in known:
+            raise ConfigError(f"unknown report format {fmt!r}; valid formats: {', '.join(known)}")
+    if config.inverter_backend == "vllm" and config.invert and not config.vllm_url:
+        raise ConfigError("--inverter-backend vllm needs --vllm-url URL of the inverter server")
+    policy = load_policy(config.policy)
+    from .detect.engine import PiiDetector
+
+    detector = PiiDetector(entities=policy.entities(), mode=policy.detector_mode)
+    if config.encoder is not None:
+        from .encoders.registry import encoder_ids
+
+        ids = encoder_ids()
+        if config.encoder not in ids:
+            raise EncoderError(f"unknown encoder {config.encoder!r}; known: {', '.join(ids)}")
+    store = open_configured_store(config, connect_target)
+    try:
+        check_collections(store, config.collections)
+    except BaseException:
+        store.close()
+        raise
+    return Resources(policy=policy, detector=detector, store=store)
+
+
+def new_scan(config: ScanConfig, *, state_dir: Path | None = None, run_id: str | None = None) -> ScanRun:
+    """Check everything, then create the run database of a new run."""
+    connect_target = config.target
+    update: dict[str, Any] = {"target": stored_target(config.target)}
+    digest = policy_file_digest(config.policy)
+    if digest is not None:
+        update.update(policy=str(Path(config.policy).resolve()), policy_sha256=digest)
+    if config.api_key_file is not None:
+        update["api_key_file"] = config.api_key_file.expanduser().resolve()
+    config = config.model_copy(update=update)
+    resources = preflight(config, connect_target)
+    state_dir = state_dir or default_state_dir()
+    try:
+        db = RunDB.create(state_dir, run_id or new_run_id(), config)
+        db.set_meta("display_target", resources.store.display_target)
+        db.set_meta("policy_name", str(resources.policy.name))
+        db.set_meta("rules", json.dumps([r.model_dump(mode="json") for r in resources.policy.rule_infos()]))
+    except BaseException:
+        resources.store.close()
+        raise
+    run = ScanRun(db, config, resumed=False, state_dir=state_dir, connect_target=connect_target)
+    run.resources = resources
+    return run
+
+
+def resume_scan(
+    run_id: str,
+    *,
+    state_dir: Path | None = None,
+    target: str | None = None,
+    formats: tuple[str, ...] | None = None,
+    output: Path | None = None,
+    api_key_file: Path | None = None,
+    timeout: float | None = None,
+    verify_tls: bool | None = None,
+) -> ScanRun:
+    """Reopen a run with its stored options. Only where reports go and how the store is reached
+    may change; the changes are stored for later resumes.
+
+    `target` may repeat the run's target with the credentials the stored copy lost (user:password
+    in a URL); it must name the same store.
+    """
+    state_dir = state_dir or default_state_dir()
+    db = RunDB.open(state_dir, run_id)
+    try:
+        config = db.config
+        if target is not None and stored_target(target) != config.target:
+            raise ConfigError(f"run {run_id} scanned {config.target}; TARGET cannot change on --resume")
+        update: dict[str, Any] = {
+            "formats": formats,
+            "output": output,
+            "api_key_file": api_key_file.expanduser().resolve() if api_key_file else None,
+            "timeout": timeout,
+            "verify_tls": verify_tls,
+        }
+        update = {k: v for k, v in update.items() if v is not None}
+        if update:
+            config = ScanConfig.build(**{**config.model_dump(), **update})
+            db.set_meta("config", config.stored())
+        if db.status != "finished":
+            if config.policy_sha256 is not None and policy_file_digest(config.policy) != config.policy_sha256:
+                raise PolicyError(
+                    f"policy file {config.policy} changed or disappeared since run {run_id} started; "
+                    "start a new scan instead"
+                )
+            resources: Resources | None = preflight(config, target)
+        else:
+            resources = None
+    except BaseException:
+        db.close()
+        raise
+    run = ScanRun(db, config, resumed=True, state_dir=state_dir, connect_target=target)
+    run.resources = resources
+    return run
+
+
+def assemble_report(db: RunDB) -> ScanReport:
+    """The ScanReport of a finished run, read from its database.
+
+    Findings are streamed out of SQLite and built without re-validation; the per-point data
+    never passes through the graph state.
+    """
+    if db.status != "finished":
+        raise ScanIncomplete(f"run {db.run_id} has not finished (status: {db.status})")
+    config = db.config
+    collections = [CollectionReport.model_validate(c) for c in json.loads(db.get_meta("collections") or "[]")]
+    rules = [RuleInfo.model_validate(r) for r in json.loads(db.get_meta("rules") or "[]")]
+    return ScanReport(
+        tool_version=__version__,
+        run_id=db.run_id,
+        target=db.get_meta("display_target") or "",
+        started_at=db.get_meta("started_at") or "",
+        finished_at=db.get_meta("finished_at"),
+        complete=True,
+        policy=db.get_meta("policy_name") or config.policy,
+        fail_on=config.fail_on,
+        revealed=config.reveal,
+        rules=rules,
+        stages_skipped=json.loads(db.get_meta("stages_skipped") or "{}"),
+        collections=collections,
+        findings=list(db.iter_findings()),
+        inversions=list(db.iter_inversions()) if config.reveal else None,
+        summary=db.summary(config.fail_on),
+    )
+
+
+def open_finished_report(
+    run_id: str, *, state_dir: Path | None = None, fail_on: Severity | None = None
+) -> ScanReport:
+    """The report of a finished run (for `vecaudit report`), optionally judged at another --fail-on."""
+    db = RunDB.open(state_dir or default_state_dir(), run_id)
+    try:
+        report = assemble_report(db)
+        if fail_on is not None and fail_on != report.fail_on:
+            report = report.model_copy(update={"fail_on": fail_on, "summary": db.summary(fail_on)})
+        return report
+    finally:
+        db.close()
