@@ -316,8 +316,8 @@ def test_available_formats_and_unknown_name() -> None:
         fmt = get_format(name)
         assert fmt.name == name and fmt.extension.startswith(".") and fmt.media_type
     with pytest.raises(VecauditError) as err:
-        get_format("pdf")
-    assert "pdf" in str(err.value)
+        get_format("docx")
+    assert "docx" in str(err.value)
     for name in BUILTINS:
         assert name in str(err.value)
 
@@ -403,8 +403,8 @@ def test_write_reports_revealed_is_private(tmp_path: Path) -> None:
 
 def test_write_reports_errors(tmp_path: Path) -> None:
     report = build_report()
-    with pytest.raises(VecauditError, match="unknown report format 'pdf'"):
-        write_reports(report, ["json", "pdf"], tmp_path / "x")
+    with pytest.raises(VecauditError, match="unknown report format 'docx'"):
+        write_reports(report, ["json", "docx"], tmp_path / "x")
     assert list(tmp_path.iterdir()) == []  # validated before writing anything
     with pytest.raises(VecauditError, match="STEM"):
         write_reports(report, ["json", "sarif"], None)

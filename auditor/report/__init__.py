@@ -18,16 +18,19 @@ from pathlib import Path
 from ..errors import VecauditError
 from ..models import ScanReport
 from .base import ReportFormat
+from .compliance import ComplianceHtmlFormat, ComplianceMarkdownFormat, ReportContext
 from .html import HtmlFormat
 from .json_report import JsonFormat
 from .junit import JunitFormat
 from .markdown import MarkdownFormat
+from .pdf import PdfFormat
 from .sarif import SarifFormat
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "ReportFormat",
     "ReportFormatError",
+    "ReportContext",
     "available_formats",
     "get_format",
     "output_paths",
@@ -45,6 +48,10 @@ _BUILTINS: dict[str, Callable[[], ReportFormat]] = {
     "junit": JunitFormat,
     "markdown": MarkdownFormat,
     "html": HtmlFormat,
+    # The compliance report (executive summary, methodology, trend, mitigations) in three media.
+    "compliance": ComplianceHtmlFormat,
+    "compliance-md": ComplianceMarkdownFormat,
+    "pdf": PdfFormat,
 }
 
 
@@ -89,8 +96,14 @@ def get_format(name: str) -> ReportFormat:
     return fmt
 
 
-def render(report: ScanReport, fmt: str) -> bytes:
-    return get_format(fmt).render(report)
+def render(report: ScanReport, fmt: str, *, context: ReportContext | None = None) -> bytes:
+    """Render one format; formats that can use a ReportContext (history, what-if) get it."""
+    f = get_format(fmt)
+    in_context = getattr(f, "render_in_context", None)
+    if context is not None and callable(in_context):
+        data: bytes = in_context(report, context)
+        return data
+    return f.render(report)
 
 
 def _atomic_write(path: Path, data: bytes, mode: int) -> None:
@@ -122,7 +135,13 @@ def output_paths(formats: Sequence[str], output: str | Path) -> dict[str, Path]:
     return paths
 
 
-def write_reports(report: ScanReport, formats: Sequence[str], output: str | Path | None) -> list[Path]:
+def write_reports(
+    report: ScanReport,
+    formats: Sequence[str],
+    output: str | Path | None,
+    *,
+    context: ReportContext | None = None,
+) -> list[Path]:
     """Render every format first (so a failure writes nothing), then write each file atomically.
 
     With `output` None and exactly one format the bytes go to stdout and [] is returned.
@@ -135,7 +154,7 @@ def write_reports(report: ScanReport, formats: Sequence[str], output: str | Path
     if output is None:
         if len(names) != 1:
             raise ReportFormatError("several report formats need an output stem (--output STEM)")
-        data = render(report, names[0])
+        data = render(report, names[0], context=context)
         stream = getattr(sys.stdout, "buffer", None)
         if stream is not None:
             stream.write(data)
@@ -149,7 +168,7 @@ def write_reports(report: ScanReport, formats: Sequence[str], output: str | Path
     for path in paths.values():
         if path.is_dir():
             raise ReportFormatError(f"report output {str(path)!r} is a directory")
-    rendered = {name: render(report, name) for name in names}
+    rendered = {name: render(report, name, context=context) for name in names}
     # A revealed report holds recovered plaintext: only the auditor's account may read it.
     mode = 0o600 if report.revealed else 0o644
     written: list[Path] = []

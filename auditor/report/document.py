@@ -47,7 +47,16 @@ class Table:
     severity_column: int | None = None
 
 
-Block = Paragraph | BulletList | Table
+@dataclass(slots=True)
+class Figure:
+    """A chart as inline SVG (HTML/PDF). Text formats show only the caption, so a document must
+    also give the chart's numbers in a Table next to it."""
+
+    svg: str
+    caption: str
+
+
+Block = Paragraph | BulletList | Table | Figure
 
 
 @dataclass(slots=True)
@@ -286,7 +295,7 @@ def build_document(report: ScanReport, *, row_cap: int = DEFAULT_ROW_CAP) -> Doc
                 block.rows = _clean_rows(block.rows)
             elif isinstance(block, BulletList):
                 block.items = [clean_text(i) for i in block.items]
-            else:
+            elif isinstance(block, Paragraph):
                 block.text = clean_text(block.text)
     return Document(
         title="vecaudit report",

@@ -34,13 +34,48 @@ def report_dict(report: ScanReport) -> dict[str, Any]:
     return _finite(ordered)  # type: ignore[no-any-return]
 
 
+_STREAMED = ("findings", "inversions")
+
+
+def _dumps(value: Any, indent: str) -> str:
+    text = json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False)
+    return text.replace("\n", "\n" + indent)
+
+
+def _render_text(report: ScanReport) -> str:
+    """The same document as `report_dict`, serialized item by item.
+
+    Findings can number in the hundreds of thousands; dumping them one at a time keeps peak memory
+    near the size of the output instead of several copies of the whole report.
+    """
+    head = report.model_dump(mode="json", exclude=set(_STREAMED))
+    keys = ["schema_version", *[k for k in ScanReport.model_fields if k != "schema_version"]]
+    parts: list[str] = []
+    for key in keys:
+        if key == "findings":
+            items = [_dumps(f.model_dump(mode="json"), "    ") for f in report.findings]
+        elif key == "inversions":
+            if not (report.revealed and report.inversions is not None):
+                continue
+            items = [_dumps(r.model_dump(mode="json"), "    ") for r in report.inversions]
+        else:
+            parts.append(f"  {json.dumps(key)}: {_dumps(head[key], '  ')}")
+            continue
+        body = ",\n".join("    " + it for it in items)
+        parts.append(f"  {json.dumps(key)}: [\n{body}\n  ]" if items else f"  {json.dumps(key)}: []")
+    # `inversions` goes last, as in `report_dict`.
+    inv = [p for p in parts if p.startswith('  "inversions"')]
+    rest = [p for p in parts if not p.startswith('  "inversions"')]
+    return "{\n" + ",\n".join(rest + inv) + "\n}"
+
+
 class JsonFormat:
     name = "json"
     extension = ".json"
     media_type = "application/json"
 
     def render(self, report: ScanReport) -> bytes:
-        text = json.dumps(report_dict(report), indent=2, ensure_ascii=False, allow_nan=False)
+        text = _render_text(report)
         # Lone surrogates can only come from malformed store strings; "backslashreplace" turns them
         # into \uXXXX escapes, which keeps the output valid UTF-8 and valid JSON.
         return (text + "\n").encode("utf-8", errors="backslashreplace")

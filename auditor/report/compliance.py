@@ -1,0 +1,727 @@
+"""The compliance report: an executive summary first, then methodology, findings by rule, the trend
+against earlier scans, and mitigations with their measured effect.
+
+It extends the plain report's Document (document.py) with its own sections and keeps the plain
+report's collection, findings and skipped-stage sections as appendices. Rendered as self-contained
+HTML (inline CSS and SVG charts), as Markdown (charts become tables), and as PDF (pdf.py).
+Like every format it only shows what the redacted ScanReport holds: masked evidence and counts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..history import HistoryEntry
+from ..models import Finding, ScanReport, Severity
+from ..whatif import WhatIfResult
+from . import charts
+from . import html_template as t
+from .document import (
+    DEFAULT_ROW_CAP,
+    Block,
+    BulletList,
+    Document,
+    Figure,
+    Paragraph,
+    Section,
+    Table,
+    build_document,
+)
+from .markdown import render_document as render_markdown_document
+from .view import SEVERITIES_DESC, RuleIndex, clean_text, effective_summary, is_violation, sorted_findings
+
+Z95 = 1.959963984540054
+EVIDENCE_PER_RULE = 5
+_RISK_COLOR = {"critical": "#a40e26", "high": "#cf222e", "medium": "#bc4c00", "low": "#9a6700"}
+
+
+@dataclass
+class ReportContext:
+    """What a compliance report adds to a scan: earlier scans, a what-if result, the inverter's card."""
+
+    history: list[HistoryEntry] = field(default_factory=list)
+    whatif: WhatIfResult | None = None
+    #: Folder holding shipped inverters; None means $VECAUDIT_MODELS_DIR or the repository's models/.
+    models_dir: Path | None = None
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a binomial share k/n (sound for small n and shares near 0 or 1)."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+# ---------------------------------------------------------------- model card
+
+
+def _models_dir(override: Path | None) -> Path:
+    # Same lookup as vecaudit.inversion.models_dir, without importing torch to render a report.
+    if override is not None:
+        return override
+    env = os.environ.get("VECAUDIT_MODELS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+
+
+def _first_sentences(text: str, limit: int) -> str:
+    """Plain text (Markdown emphasis and code marks removed), cut after a whole sentence."""
+    plain = " ".join(re.sub(r"[*_`]+", "", text).split())
+    if len(plain) <= limit:
+        return plain
+    cut = max(plain.rfind(". ", 0, limit), plain.rfind("; ", 0, limit))
+    return plain[: cut + 1] if cut > 0 else plain[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+def _card_lines(folder: Path) -> list[str]:
+    """A short summary of an inverter's model card and its measured strength, from its files."""
+    lines: list[str] = []
+    try:
+        cfg = json.loads((folder / "inverter.json").read_text())
+        lines.append(
+            f"Architecture: decoder-only, {cfg.get('n_layers', '?')} layers, "
+            f"width {cfg.get('d_model', '?')}, {cfg.get('hyp_tokens', '?')}-token soft prefix "
+            f"from a {cfg.get('embed_dim', '?')}-dim embedding, "
+            "with a correction step that re-embeds its hypothesis."
+        )
+    except (OSError, ValueError):
+        pass
+    readme = folder / "README.md"
+    if readme.is_file():
+        text = readme.read_text(errors="replace")
+        paras = [
+            p.strip() for p in text.split("\n\n") if p.strip() and not p.lstrip().startswith(("#", "---"))
+        ]
+        if paras:
+            lines.append("Model card: " + _first_sentences(paras[0], 800))
+    try:
+        log = json.loads((folder / "training_log.json").read_text())
+        last = log["curve"][-1]
+        meta = log.get("meta", {})
+        lines.append(
+            f"Training: {int(meta.get('samples_seen', last.get('samples_seen', 0))):,} synthetic samples, "
+            f"{float(meta.get('elapsed', 0)) / 60:.0f} min."
+        )
+        for split, what in (("heldout", "text styles unseen in training"), ("train_styles", "seen styles")):
+            steps = sorted(
+                {int(k.split(".")[1][1:]) for k in last if k.startswith(f"{split}.s") and k.count(".") == 2}
+            )
+            if not steps:
+                continue
+            s = steps[-1]
+            pre = f"{split}.s{s}."
+            pii = ", ".join(
+                f"{k.removeprefix(pre + 'pii_')} {_pct(float(v))}"
+                for k, v in sorted(last.items())
+                if k.startswith(pre + "pii_")
+            )
+            lines.append(
+                f"Measured on {what} ({s} correction step(s)): "
+                f"mean cosine {float(last.get(pre + 'cos', 0)):.2f}, "
+                f"BLEU {float(last.get(pre + 'bleu', 0)):.1f}, verbatim PII recovery: {pii or 'n/a'}."
+            )
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        pass
+    return lines
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _active(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if not f.allowlisted]
+
+
+def _risk(findings: list[Finding]) -> str:
+    worst = max((f.severity.rank for f in _active(findings)), default=-1)
+    return next((s.value for s in Severity if s.rank == worst), "none found")
+
+
+def _exposure(report: ScanReport, source: str) -> tuple[int, dict[str, set[tuple[str, str, str]]]]:
+    """Points examined for `source` and, per entity type, the distinct points where it was found."""
+    if source == "inversion":
+        n = sum(c.inverted for c in report.collections)
+    else:
+        n = sum(c.points_scanned for c in report.collections)
+    hit: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for f in _active(report.findings):
+        if f.source == source:
+            hit[f.entity_type].add((f.collection, f.vector, str(f.point_id)))
+    return n, hit
+
+
+def _executive(report: ScanReport) -> Section:
+    summary = effective_summary(report)
+    by_col: dict[str, list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        by_col[f.collection].append(f)
+    ratings = {c.name: _risk(by_col[c.name]) for c in report.collections}
+    overall = _risk(report.findings)
+    blocks: list[Block] = []
+    if not report.complete:
+        blocks.append(
+            Paragraph(
+                "This scan did not finish. The results below cover only part of the store and cannot "
+                "support a conclusion that the store is compliant.",
+                tone="fail",
+            )
+        )
+    inverted = sum(c.inverted for c in report.collections)
+    scanned = sum(c.points_scanned for c in report.collections)
+    blocks.append(
+        Paragraph(
+            f"Overall risk: {overall.upper()}. {scanned:,} stored point(s) in {len(report.collections)} "
+            f"collection(s) were examined under policy {report.policy!r}; {inverted:,} vector(s) were "
+            f"inverted to test what a person who copied them could read. "
+            f"{summary.violations} finding(s) violate the policy at or above {report.fail_on.value}.",
+            tone="fail" if summary.violations else "pass",
+        )
+    )
+    rows = []
+    for c in report.collections:
+        found = by_col[c.name]
+        inv = sum(1 for f in _active(found) if f.source == "inversion")
+        pay = sum(1 for f in _active(found) if f.source == "payload")
+        assessed = f"{c.inverted:,}" if c.inverted else "none"
+        rows.append(
+            [
+                c.name,
+                ratings[c.name],
+                f"{c.points_scanned:,} / {c.points_total:,}",
+                c.encoder.name,
+                assessed,
+                str(pay),
+                str(inv),
+            ]
+        )
+    if rows:
+        if any(not c.inverted for c in report.collections):
+            blocks.append(
+                Paragraph(
+                    "Collections with no inverted vectors were checked for payload PII only (no inverter "
+                    "for their encoder, or inversion was turned off): their vectors' risk is not measured."
+                )
+            )
+        blocks.append(
+            Table(
+                [
+                    "Collection",
+                    "Risk",
+                    "Points examined",
+                    "Encoder",
+                    "Vectors inverted",
+                    "Payload findings",
+                    "Findings from vectors",
+                ],
+                rows,
+                severity_column=1,
+            )
+        )
+    n_inv, inv_hits = _exposure(report, "inversion")
+    n_pay, pay_hits = _exposure(report, "payload")
+    entities = sorted(set(inv_hits) | set(pay_hits), key=lambda e: (-len(inv_hits.get(e, ())), e))
+    if entities:
+        blocks.append(
+            Paragraph(
+                "What an attacker could recover, by entity type: the share of examined points holding "
+                "that kind of personal data, with 95% Wilson confidence intervals from the sample size. "
+                "'From vectors' counts points whose vector was inverted into text containing it; "
+                "'in payload' counts points storing it in plain text next to the vector."
+            )
+        )
+        trows = []
+        bars = []
+        for e in entities:
+            ki, kp = len(inv_hits.get(e, ())), len(pay_hits.get(e, ()))
+            li, hi = wilson(ki, n_inv)
+            lp, hp = wilson(kp, n_pay)
+            trows.append(
+                [
+                    e,
+                    f"{ki}/{n_inv}" if n_inv else "not tested",
+                    f"{_pct(ki / n_inv)} ({_pct(li)}-{_pct(hi)})" if n_inv else "-",
+                    f"{kp}/{n_pay}" if n_pay else "-",
+                    f"{_pct(kp / n_pay)} ({_pct(lp)}-{_pct(hp)})" if n_pay else "-",
+                ]
+            )
+            if n_inv:
+                bars.append(charts.Bar(e, ki / n_inv, li, hi, color="#cf222e", note=f"{ki}/{n_inv}"))
+        table = Table(
+            [
+                "Entity",
+                "From vectors (points)",
+                "From vectors: share (95% CI)",
+                "In payload (points)",
+                "In payload: share (95% CI)",
+            ],
+            trows,
+        )
+        if bars:
+            top = max(b.high or b.value for b in bars)
+            blocks.append(
+                Figure(
+                    charts.hbar_chart(
+                        "Share of inverted vectors from which each entity type was recovered (95% CI)",
+                        bars,
+                        max_value=min(1.0, max(0.1, math.ceil(top * 10) / 10)),
+                    ),
+                    "Recoverable from vectors alone: share of inverted points, whiskers show the 95% "
+                    "Wilson interval.",
+                )
+            )
+        blocks.append(table)
+    else:
+        blocks.append(Paragraph("No personal data was found in payloads or in text recovered from vectors."))
+    sev_rows = [[s.value, str(summary.by_severity.get(s.value, 0))] for s in SEVERITIES_DESC]
+    blocks.append(Table(["Severity", "Findings"], sev_rows, severity_column=0))
+    return Section("executive", "Executive summary", blocks)
+
+
+_METHOD_TEXT = {
+    "payload": "payload text re-embedded with the candidate encoder matched the stored vectors",
+    "fingerprint": "statistical fingerprint of the vectors matched the encoder's profile",
+    "roundtrip": "inverted text re-embedded with the encoder matched the stored vectors",
+    "user": "named by the auditor (--encoder)",
+    "none": "not identified",
+}
+
+
+def _method_text(method: str) -> str:
+    return "; ".join(_METHOD_TEXT.get(m, m) for m in method.split("+"))
+
+
+def _methodology(report: ScanReport, ctx: ReportContext) -> Section:
+    blocks: list[Block] = [
+        Paragraph(
+            "The store was opened read-only. For each collection a deterministic sample of points (or every "
+            "point) was read; payload text was checked for personal data with Presidio and vecaudit's own "
+            "recognizers; the encoder that produced the vectors was identified; where an inverter exists for "
+            "that encoder the vectors were turned back into text, and that text was checked the same way. "
+            "Findings were judged against the policy's rules. Evidence is masked and findings are identified "
+            "by keyed fingerprints (HMAC), so this report contains no personal data."
+        ),
+    ]
+    rows = []
+    for c in report.collections:
+        guesses = c.encoders or {"": c.encoder}
+        for vec, g in guesses.items():
+            rows.append(
+                [
+                    c.name,
+                    vec or "(default)",
+                    g.name,
+                    f"{g.confidence:.2f}",
+                    _method_text(g.method),
+                    f"{c.points_scanned:,} of {c.points_total:,}",
+                    f"{c.inverted:,}",
+                ]
+            )
+    if rows:
+        blocks.append(
+            Table(
+                ["Collection", "Vector", "Encoder", "Confidence", "Identified by", "Sample", "Inverted"], rows
+            )
+        )
+    encoders = sorted(
+        {c.encoder.name for c in report.collections if c.inverted and c.encoder.name != "unknown"}
+    )
+    root = _models_dir(ctx.models_dir)
+    for enc in encoders:
+        lines = _card_lines(root / f"inverter-{enc}")
+        if lines:
+            blocks.append(Paragraph(f"Inverter for {enc}:"))
+            blocks.append(BulletList(lines))
+    blocks.append(
+        Paragraph(
+            "Inversion on CPU uses few correction steps, so recovery measured here is a lower bound on what "
+            "a determined attacker with more compute (or a stronger inverter) could read."
+        )
+    )
+    if report.stages_skipped:
+        blocks.append(
+            BulletList([f"Stage {stage} skipped: {why}" for stage, why in report.stages_skipped.items()])
+        )
+    return Section("methodology", "Methodology", blocks)
+
+
+def _findings_by_rule(report: ScanReport) -> Section:
+    rules = RuleIndex.build(report)
+    grouped: dict[int, list[Finding]] = defaultdict(list)
+    for f in sorted_findings(report.findings):
+        grouped[rules.index_of(f)].append(f)
+    blocks: list[Block] = []
+    if not rules.rules:
+        return Section("rules", "Findings by policy rule", [Paragraph("The policy declares no rules.")])
+    rows = []
+    for i, r in enumerate(rules.rules):
+        fs = grouped.get(i, [])
+        states = Counter(f.baseline_state for f in fs if f.baseline_state)
+        rows.append(
+            [
+                r.id,
+                r.entity_type,
+                r.severity.value,
+                str(len(fs)),
+                str(sum(is_violation(f, report.fail_on) for f in fs)),
+                str(sum(f.allowlisted for f in fs)),
+                str(states.get("unchanged", 0)),
+            ]
+        )
+    blocks.append(
+        Table(
+            ["Rule", "Entity", "Severity", "Findings", "Violations", "Allowlisted", "Baselined"],
+            rows,
+            severity_column=2,
+        )
+    )
+    for i, r in enumerate(rules.rules):
+        fs = grouped.get(i, [])
+        if not fs:
+            continue
+        blocks.append(Paragraph(f"{r.id} ({r.severity.value}): {r.description or r.entity_type}"))
+        ev = [
+            [
+                f.collection,
+                str(f.point_id),
+                f.source + (f": {f.field}" if f.field else ""),
+                f.evidence,
+                f"{f.score:.2f}",
+                f.fingerprint[:12],
+            ]
+            for f in fs[:EVIDENCE_PER_RULE]
+        ]
+        blocks.append(
+            Table(["Collection", "Point", "Source", "Evidence (masked)", "Score", "Fingerprint"], ev)
+        )
+        if len(fs) > EVIDENCE_PER_RULE:
+            blocks.append(Paragraph(f"{len(fs) - EVIDENCE_PER_RULE} more; see the findings appendix."))
+    return Section("rules", "Findings by policy rule", blocks)
+
+
+def _trend(report: ScanReport, ctx: ReportContext) -> Section:
+    earlier = [h for h in ctx.history if h.target == report.target and h.run_id != report.run_id]
+    if not earlier:
+        return Section(
+            "trend",
+            "Trend against earlier scans",
+            [
+                Paragraph(
+                    "No earlier scan of this target is in the scan history; this report is the baseline."
+                )
+            ],
+        )
+    runs = earlier[-11:]
+    labels = [h.started_at[:10] for h in runs] + ["this scan"]
+    sev_now = Counter(f.severity.value for f in report.findings)
+    series = []
+    for s in SEVERITIES_DESC:
+        values = [float(h.by_severity.get(s.value, 0)) for h in runs] + [float(sev_now.get(s.value, 0))]
+        if any(values):
+            series.append((s.value, values))
+    blocks: list[Block] = []
+    prev_keys = set(runs[-1].finding_keys)
+    now_keys = {f"{f.collection}|{f.entity_type}|{f.fingerprint}" for f in report.findings}
+    blocks.append(
+        Paragraph(
+            f"Compared with the previous scan ({runs[-1].started_at[:10]}, run {runs[-1].run_id}): "
+            f"{len(now_keys - prev_keys)} new finding key(s), {len(prev_keys - now_keys)} no longer found, "
+            f"{len(now_keys & prev_keys)} still present. Findings then: {runs[-1].findings_total}, now: "
+            f"{len(report.findings)}."
+        )
+    )
+    if series:
+        blocks.append(
+            Figure(
+                charts.line_chart("Findings by severity per scan", labels, series),
+                "Findings by severity over the last scans of this target.",
+            )
+        )
+    rows = [
+        [
+            h.started_at[:19],
+            h.run_id,
+            h.policy,
+            str(h.findings_total),
+            str(h.violations),
+            "yes" if h.complete else "no",
+        ]
+        for h in runs
+    ]
+    rows.append(
+        [
+            report.started_at[:19],
+            report.run_id,
+            report.policy,
+            str(len(report.findings)),
+            str(effective_summary(report).violations),
+            "yes" if report.complete else "no",
+        ]
+    )
+    blocks.append(Table(["Started", "Run", "Policy", "Findings", "Violations", "Complete"], rows))
+    return Section("trend", "Trend against earlier scans", blocks)
+
+
+def _recommend(w: WhatIfResult) -> list[str]:
+    base = next((r for r in w.results if r.mitigation.kind == "none"), None)
+    out: list[str] = []
+    if base is None:
+        return out
+    good = [r for r in w.results if r.mitigation.kind != "none" and r.recall_at_k >= 0.9]
+    if good:
+        best = min(good, key=lambda r: (r.leakage, r.mean_cosine))
+        out.append(
+            f"Of the mitigations that keep recall@{w.k} at or above 90%, {best.label} leaks least: "
+            "verbatim PII "
+            f"recovery {_pct(best.leakage)} (unmitigated {_pct(base.leakage)}), recovered-text cosine "
+            f"{best.mean_cosine:.2f} (unmitigated {base.mean_cosine:.2f}), "
+            f"recall@{w.k} {_pct(best.recall_at_k)}."
+        )
+    strongest = min(w.results, key=lambda r: (r.leakage, r.mean_cosine))
+    if strongest is not base:
+        out.append(
+            f"The strongest measured mitigation, {strongest.label}, brings recovery to "
+            f"{_pct(strongest.leakage)} "
+            f"at recall@{w.k} {_pct(strongest.recall_at_k)}."
+        )
+    return out
+
+
+def _mitigations(report: ScanReport, ctx: ReportContext) -> Section:
+    has_payload = any(f.source == "payload" and not f.allowlisted for f in report.findings)
+    has_inv = any(f.source == "inversion" and not f.allowlisted for f in report.findings)
+    recs = []
+    if has_payload:
+        recs.append(
+            "Remove or pseudonymise personal data stored in payloads; keep only the identifiers the "
+            "application needs, and store the source text elsewhere under access control."
+        )
+    if has_inv or any(c.inverted for c in report.collections):
+        recs.append(
+            "Treat the vectors as personal data: restrict who can read or export the collection, encrypt "
+            "snapshots and backups, and include the store in data-subject access and erasure procedures."
+        )
+        recs.append(
+            "Consider a vector-level mitigation (noise, quantization, truncation) where retrieval quality "
+            "allows; the measured effect is below when a what-if result was supplied."
+        )
+    if not recs:
+        recs.append("No mitigation is required by this scan's findings; keep scanning on a schedule.")
+    blocks: list[Block] = [BulletList(recs)]
+    w = ctx.whatif
+    if w is None:
+        blocks.append(
+            Paragraph(
+                "No what-if measurement was supplied. Run `vecaudit whatif TARGET --collection NAME "
+                "--output whatif.json` and pass --whatif whatif.json to measure each mitigation's effect."
+            )
+        )
+        return Section("mitigations", "Recommended mitigations", blocks)
+    blocks.append(
+        Paragraph(
+            f"Measured on {w.sample_size} inverted vectors ({w.utility_sample_size or w.sample_size} for "
+            f"search) of collection {w.collection!r} (encoder {w.encoder}, "
+            f"{w.created_at[:10]}): leakage is the share of true personal-data values (found by Presidio in "
+            f"the payload text) that the inverter recovered verbatim; utility is recall@{w.k} of "
+            "nearest-neighbour search against the unmodified vectors." + (f" {w.note}" if w.note else "")
+        )
+    )
+    rows = []
+    for r in w.results:
+        lo, hi = wilson(r.entities_recovered, r.entities_total)
+        rows.append(
+            [
+                r.label,
+                f"{_pct(r.leakage)} ({r.entities_recovered}/{r.entities_total}; "
+                f"95% CI {_pct(lo)}-{_pct(hi)})",
+                f"{r.mean_cosine:.3f}",
+                _pct(r.recall_at_k),
+                f"{r.vector_cosine:.3f}",
+            ]
+        )
+    table = Table(
+        [
+            "Mitigation",
+            "PII recovered verbatim",
+            "Recovered-text cosine",
+            f"Recall@{w.k}",
+            "Vector cosine to original",
+        ],
+        rows,
+    )
+    blocks.append(
+        Figure(
+            charts.grouped_bar_chart(
+                "Leakage and utility per mitigation",
+                [r.mitigation.short for r in w.results],
+                [
+                    ("PII recovered (leakage)", [r.leakage for r in w.results]),
+                    ("recovered-text cosine", [max(0.0, r.mean_cosine) for r in w.results]),
+                    (f"recall@{w.k} (utility)", [r.recall_at_k for r in w.results]),
+                ],
+            ),
+            "Leakage (lower is better) against utility (higher is better) for each mitigation.",
+        )
+    )
+    blocks.append(table)
+    findings = _recommend(w)
+    if findings:
+        blocks.append(BulletList(findings))
+    return Section("mitigations", "Recommended mitigations", blocks)
+
+
+def _signoff() -> Section:
+    return Section(
+        "signoff",
+        "Review and sign-off",
+        [
+            Table(
+                ["Role", "Name", "Decision", "Date", "Signature"],
+                [["Data protection officer", "", "", "", ""], ["System owner", "", "", "", ""]],
+            )
+        ],
+    )
+
+
+def build_compliance_document(
+    report: ScanReport, context: ReportContext | None = None, *, row_cap: int = DEFAULT_ROW_CAP
+) -> Document:
+    ctx = context or ReportContext()
+    plain = build_document(report, row_cap=row_cap)
+    appendix = []
+    for key, title in (
+        ("collections", "Appendix A: collections"),
+        ("findings", "Appendix B: all findings"),
+        ("skipped", "Appendix C: skipped stages"),
+        ("inversions", "Appendix D: recovered text (revealed)"),
+    ):
+        s = plain.section(key)
+        if s is not None:
+            appendix.append(Section(f"appendix-{key}", title, s.blocks))
+    sections = [
+        _executive(report),
+        _methodology(report, ctx),
+        _findings_by_rule(report),
+        _trend(report, ctx),
+        _mitigations(report, ctx),
+        *appendix,
+        _signoff(),
+    ]
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, Table):
+                block.headers = [clean_text(h) for h in block.headers]
+                block.rows = [[clean_text(c) for c in row] for row in block.rows]
+            elif isinstance(block, BulletList):
+                block.items = [clean_text(i) for i in block.items]
+            elif isinstance(block, Paragraph):
+                block.text = clean_text(block.text)
+    return Document(
+        title="Vector store privacy compliance report",
+        verdict=plain.verdict,
+        facts=plain.facts,
+        sections=sections,
+    )
+
+
+# ---------------------------------------------------------------- renderers
+
+_EXTRA_STYLE = """
+.sev { white-space: nowrap; }
+th, td { overflow-wrap: break-word; }
+.chart { display: block; max-width: 100%; height: auto; margin: .5rem 0; color: var(--fg); }
+figure { margin: .75rem 0 1rem; } figcaption { color: var(--muted); font-size: .85rem; }
+p.tone-fail { border-left: 4px solid var(--fail); padding-left: .75rem; }
+p.tone-pass { border-left: 4px solid var(--pass); padding-left: .75rem; }
+.toc { columns: 2; margin: 0 0 1rem; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  :root { color-scheme: light; --bg: #fff; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0;
+    --head: #f6f8fa; }
+  body { max-width: none; padding: 0; font-size: 10pt; } table { font-size: 8.5pt; }
+  h2 { break-after: avoid; } table, figure, tr { break-inside: avoid; }
+  #appendix-collections { break-before: page; }
+}
+"""
+
+
+def render_html(doc: Document) -> str:
+    tone = {"PASS": "pass", "FAIL": "fail"}.get(doc.verdict, "warning")
+    toc = "".join(f"<li>{t.text(s.title)}</li>" for s in doc.sections)
+    parts = [
+        f"<header><h1>{t.text(doc.title)}</h1>",
+        f'<div class="verdict tone-{tone}">{t.text(doc.verdict)}</div>',
+        t.facts(doc.facts),
+        f'<ul class="toc">{toc}</ul>',
+        "</header>",
+    ]
+    for section in doc.sections:
+        body = []
+        for block in section.blocks:
+            if isinstance(block, Table):
+                body.append(t.table(block.headers, block.rows, block.severity_column))
+            elif isinstance(block, BulletList):
+                body.append(t.bullet_list(block.items))
+            elif isinstance(block, Paragraph):
+                body.append(t.paragraph(block.text, block.tone))
+            elif isinstance(block, Figure):
+                # The SVG comes from charts.py, which escapes every label it draws.
+                body.append(f"<figure>{block.svg}<figcaption>{t.text(block.caption)}</figcaption></figure>")
+        parts.append(t.section(section.key, section.title, "".join(body)))
+    page = t.page(
+        doc.title,
+        "\n".join(parts),
+        footer="Evidence is masked and findings are identified by keyed fingerprints; this report contains "
+        "no personal data unless it has a 'recovered text (revealed)' appendix. Generated by vecaudit.",
+    )
+    return page.replace("</style>", _EXTRA_STYLE + "</style>", 1)
+
+
+def render_markdown(doc: Document) -> str:
+    # Charts become their caption; the numbers they draw are in the table that follows each one.
+    sections = [
+        Section(
+            s.key,
+            s.title,
+            [Paragraph(f"Chart: {b.caption}") if isinstance(b, Figure) else b for b in s.blocks],
+        )
+        for s in doc.sections
+    ]
+    facts = [("Result", doc.verdict), *doc.facts]  # HTML shows it as a badge; Markdown as a fact
+    return render_markdown_document(Document(doc.title, doc.verdict, facts, sections))
+
+
+class ComplianceHtmlFormat:
+    name = "compliance"
+    extension = ".compliance.html"
+    media_type = "text/html; charset=utf-8"
+
+    def render(self, report: ScanReport) -> bytes:
+        return self.render_in_context(report, ReportContext())
+
+    def render_in_context(self, report: ScanReport, context: ReportContext) -> bytes:
+        return render_html(build_compliance_document(report, context)).encode("utf-8")
+
+
+class ComplianceMarkdownFormat:
+    name = "compliance-md"
+    extension = ".compliance.md"
+    media_type = "text/markdown; charset=utf-8"
+
+    def render(self, report: ScanReport) -> bytes:
+        return self.render_in_context(report, ReportContext())
+
+    def render_in_context(self, report: ScanReport, context: ReportContext) -> bytes:
+        return render_markdown(build_compliance_document(report, context)).encode("utf-8")
