@@ -86,7 +86,8 @@ class Point:
 class EncoderGuess(BaseModel):
     name: str = "unknown"
     confidence: float = 0.0
-    method: str = "none"  # "none" | "payload" | "fingerprint" | "roundtrip" | "user" | combos "payload+fingerprint"
+    # "none", "payload", "fingerprint", "roundtrip", "user", or combinations like "payload+fingerprint"
+    method: str = "none"
     details: dict[str, float] = Field(default_factory=dict)
 
 

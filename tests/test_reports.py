@@ -172,13 +172,14 @@ def test_junit_structure_and_failures() -> None:
         assert suite.get("failures") == str(len(failed[suite.get("name") or ""]))
         assert suite.get("tests") == str(len(rule_ids))
     assert failed == {
-        "support_tickets": {"VA-PII-US_SSN", "VA-PII-PERSON", "VA-PII-EMAIL_ADDRESS"},
+        # support_tickets' email finding is accepted in a baseline ("unchanged"): it never fails CI.
+        "support_tickets": {"VA-PII-US_SSN", "VA-PII-PERSON"},
         # hr_notes' only email finding is allowlisted: allowlisted findings never fail.
         "hr_notes": {"VA-PII-US_SSN", "VA-PII-PERSON"},
         "patient_intake": {"VA-PII-US_SSN", "VA-PII-PERSON"},
     }
     total_failures = sum(int(s.get("failures") or 0) for s in suites)
-    assert root.get("failures") == str(total_failures) == "7"
+    assert root.get("failures") == str(total_failures) == "6"
     assert root.get("tests") == str(sum(int(s.get("tests") or 0) for s in suites))
     person = next(c for c in suites[1].findall("testcase") if c.get("name") == "VA-PII-PERSON")
     failure = person.find("failure")
@@ -197,7 +198,8 @@ def test_junit_respects_fail_on_and_allowlist() -> None:
     assert failing == {(name, "VA-PII-US_SSN") for name in ("support_tickets", "hr_notes", "patient_intake")}
     root = _suites(build_report(fail_on=Severity.info))
     email = [c for c in root.iter("testcase") if c.get("name") == "VA-PII-EMAIL_ADDRESS"]
-    assert [c.find("failure") is not None for c in email] == [True, False, False]
+    # tickets: baselined, hr_notes: allowlisted, patient_intake: none -> no email case fails.
+    assert [c.find("failure") is not None for c in email] == [False, False, False]
 
 
 def test_junit_incomplete_scan_is_an_error() -> None:

@@ -110,6 +110,7 @@ def inversion_results(
     # Inverter output is tokenizer-shaped ("575 - 85 - 5582"); the detector repairs it before
     # matching and maps spans back onto the text as recovered.
     detections = ctx.detector().analyze(texts, normalize=True)
+    detections = _supported(inverter, matrix, texts, detections)
     policy = ctx.policy()
     reveal = ctx.config.reveal
     rows: list[InversionRow] = []
@@ -130,3 +131,18 @@ def inversion_results(
                 )
             )
     return rows, findings
+
+
+def _supported(inverter: object, matrix: np.ndarray, texts: list[str], detections: list) -> list:  # type: ignore[type-arg]
+    """Keep only spans the vector supports: an inverter also invents plausible values."""
+    from ..inversion.attribution import MIN_SUPPORT, span_support
+
+    embed = getattr(inverter, "embed", None)
+    if embed is None or not any(detections):
+        return detections
+    spans = [[(d.start, d.end, d.entity_type) for d in ds] for ds in detections]
+    support = span_support(embed, matrix, texts, spans)
+    return [
+        [d for d, s in zip(ds, sup, strict=True) if s >= MIN_SUPPORT]
+        for ds, sup in zip(detections, support, strict=True)
+    ]
