@@ -1,0 +1,101 @@
+"""`vecaudit tui [TARGET]`: the terminal UI. Textual is imported only when the command runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+HELP = (
+    "Audit a store interactively: collections with their encoder and risk score, live scan progress, "
+    "findings you can filter, sort and export, and the policy that judged them.\n\n"
+    "With TARGET the scan starts at once; without it a connect screen asks for the target, the API key "
+    "(from QDRANT_API_KEY, a key file, or typed into a masked field and kept in memory only) and the "
+    "policy. Evidence is always masked; with --reveal the values can be shown one at a time, after a "
+    "confirmation. F1 shows the keys, Ctrl+P the command palette."
+)
+
+
+def tui(
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TARGET", help="Qdrant URL, local-mode folder or edge:DIR.", show_default=False
+        ),
+    ] = None,
+    policy: Annotated[
+        str,
+        typer.Option(
+            "--policy",
+            "-p",
+            metavar="FILE|PRESET",
+            help="Policy file or preset: default, gdpr, hipaa, pci-dss.",
+        ),
+    ] = "default",
+    reveal: Annotated[
+        bool,
+        typer.Option(
+            "--reveal",
+            metavar="",
+            help="Authorized auditors only: keep values in the run database and allow showing them "
+            "(asks first).",
+        ),
+    ] = False,
+    collection: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--collection", "-c", metavar="NAME", help="Collection to scan; repeatable.", show_default=False
+        ),
+    ] = None,
+    sample: Annotated[
+        int, typer.Option("--sample", metavar="N", min=0, help="Points per collection; 0 scans every point.")
+    ] = 0,
+    no_invert: Annotated[
+        bool, typer.Option("--no-invert", metavar="", help="Payload, encoder and fingerprint checks only.")
+    ] = False,
+    api_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--api-key-file", metavar="FILE", help="File holding the Qdrant API key.", show_default=False
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option("--state-dir", metavar="DIR", help="Where run databases go.", show_default=False),
+    ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            "--resume",
+            metavar="RUN_ID",
+            help="Open a stored run: resume it, or show a finished one.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    from vecaudit.tui.app import run_tui
+    from vecaudit.tui.scan_driver import ScanRequest
+
+    if resume is not None and target is not None:
+        from ..config import ConfigError
+
+        raise ConfigError("give either TARGET or --resume RUN_ID, not both")
+    request = ScanRequest(
+        target=target,
+        collections=tuple(collection or ()),
+        sample=sample,
+        policy=policy,
+        invert=not no_invert,
+        reveal=reveal,
+        api_key_file=api_key_file,
+        state_dir=state_dir,
+        resume_run_id=resume,
+    )
+    code = run_tui(request, reveal=reveal)
+    if code:
+        raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(help=HELP, short_help="Interactive terminal UI: scan, browse and export findings.")(tui)
