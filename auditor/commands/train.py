@@ -30,5 +30,17 @@ def inverter(ctx: typer.Context) -> None:
     raise typer.Exit(train_cli.run(parser.parse_args(list(ctx.args))))
 
 
+@train_app.command(
+    "adapter",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+    help="Fit a translation adapter between encoder spaces (all options: `vecaudit train adapter --help`).",
+)
+def adapter(ctx: typer.Context) -> None:
+    from ..encoders import train_adapter
+
+    raise typer.Exit(train_adapter.main(list(ctx.args)))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(train_app, name="train", short_help="Train the models vecaudit ships.")

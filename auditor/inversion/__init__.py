@@ -54,11 +54,17 @@ def load_inverter(
     steps: int | None = None,
     beam: int | None = None,
     vllm_url: str | None = None,
-) -> Inverter | None:
-    """The inverter for `encoder_id`, or None if none ships for it."""
+) -> Inverter | TranslatedInverter | None:
+    """The inverter for `encoder_id`, or None if none ships for it.
+
+    Without an inverter of its own, an encoder with a shipped translation adapter into a space
+    that has one is inverted through that adapter (vec2vec style).
+    """
     path = inverter_dir(encoder_id)
     if path is None:
-        return None
+        return _translated(
+            encoder_id, backend=backend, device=device, steps=steps, beam=beam, vllm_url=vllm_url
+        )
     if backend not in ("torch", "vllm"):
         raise InverterError(f"unknown inverter backend {backend!r}; choose torch or vllm")
     if backend == "vllm":
@@ -76,3 +82,49 @@ def load_inverter(
         return torch.from_numpy(np.asarray(encoder.embed(list(texts)), dtype=np.float32))
 
     return build_inverter(path, embed, device=device, settings=default_settings(device, steps, beam))
+
+
+class TranslatedInverter:
+    """Inverts source-encoder vectors by translating them into another inverter's space.
+
+    Cosines and `embed` stay in the source space: the score of a recovery is how well the *source*
+    encoder's embedding of the text matches the stored vector, which is what an attacker can check.
+    """
+
+    def __init__(self, base: Inverter, adapter: object, source_encoder: object, source_id: str) -> None:
+        self.base = base
+        self.adapter = adapter
+        self.source_encoder = source_encoder
+        self.encoder_id = source_id
+        self.settings = base.settings
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        return torch.from_numpy(np.asarray(self.source_encoder.embed(list(texts)), dtype=np.float32))  # type: ignore[attr-defined]
+
+    def invert(self, vectors: np.ndarray) -> list[tuple[str, float]]:
+        arr = np.asarray(vectors, dtype=np.float32)
+        if arr.ndim != 2 or not np.isfinite(arr).all():
+            raise InverterError("vectors must be a finite 2-D array")
+        self.base.settings = self.settings
+        recovered = self.base.invert(self.adapter.translate(arr))  # type: ignore[attr-defined]
+        texts = [t for t, _ in recovered]
+        if not texts:
+            return []
+        back = torch.nn.functional.normalize(self.embed(texts), dim=-1)
+        tgt = torch.nn.functional.normalize(torch.from_numpy(arr), dim=-1)
+        return list(zip(texts, (back * tgt).sum(-1).tolist(), strict=True))
+
+
+def _translated(encoder_id: str, **kw: object) -> TranslatedInverter | None:
+    from ..encoders.registry import get_encoder
+    from ..encoders.translation import find_adapter
+
+    adapter = find_adapter(models_dir(), encoder_id)
+    if adapter is None or inverter_dir(adapter.target_id) is None:
+        return None
+    base = load_inverter(adapter.target_id, **kw)  # type: ignore[arg-type]
+    if not isinstance(base, Inverter):
+        return None
+    return TranslatedInverter(
+        base, adapter, get_encoder(encoder_id, device=str(kw.get("device", "cpu"))), encoder_id
+    )
