@@ -43,9 +43,16 @@ def inversion(
 
     if split not in ("heldout", "train"):
         raise typer.BadParameter("split must be heldout or train")
+    from ..inversion import Inverter
+
     inv = load_inverter(encoder, device=device)
     if inv is None:
         raise InverterError(f"no inverter ships for encoder {encoder}")
+    if not isinstance(inv, Inverter):
+        raise InverterError(
+            f"{encoder} is inverted through a translation adapter; its measured quality is in the "
+            "adapter's model card (`vecaudit train adapter` re-measures it)"
+        )
     enc = get_encoder(encoder, device=device)
     detector = None
     if detect:
