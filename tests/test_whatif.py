@@ -130,7 +130,7 @@ def test_whatif_errors_are_clear(
     res = run_cli(capsys, "whatif", store, "--collection", "nope", "--encoder", ENCODER)
     assert res.code == 2 and "nope" in res.err
     res = run_cli(
-        capsys, "whatif", store, "-c", "notes", "--encoder", "paraphrase-MiniLM-L3-v2", "--sample", "3"
+        capsys, "whatif", store, "-c", "notes", "--encoder", "multilingual-e5-small", "--sample", "3"
     )
     assert res.code == 2 and "no inverter" in res.err
     res = run_cli(capsys, "whatif", store, "-c", "notes", "-m", "blur")
