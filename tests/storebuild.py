@@ -41,10 +41,35 @@ def _count(named: dict[str, np.ndarray]) -> int:
     return counts.pop()
 
 
-def _point_vectors(named: dict[str, np.ndarray], is_named: bool, row: int) -> Any:
+def _rows(
+    vectors: Vectors, payloads: Sequence[dict[str, Any]] | None, ids: Sequence[int | str] | None
+) -> tuple[dict[str, np.ndarray], bool, int, list[dict[str, Any]], list[int | str]]:
+    """The builders' common arguments made concrete: named vectors, point count, payloads, ids."""
+    named, is_named = _split(vectors)
+    n = _count(named)
+    payload_list = list(payloads) if payloads is not None else [{} for _ in range(n)]
+    id_list = list(ids) if ids is not None else list(range(n))
+    return named, is_named, n, payload_list, id_list
+
+
+def _point_vectors(
+    named: dict[str, np.ndarray],
+    is_named: bool,
+    row: int,
+    sparse: Mapping[str, Sequence[tuple[list[int], list[float]]]] | None,
+    multivectors: Mapping[str, Sequence[list[list[float]]]] | None,
+    make_sparse: Any,
+) -> Any:
+    """One point's vectors: dense rows, plus its sparse vectors (`make_sparse(indices=, values=)`)
+    and multivectors when the vectors are named."""
     if not is_named:
         return named[""][row].tolist()
-    return {name: arr[row].tolist() for name, arr in named.items()}
+    vec: dict[str, Any] = {name: arr[row].tolist() for name, arr in named.items()}
+    for name, sparse_rows in (sparse or {}).items():
+        vec[name] = make_sparse(indices=sparse_rows[row][0], values=sparse_rows[row][1])
+    for name, mrows in (multivectors or {}).items():
+        vec[name] = mrows[row]
+    return vec
 
 
 def build_local(
@@ -66,10 +91,7 @@ def build_local(
     """
     from qdrant_client import QdrantClient, models
 
-    named, is_named = _split(vectors)
-    n = _count(named)
-    payloads = list(payloads) if payloads is not None else [{} for _ in range(n)]
-    ids = list(ids) if ids is not None else list(range(n))
+    named, is_named, n, payload_list, id_list = _rows(vectors, payloads, ids)
     dist = getattr(models.Distance, _LOCAL_DISTANCES[distance.lower()])
     vectors_config: Any
     if is_named:
@@ -87,13 +109,8 @@ def build_local(
     sparse_config = {name: models.SparseVectorParams() for name in sparse} if sparse else None
 
     def point(row: int) -> models.PointStruct:
-        vec = _point_vectors(named, is_named, row)
-        if is_named:
-            for name, sparse_rows in (sparse or {}).items():
-                vec[name] = models.SparseVector(indices=sparse_rows[row][0], values=sparse_rows[row][1])
-            for name, mrows in (multivectors or {}).items():
-                vec[name] = mrows[row]
-        return models.PointStruct(id=ids[row], vector=vec, payload=payloads[row])
+        vec = _point_vectors(named, is_named, row, sparse, multivectors, models.SparseVector)
+        return models.PointStruct(id=id_list[row], vector=vec, payload=payload_list[row])
 
     folder.mkdir(parents=True, exist_ok=True)
     client = QdrantClient(path=str(folder))
@@ -156,10 +173,7 @@ def build_edge(
     """Create a Qdrant Edge shard at `shard_dir` holding the given points; return the folder."""
     import qdrant_edge as qe
 
-    named, is_named = _split(vectors)
-    n = _count(named)
-    payloads = list(payloads) if payloads is not None else [{} for _ in range(n)]
-    ids = list(ids) if ids is not None else list(range(n))
+    named, is_named, n, payload_list, id_list = _rows(vectors, payloads, ids)
     dist = getattr(qe.Distance, distance.capitalize())
     vector_params: Any
     if is_named:
@@ -180,15 +194,14 @@ def build_edge(
     )
     try:
         for start in range(0, n, 256):
-            batch = []
-            for row in range(start, min(n, start + 256)):
-                vec = _point_vectors(named, is_named, row)
-                if is_named:
-                    for name, sparse_rows in (sparse or {}).items():
-                        vec[name] = qe.SparseVector(indices=sparse_rows[row][0], values=sparse_rows[row][1])
-                    for name, mrows in (multivectors or {}).items():
-                        vec[name] = mrows[row]
-                batch.append(qe.Point(ids[row], vec, payloads[row]))
+            batch = [
+                qe.Point(
+                    id_list[row],
+                    _point_vectors(named, is_named, row, sparse, multivectors, qe.SparseVector),
+                    payload_list[row],
+                )
+                for row in range(start, min(n, start + 256))
+            ]
             shard.update(qe.UpdateOperation.upsert_points(batch))
         if optimize:
             shard.optimize()

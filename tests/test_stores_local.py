@@ -12,6 +12,7 @@ import sys
 import uuid
 import warnings
 from contextlib import closing
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -72,8 +73,7 @@ def _scan_everything(target: str) -> int:
                 seen += len(batch)
             for batch, _ in store.iter_points(info.name, batch_size=16, with_vectors=False):
                 seen += len(batch)
-            ids = list(store.iter_ids(info.name))
-            store.retrieve(info.name, ids[:5])
+            store.retrieve(info.name, list(islice(store.iter_ids(info.name), 5)))
             for batch in iter_sample(store, info.name, sample_ids(store, info.name, 7, "s"), batch_size=3):
                 seen += len(batch)
     return seen
@@ -250,6 +250,21 @@ def test_a_malicious_pickle_is_refused_not_executed(tmp_path: Path, caplog: pyte
     assert got == [0, 1, 2, 3]
     assert not sentinel.exists()
     assert "refused" in caplog.text
+
+
+def test_an_unreadable_record_is_logged_by_error_type_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = build_local(tmp_path / "q", "c", RNG.normal(size=(2, 4)), [{"k": i} for i in range(2)])
+    key = base64.b64encode(pickle.dumps(778, protocol=4)).decode()
+    with sqlite3.connect(folder / "collection" / "c" / "storage.sqlite") as conn:
+        conn.execute("INSERT INTO points VALUES (?, ?)", (key, b"jane@example.com"))
+    with caplog.at_level(logging.WARNING), QdrantLocalStore(folder) as store:
+        got = [p.id for batch, _ in store.iter_points("c") for p in batch]
+    assert got == [0, 1]
+    # pickle's own message would quote record bytes: "Memo value not found at index <b'ane@' as int>"
+    assert "UnpicklingError" in caplog.text
+    assert str(int.from_bytes(b"ane@", "little")) not in caplog.text and "Memo" not in caplog.text
 
 
 def test_duplicate_rows_from_older_clients_keep_the_latest(tmp_path: Path) -> None:

@@ -14,19 +14,23 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ..errors import CollectionError, TargetError
 from ..models import CollectionInfo, Point, PointId, VectorInfo
 from .points import (
+    check_batch_size,
     dense_info,
     dense_names,
-    is_valid_id,
+    in_order,
     make_point,
     nondense_names,
     normalize_id,
+    scroll_pages,
     sparse_info,
+    wanted_ids,
 )
 from .readonly import PrivateCopy
 
@@ -91,11 +95,11 @@ class _Shard:
     shard: Any  # qdrant_edge.EdgeShard
     vectors: list[VectorInfo]
 
-    @property
+    @cached_property  # worked out once, not per record
     def dense(self) -> list[str]:
         return dense_names(self.vectors)
 
-    @property
+    @cached_property
     def nondense(self) -> list[str]:
         return nondense_names(self.vectors)
 
@@ -177,47 +181,41 @@ class QdrantEdgeStore:
         with_vectors: bool = True,
         offset: PointId | None = None,
     ) -> Iterator[tuple[list[Point], PointId | None]]:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+        check_batch_size(batch_size)
         shard = self._get(collection)
-        cursor: PointId | None = None if offset is None else normalize_id(offset)
         with_vector = self._with_vector(shard, with_vectors)
-        while True:
-            request = self._edge.ScrollRequest(
-                offset=cursor, limit=batch_size, with_payload=True, with_vector=with_vector
-            )
-            records, next_offset = shard.shard.scroll(request)
-            nxt = None if next_offset is None else normalize_id(next_offset)
+        for records, nxt in scroll_pages(
+            lambda cursor: shard.shard.scroll(
+                self._edge.ScrollRequest(
+                    offset=cursor, limit=batch_size, with_payload=True, with_vector=with_vector
+                )
+            ),
+            offset,
+        ):
             if records or nxt is not None:
                 yield [self._to_point(shard, r) for r in records], nxt
-            if nxt is None:
-                return
-            cursor = nxt
 
     def iter_ids(self, collection: str, *, batch_size: int = 1024) -> Iterator[PointId]:
         shard = self._get(collection)
-        cursor: PointId | None = None
-        while True:
-            request = self._edge.ScrollRequest(
-                offset=cursor, limit=batch_size, with_payload=False, with_vector=False
+        for records, _ in scroll_pages(
+            lambda cursor: shard.shard.scroll(
+                self._edge.ScrollRequest(
+                    offset=cursor, limit=batch_size, with_payload=False, with_vector=False
+                )
             )
-            records, next_offset = shard.shard.scroll(request)
+        ):
             for record in records:
                 yield normalize_id(record.id)
-            if next_offset is None:
-                return
-            cursor = normalize_id(next_offset)
 
     def retrieve(self, collection: str, ids: list[PointId], *, with_vectors: bool = True) -> list[Point]:
         shard = self._get(collection)
-        wanted = [i for i in (normalize_id(i) for i in ids) if is_valid_id(i)]
+        wanted = wanted_ids(ids)
         if not wanted:
             return []
         records = shard.shard.retrieve(
             wanted, with_payload=True, with_vector=self._with_vector(shard, with_vectors)
         )
-        by_id = {p.id: p for p in (self._to_point(shard, r) for r in records)}
-        return [by_id[i] for i in dict.fromkeys(wanted) if i in by_id]
+        return in_order((self._to_point(shard, r) for r in records), wanted)
 
     def close(self) -> None:
         for shard in self._open.values():

@@ -19,7 +19,6 @@ match the library's scroll (ints ascending, then UUIDs; the highest rowid wins a
 from __future__ import annotations
 
 import base64
-import binascii
 import importlib
 import io
 import json
@@ -33,6 +32,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,15 @@ from pydantic_core import to_jsonable_python
 
 from ..errors import CollectionError, TargetError
 from ..models import CollectionInfo, Point, PointId, VectorInfo
-from .points import dense_info, dense_names, make_point, nondense_names, normalize_id, sparse_info
+from .points import (
+    check_batch_size,
+    dense_info,
+    dense_names,
+    make_point,
+    nondense_names,
+    normalize_id,
+    sparse_info,
+)
 from .readonly import connect_readonly, held_by_writer
 
 log = logging.getLogger(__name__)
@@ -104,6 +112,10 @@ _ALLOWED_GLOBALS: frozenset[tuple[str, str]] = frozenset(
 )
 
 
+class RefusedGlobal(pickle.UnpicklingError):
+    """A pickle named a callable outside the allowlist: its message names only that callable."""
+
+
 class SafeUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if module == "qdrant_client" or module.startswith("qdrant_client."):
@@ -111,7 +123,7 @@ class SafeUnpickler(pickle.Unpickler):
         if module.startswith("numpy.core."):  # pickled by numpy 1.x
             module = "numpy._core." + module[len("numpy.core.") :]
         if (module, name) not in _ALLOWED_GLOBALS:
-            raise pickle.UnpicklingError(f"refused to load {module}.{name}")
+            raise RefusedGlobal(f"refused to load {module}.{name}")
         return getattr(importlib.import_module(module), name)
 
 
@@ -137,9 +149,7 @@ def _jsonable(payload: Any) -> Any:
 def _decode_key(key: Any) -> PointId | None:
     try:
         return normalize_id(safe_loads(base64.b64decode(key, validate=True)))
-    except (binascii.Error, pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError):
-        return None
-    except Exception:  # a corrupt key must not stop the audit
+    except Exception:  # a corrupt key must not stop the audit (binascii.Error, UnpicklingError, ...)
         return None
 
 
@@ -292,6 +302,14 @@ class _Collection:
     index: _IdIndex | None = None
     count: int | None = None  # kept when the index is evicted
 
+    @cached_property  # worked out once, not per point
+    def dense(self) -> list[str]:
+        return dense_names(self.vectors)
+
+    @cached_property
+    def nondense(self) -> list[str]:
+        return nondense_names(self.vectors)
+
 
 class QdrantLocalStore:
     """Read-only adapter for a qdrant-client local-mode folder."""
@@ -433,7 +451,8 @@ class QdrantLocalStore:
         try:
             obj = safe_loads(blob)
         except Exception as exc:
-            reason = str(exc) if isinstance(exc, pickle.UnpicklingError) else type(exc).__name__
+            # pickle's own messages can quote bytes of the record (e.g. "invalid load key"): name the type
+            reason = str(exc) if isinstance(exc, RefusedGlobal) else type(exc).__name__
             col.warn(f"skipping point(s) whose stored record cannot be read safely ({reason})")
             return None
         if not isinstance(obj, PickledModel):
@@ -447,11 +466,7 @@ class QdrantLocalStore:
         try:
             payload = _jsonable(obj.get("payload"))
             return make_point(
-                expected_id,
-                vector,
-                payload,
-                dense_names=dense_names(col.vectors),
-                nondense_names=nondense_names(col.vectors),
+                expected_id, vector, payload, dense_names=col.dense, nondense_names=col.nondense
             )
         except Exception as exc:  # malformed data is the caller's to report, never a crash here
             col.warn(f"skipping point(s) with a malformed record ({type(exc).__name__})")
@@ -480,8 +495,7 @@ class QdrantLocalStore:
         with_vectors: bool = True,
         offset: PointId | None = None,
     ) -> Iterator[tuple[list[Point], PointId | None]]:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+        check_batch_size(batch_size)
         col = self._collection(collection)
         index = self._index(col)
         pos = index.position(offset)

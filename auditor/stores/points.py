@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -170,3 +170,36 @@ def is_valid_id(point_id: PointId) -> bool:
     if isinstance(point_id, int):
         return 0 <= point_id < 2**64
     return bool(_CANONICAL_UUID.fullmatch(point_id))
+
+
+def check_batch_size(batch_size: int) -> None:
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+
+
+def scroll_pages(
+    fetch: Callable[[PointId | None], tuple[list[Any], Any]], offset: PointId | None = None
+) -> Iterator[tuple[list[Any], PointId | None]]:
+    """Follow a scroll cursor from `offset`: yield (records, next_offset) until the store says stop.
+
+    `fetch(cursor)` returns one page as (records, next_offset), like every Qdrant scroll API.
+    """
+    cursor = None if offset is None else normalize_id(offset)
+    while True:
+        records, next_offset = fetch(cursor)
+        nxt = None if next_offset is None else normalize_id(next_offset)
+        yield records, nxt
+        if nxt is None:
+            return
+        cursor = nxt
+
+
+def wanted_ids(ids: Iterable[Any]) -> list[PointId]:
+    """The ids a retrieve should ask for: canonical, valid for Qdrant, each once, in first-seen order."""
+    return list(dict.fromkeys(i for i in (normalize_id(i) for i in ids) if is_valid_id(i)))
+
+
+def in_order(points: Iterable[Point], ids: Iterable[PointId]) -> list[Point]:
+    """`points` rearranged into the order of `ids`; ids without a point are skipped."""
+    by_id = {p.id: p for p in points}
+    return [by_id[i] for i in ids if i in by_id]

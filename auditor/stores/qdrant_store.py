@@ -23,13 +23,16 @@ import httpx
 from ..errors import CollectionError, TargetError
 from ..models import CollectionInfo, Point, PointId, VectorInfo
 from .points import (
+    check_batch_size,
     dense_info,
     dense_names,
-    is_valid_id,
+    in_order,
     make_point,
     nondense_names,
     normalize_id,
+    scroll_pages,
     sparse_info,
+    wanted_ids,
 )
 from .target import ServerURL
 
@@ -229,15 +232,30 @@ class QdrantServerStore:
         # ask only for dense vectors: sparse vectors and multivectors are dropped anyway
         return dense if dense else False
 
-    def _to_point(self, collection: str, record: Any) -> Point:
+    def _to_points(self, collection: str, records: list[Any]) -> list[Point]:
         vectors = self._vector_infos(collection)
-        return make_point(
-            record.id,
-            record.vector,
-            record.payload,
-            dense_names=dense_names(vectors),
-            nondense_names=nondense_names(vectors),
-        )
+        dense, nondense = dense_names(vectors), nondense_names(vectors)  # once a page, not once a record
+        return [
+            make_point(r.id, r.vector, r.payload, dense_names=dense, nondense_names=nondense) for r in records
+        ]
+
+    def _scroll(
+        self, what: str, collection: str, batch_size: int, with_payload: bool, with_vectors: bool | list[str]
+    ) -> Callable[[PointId | None], tuple[list[Any], Any]]:
+        """One scroll page from `cursor`, with retries, for `scroll_pages`."""
+
+        def fetch(cursor: PointId | None) -> tuple[list[Any], Any]:
+            page = partial(
+                self._client.scroll,
+                collection,
+                limit=batch_size,
+                offset=cursor,
+                with_payload=with_payload,
+                with_vectors=with_vectors,
+            )
+            return self._call(what, page, collection=collection)
+
+        return fetch
 
     def iter_points(
         self,
@@ -247,47 +265,20 @@ class QdrantServerStore:
         with_vectors: bool = True,
         offset: PointId | None = None,
     ) -> Iterator[tuple[list[Point], PointId | None]]:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+        check_batch_size(batch_size)
         wv = self._with_vectors(collection, with_vectors)
-        cursor = None if offset is None else normalize_id(offset)
-        while True:
-            page = partial(
-                self._client.scroll,
-                collection,
-                limit=batch_size,
-                offset=cursor,
-                with_payload=True,
-                with_vectors=wv,
-            )
-            records, next_offset = self._call("scroll", page, collection=collection)
-            nxt = None if next_offset is None else normalize_id(next_offset)
+        fetch = self._scroll("scroll", collection, batch_size, True, wv)
+        for records, nxt in scroll_pages(fetch, offset):
             if records or nxt is not None:
-                yield [self._to_point(collection, r) for r in records], nxt
-            if nxt is None:
-                return
-            cursor = nxt
+                yield self._to_points(collection, records), nxt
 
     def iter_ids(self, collection: str, *, batch_size: int = 1024) -> Iterator[PointId]:
-        cursor: PointId | None = None
-        while True:
-            page = partial(
-                self._client.scroll,
-                collection,
-                limit=batch_size,
-                offset=cursor,
-                with_payload=False,
-                with_vectors=False,
-            )
-            records, next_offset = self._call("scroll ids", page, collection=collection)
+        for records, _ in scroll_pages(self._scroll("scroll ids", collection, batch_size, False, False)):
             for record in records:
                 yield normalize_id(record.id)
-            if next_offset is None:
-                return
-            cursor = normalize_id(next_offset)
 
     def retrieve(self, collection: str, ids: list[PointId], *, with_vectors: bool = True) -> list[Point]:
-        wanted = [i for i in (normalize_id(i) for i in ids) if is_valid_id(i)]
+        wanted = wanted_ids(ids)
         if not wanted:
             return []
         wv = self._with_vectors(collection, with_vectors)
@@ -296,8 +287,7 @@ class QdrantServerStore:
             lambda: self._client.retrieve(collection, ids=wanted, with_payload=True, with_vectors=wv),
             collection=collection,
         )
-        by_id = {p.id: p for p in (self._to_point(collection, r) for r in records)}
-        return [by_id[i] for i in dict.fromkeys(wanted) if i in by_id]
+        return in_order(self._to_points(collection, records), wanted)
 
     def close(self) -> None:
         try:

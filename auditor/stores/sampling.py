@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from ..models import Point, PointId
 from .base import StoreAdapter
-from .points import normalize_id
+from .points import check_batch_size, normalize_id
 
 
 def _hash_key(seed: int | str) -> bytes:
@@ -73,8 +73,7 @@ def iter_sample(
 
     Ids that disappeared from the store since sampling are skipped.
     """
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
+    check_batch_size(batch_size)
     for start in range(0, len(ids), batch_size):
         batch = store.retrieve(collection, ids[start : start + batch_size], with_vectors=with_vectors)
         if batch:
