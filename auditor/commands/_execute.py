@@ -13,7 +13,7 @@ from types import FrameType
 
 from ..errors import ScanIncomplete
 from ..models import ScanReport
-from ..report import ReportContext
+from ..report import ReportContext, write_reports
 from ..runner import ScanOutcome, ScanRun
 from ._progress_view import ProgressView
 from ._summary import print_summary
@@ -65,8 +65,6 @@ def execute_run(
     `after_scan` may revise the finished report (e.g. apply a baseline) and give the report context
     (e.g. scan history) before reports are written; the exit code follows the revised report.
     """
-    from ..report import write_reports
-
     view = ProgressView(quiet=quiet)
     stopper = _Stopper(run, view)
     try:

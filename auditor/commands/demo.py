@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..demo import DEFAULT_DIR, DEFAULT_POINTS
+from ._options import StateDir
 
 HELP = (
     "Build a local Qdrant store of synthetic support tickets and HR notes, about half of them with made-up "
@@ -30,10 +31,7 @@ def demo(
     no_tui: Annotated[
         bool, typer.Option("--no-tui", metavar="", help="Print the summary instead of opening the TUI.")
     ] = False,
-    state_dir: Annotated[
-        Path | None,
-        typer.Option("--state-dir", metavar="DIR", help="Where the run database goes.", show_default=False),
-    ] = None,
+    state_dir: StateDir = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Errors only.")] = False,
 ) -> None:
     from ..config import ScanConfig

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..models import Severity
-from ._options import format_from_output
+from ._options import Formats, ReportOutput, StateDir, format_from_output
 
 HELP = (
     "Write the report of a finished scan from its run database, without scanning again: another "
@@ -38,27 +38,8 @@ def report(
             metavar="RUN_ID|SCAN.json", help="Run (or JSON report) to report on.", show_default=False
         ),
     ] = None,
-    fmt: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="FORMAT",
-            help="json, sarif, junit, markdown, html, compliance, compliance-md or pdf; "
-            "repeat for several (needs --output).",
-            show_default=False,
-        ),
-    ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="STEM",
-            help="Write to STEM + extension (one format: this path; no --format: as the extension says).",
-            show_default=False,
-        ),
-    ] = None,
+    fmt: Formats = None,
+    output: ReportOutput = None,
     fail_on: Annotated[
         Severity | None,
         typer.Option(
@@ -69,15 +50,7 @@ def report(
             show_default=False,
         ),
     ] = None,
-    state_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--state-dir",
-            metavar="DIR",
-            help="Where run databases live (default: $XDG_DATA_HOME/vecaudit/runs).",
-            show_default=False,
-        ),
-    ] = None,
+    state_dir: StateDir = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="No summary.")] = False,
     history_db: Annotated[
         Path | None,
@@ -98,10 +71,6 @@ def report(
         ),
     ] = None,
 ) -> None:
-    from ..report import write_reports
-    from ..runner import open_finished_report
-    from ._summary import print_summary
-
     if run_id is None:
         _list_runs(state_dir)
         raise typer.Exit(0)
@@ -109,9 +78,11 @@ def report(
     if len(formats) > 1 and output is None:
         raise typer.BadParameter("several --format values need --output STEM", param_hint="--format")
     from ..history import load_history
-    from ..report import ReportContext
+    from ..report import ReportContext, write_reports
     from ..report.scanfile import load_scan_report, looks_like_file
+    from ..runner import open_finished_report
     from ..whatif import load_whatif
+    from ._summary import print_summary
 
     if looks_like_file(run_id):
         rep = load_scan_report(Path(run_id))

@@ -12,7 +12,18 @@ import typer
 
 from ..config import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ConfigError, ScanConfig
 from ..models import ScanReport, Severity
-from ._options import format_from_output
+from ._options import (
+    OptionalTarget,
+    api_key_file_option,
+    collections_option,
+    format_from_output,
+    formats_option,
+    no_invert_option,
+    policy_option,
+    report_output_option,
+    sample_option,
+    state_dir_option,
+)
 
 if TYPE_CHECKING:
     from ..report import ReportContext
@@ -65,33 +76,9 @@ class Backend(enum.StrEnum):
 
 def scan(
     ctx: typer.Context,
-    target: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="TARGET", help="Qdrant URL, local-mode folder or edge:DIR.", show_default=False
-        ),
-    ] = None,
-    collection: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--collection",
-            "-c",
-            metavar="NAME",
-            help="Collection to scan; repeat for several. Default: every collection.",
-            rich_help_panel=WHAT,
-            show_default=False,
-        ),
-    ] = None,
-    sample: Annotated[
-        int,
-        typer.Option(
-            "--sample",
-            metavar="N",
-            min=0,
-            help="Scan a deterministic random sample of N points per collection; 0 scans every point.",
-            rich_help_panel=WHAT,
-        ),
-    ] = 0,
+    target: OptionalTarget = None,
+    collection: Annotated[list[str] | None, collections_option(WHAT)] = None,
+    sample: Annotated[int, sample_option(WHAT)] = 0,
     seed: Annotated[
         int, typer.Option("--seed", metavar="N", help="Seed of the --sample selection.", rich_help_panel=WHAT)
     ] = 0,
@@ -106,16 +93,7 @@ def scan(
             rich_help_panel=WHAT,
         ),
     ] = DEFAULT_BATCH_SIZE,
-    policy: Annotated[
-        str,
-        typer.Option(
-            "--policy",
-            "-p",
-            metavar="FILE|PRESET",
-            help="Policy file (YAML) or preset: default, gdpr, hipaa, pci-dss.",
-            rich_help_panel=POLICY,
-        ),
-    ] = "default",
+    policy: Annotated[str, policy_option(POLICY)] = "default",
     fail_on: Annotated[
         Severity,
         typer.Option(
@@ -126,31 +104,8 @@ def scan(
             case_sensitive=False,
         ),
     ] = Severity.high,
-    fmt: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--format",
-            "-f",
-            metavar="FORMAT",
-            help="Report format: json, sarif, junit, markdown, html, compliance, compliance-md, pdf; "
-            "repeat for several (needs --output).",
-            rich_help_panel=POLICY,
-            show_default=False,
-        ),
-    ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="STEM",
-            help="Write reports to STEM + the format's extension (one format: exactly this path; "
-            "no --format: the one its extension names, else json). "
-            "Without it, a single --format goes to stdout.",
-            rich_help_panel=POLICY,
-            show_default=False,
-        ),
-    ] = None,
+    fmt: Annotated[list[str] | None, formats_option(POLICY)] = None,
+    output: Annotated[Path | None, report_output_option(POLICY)] = None,
     baseline: Annotated[
         Path | None,
         typer.Option(
@@ -183,15 +138,7 @@ def scan(
             rich_help_panel=POLICY,
         ),
     ] = False,
-    no_invert: Annotated[
-        bool,
-        typer.Option(
-            "--no-invert",
-            metavar="",
-            help="Do not invert vectors: payload, encoder identification and fingerprint checks only.",
-            rich_help_panel=INVERT,
-        ),
-    ] = False,
+    no_invert: Annotated[bool, no_invert_option(INVERT)] = False,
     encoder: Annotated[
         str | None,
         typer.Option(
@@ -252,16 +199,7 @@ def scan(
             rich_help_panel=INVERT,
         ),
     ] = "cpu",
-    api_key_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--api-key-file",
-            metavar="FILE",
-            help="File holding the Qdrant API key (default: the QDRANT_API_KEY variable).",
-            rich_help_panel=CONNECT,
-            show_default=False,
-        ),
-    ] = None,
+    api_key_file: Annotated[Path | None, api_key_file_option(CONNECT)] = None,
     insecure: Annotated[
         bool,
         typer.Option(
@@ -284,16 +222,7 @@ def scan(
             show_default=False,
         ),
     ] = None,
-    state_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--state-dir",
-            metavar="DIR",
-            help="Where run databases live (default: $XDG_DATA_HOME/vecaudit/runs).",
-            rich_help_panel=RUN,
-            show_default=False,
-        ),
-    ] = None,
+    state_dir: Annotated[Path | None, state_dir_option(RUN)] = None,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -310,7 +239,10 @@ def scan(
             "can read or alter what this scan receives.",
             err=True,
         )
-    if fmt and "pdf" in fmt:
+    # The formats as given, or for a new scan as `--output`'s extension names them (`-o audit.pdf`
+    # wants PDF too); a resumed scan without --format keeps its own.
+    formats = tuple(fmt) if fmt else () if resume is not None else format_from_output(output)
+    if "pdf" in formats:
         from ..report.pdf import require_chromium
 
         require_chromium()
@@ -328,7 +260,7 @@ def scan(
             resume,
             state_dir=state_dir,
             target=target,
-            formats=tuple(fmt) if fmt else None,
+            formats=formats or None,
             output=output,
             api_key_file=api_key_file,
             timeout=timeout if _given(ctx, "timeout") else None,
@@ -358,7 +290,7 @@ def scan(
             steps=steps,
             beam=beam,
             device=device,
-            formats=tuple(fmt) if fmt else format_from_output(output),
+            formats=formats,
             output=output,
         )
         run = new_scan(config, state_dir=state_dir)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from ._options import ApiKeyFile, Collections, NoInvert, OptionalTarget, Policy, Sample, StateDir
 
 HELP = (
     "Audit a store interactively: collections with their encoder and risk score, live scan progress, "
@@ -18,21 +19,8 @@ HELP = (
 
 
 def tui(
-    target: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="TARGET", help="Qdrant URL, local-mode folder or edge:DIR.", show_default=False
-        ),
-    ] = None,
-    policy: Annotated[
-        str,
-        typer.Option(
-            "--policy",
-            "-p",
-            metavar="FILE|PRESET",
-            help="Policy file or preset: default, gdpr, hipaa, pci-dss.",
-        ),
-    ] = "default",
+    target: OptionalTarget = None,
+    policy: Policy = "default",
     reveal: Annotated[
         bool,
         typer.Option(
@@ -42,28 +30,11 @@ def tui(
             "(asks first).",
         ),
     ] = False,
-    collection: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--collection", "-c", metavar="NAME", help="Collection to scan; repeatable.", show_default=False
-        ),
-    ] = None,
-    sample: Annotated[
-        int, typer.Option("--sample", metavar="N", min=0, help="Points per collection; 0 scans every point.")
-    ] = 0,
-    no_invert: Annotated[
-        bool, typer.Option("--no-invert", metavar="", help="Payload, encoder and fingerprint checks only.")
-    ] = False,
-    api_key_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--api-key-file", metavar="FILE", help="File holding the Qdrant API key.", show_default=False
-        ),
-    ] = None,
-    state_dir: Annotated[
-        Path | None,
-        typer.Option("--state-dir", metavar="DIR", help="Where run databases go.", show_default=False),
-    ] = None,
+    collection: Collections = None,
+    sample: Sample = 0,
+    no_invert: NoInvert = False,
+    api_key_file: ApiKeyFile = None,
+    state_dir: StateDir = None,
     resume: Annotated[
         str | None,
         typer.Option(

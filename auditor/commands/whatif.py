@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..whatif import DEFAULT_K, DEFAULT_SAMPLE, DEFAULT_UTILITY_SAMPLE, WhatIfResult
+from ._options import TARGET_HELP, ApiKeyFile
 
 HELP = (
     "Take a sample of a collection and measure, for each mitigation (Gaussian noise at several levels, "
@@ -69,9 +70,7 @@ def print_result(res: WhatIfResult) -> None:
 
 
 def whatif(
-    target: Annotated[
-        str, typer.Argument(metavar="TARGET", help="Qdrant URL, local-mode folder or edge:DIR.")
-    ],
+    target: Annotated[str, typer.Argument(metavar="TARGET", help=TARGET_HELP)],
     collection: Annotated[
         str, typer.Option("--collection", "-c", metavar="NAME", help="Collection to measure.")
     ],
@@ -133,12 +132,7 @@ def whatif(
     ] = None,
     k: Annotated[int, typer.Option("--k", metavar="K", min=1, help="Neighbours for recall@k.")] = DEFAULT_K,
     device: Annotated[str, typer.Option("--device", metavar="DEVICE", help="cpu or cuda.")] = "cpu",
-    api_key_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--api-key-file", metavar="FILE", help="File holding the Qdrant API key.", show_default=False
-        ),
-    ] = None,
+    api_key_file: ApiKeyFile = None,
     output: Annotated[
         Path | None,
         typer.Option(
