@@ -24,7 +24,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,9 @@ from typing import Any
 from .config import ScanConfig
 from .errors import VecauditError
 from .models import Finding, InversionRecord, PointId, ScanSummary, Severity
+
+#: The channel of LangGraph's pending writes that hold a failed node's exception.
+_ERROR_CHANNEL = "__error__"
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -168,6 +171,24 @@ class RunDB:
         """A separate connection for LangGraph's SqliteSaver (it locks its own connection)."""
         return _connect(self.path)
 
+    def drop_error_writes(self) -> None:
+        """Delete the exceptions LangGraph saved as pending writes of failed nodes.
+
+        The checkpointer stores a failed node's exception as its repr, and a library's message
+        may quote a payload value or recovered text. A resumed run re-executes the failed node
+        either way, so nothing is lost. Deleted content is zeroed (`secure_delete`).
+        """
+        with self._lock:
+            has_writes = self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'writes'"
+            ).fetchone()
+        if not has_writes:  # the checkpointer never created its tables (no step ran yet)
+            return
+        with self._tx() as c:
+            c.execute("DELETE FROM writes WHERE channel = ?", (_ERROR_CHANNEL,))
+        with self._lock:  # and out of the write-ahead log, which still holds the old page
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # -- meta --------------------------------------------------------------------------------------
 
     def set_meta(self, key: str, value: str) -> None:
@@ -270,8 +291,18 @@ class RunDB:
         record: BatchRecord,
         findings: Iterable[Finding],
         inversions: Iterable[InversionRow] = (),
+        *,
+        keys: Sequence[str] | None = None,
     ) -> None:
-        """Store a batch's results and its progress row in one transaction (all or nothing)."""
+        """Store a batch's results and its progress row in one transaction (all or nothing).
+
+        `keys` are the findings' `finding_key`s, in order, when the caller already computed them.
+        """
+        findings = list(findings)
+        if keys is None:
+            keys = [finding_key(f) for f in findings]
+        elif len(keys) != len(findings):
+            raise ValueError(f"{len(keys)} keys for {len(findings)} findings")
         with self._tx() as c:
             c.executemany(
                 "INSERT OR IGNORE INTO findings (key, collection, point_id, vector, source, entity_type, "
@@ -279,7 +310,7 @@ class RunDB:
                 "allowlisted, baseline_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     (
-                        finding_key(f),
+                        key,
                         f.collection,
                         encode_id(f.point_id),
                         f.vector,
@@ -297,7 +328,7 @@ class RunDB:
                         int(f.allowlisted),
                         f.baseline_state,
                     )
-                    for f in findings
+                    for key, f in zip(keys, findings, strict=True)
                 ),
             )
             c.executemany(
@@ -460,7 +491,11 @@ class _Tx:
 
     def __enter__(self) -> sqlite3.Cursor:
         self._db._lock.acquire()
-        self._db._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._db._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:  # e.g. "database is locked": __exit__ will not run, so unlock here
+            self._db._lock.release()
+            raise
         return self._db._conn.cursor()
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -477,6 +512,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, check_same_thread=False, timeout=30.0, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA secure_delete=ON")  # deleted rows (see drop_error_writes) leave no bytes behind
     return conn
 
 

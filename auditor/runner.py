@@ -125,6 +125,7 @@ class ScanRun:
                 )
             )
             self.db.set_status("running")
+            self.db.drop_error_writes()  # left by a process that died before dropping them itself
             # With no checkpoint yet (a fresh run, or one killed before its first step) start at
             # START; otherwise None tells LangGraph to continue from the last checkpoint.
             start: Any = None if values else {}
@@ -135,11 +136,13 @@ class ScanRun:
             if self.db.status != "finished":  # the graph ended without its final node (cannot happen)
                 raise ScanIncomplete(f"scan {self.run_id} ended before finishing")
         except (ScanIncomplete, KeyboardInterrupt):
+            self.db.drop_error_writes()
             self.db.set_status("interrupted")
             raise ScanIncomplete(
                 f"scan {self.run_id} was stopped before it finished; resume it with: {self.resume_command}"
             ) from None
         except Exception as exc:
+            self.db.drop_error_writes()  # LangGraph saved repr(exc), which may quote data
             self.db.set_status("failed", str(exc) if isinstance(exc, VecauditError) else type(exc).__name__)
             if self.db.batches_done():
                 exc.add_note(

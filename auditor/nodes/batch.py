@@ -85,6 +85,7 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         rows.extend(vector_rows)
         findings.extend(vector_findings)
 
+    keys = [finding_key(f) for f in findings]  # computed once: the count and the table's primary key
     record = BatchRecord(
         collection=name,
         batch_no=batch_no,
@@ -93,10 +94,10 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         exhausted=exhausted,
         points=len(points),
         inverted=len(rows),
-        findings=len({finding_key(f) for f in findings}),
+        findings=len(set(keys)),
         invalid=invalid,
     )
-    ctx.db.commit_batch(record, findings, rows)
+    ctx.db.commit_batch(record, findings, rows, keys=keys)
     return record
 
 

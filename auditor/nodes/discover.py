@@ -16,9 +16,13 @@ from .context import ScanContext
 from .state import CollectionPlan, ScanState, with_skip
 
 
-def check_collections(store: StoreAdapter, wanted: Sequence[str]) -> None:
-    """Raise CollectionError naming the first requested collection the store does not have."""
-    known = sorted(c.name for c in store.list_collections())
+def check_collections(store: StoreAdapter, wanted: Sequence[str]) -> list[str]:
+    """Raise CollectionError naming the first requested collection the store does not have.
+
+    Returns the store's collection names, in the store's order.
+    """
+    listed = [c.name for c in store.list_collections()]
+    known = sorted(listed)
     if not wanted and not known:
         raise CollectionError(f"{store.display_target} has no collections to scan")
     for name in wanted:
@@ -27,14 +31,15 @@ def check_collections(store: StoreAdapter, wanted: Sequence[str]) -> None:
             raise CollectionError(
                 f"collection {name!r} not found in {store.display_target} (collections: {have})"
             )
+    return listed
 
 
 def discover(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
     ctx = runtime.context
     store = ctx.store()
     wanted = ctx.config.collections
-    check_collections(store, wanted)  # again: a resumed run may find the store changed
-    names = list(wanted) or [c.name for c in store.list_collections()]
+    listed = check_collections(store, wanted)  # again: a resumed run may find the store changed
+    names = list(wanted) or listed
     infos: list[CollectionInfo] = [store.collection_info(name) for name in names]
 
     sample = ctx.config.sample
