@@ -22,7 +22,13 @@ def test_heldout_styles_never_reach_training_data() -> None:
 def test_every_labelled_entity_is_in_its_text() -> None:
     for s in generate_corpus(300, seed=5):
         for etype, value in s.entities:
-            assert value_recovered(etype, value, s.text) or etype == "PERSON", (etype, value, s.text)
+            # "First name: Ann Last name: Lee" labels "Ann Lee", whose parts stand apart in the text.
+            parts_present = all(p.lower() in s.text.lower() for p in value.split())
+            assert value_recovered(etype, value, s.text) or (etype == "PERSON" and parts_present), (
+                etype,
+                value,
+                s.text,
+            )
 
 
 def test_verbatim_recovery_ignores_case_spacing_and_number_format() -> None:

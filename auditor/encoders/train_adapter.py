@@ -25,6 +25,7 @@ from .translation import (
     from_procrustes,
     from_ridge,
     mean_cosine,
+    unit_rows,
 )
 
 log = logging.getLogger("vecaudit.train")
@@ -63,8 +64,7 @@ def train_adapter(
     xe = np.asarray(src.embed([s.text for s in held]), np.float32)
     ye = np.asarray(dst.embed([s.text for s in held]), np.float32)
     log.info("paired embeddings of %d + %d texts in %.0fs", len(train), len(held), time.time() - t0)
-    unit = lambda a: a / np.linalg.norm(a, axis=1, keepdims=True)  # noqa: E731
-    xs, ys, xe, ye = unit(xs), unit(ys), unit(xe), unit(ye)
+    xs, ys, xe, ye = unit_rows(xs), unit_rows(ys), unit_rows(xe), unit_rows(ye)
 
     meta = {"n_train": len(train), "train_corpus": "synthetic train styles", "seed": seed}
     candidates: list[Adapter] = [from_procrustes(source, target, fit_procrustes(xs, ys), dict(meta))]
@@ -88,7 +88,7 @@ def train_adapter(
             rec = inverter.invert(a.translate(xe[:n_invert]))
             texts = [t for t, _ in rec]
             m = summarize(refs, texts, ents)
-            back = unit(np.asarray(src.embed(texts), np.float32))
+            back = unit_rows(np.asarray(src.embed(texts), np.float32))
             report["candidates"][a.kind].update(
                 pii_share=round(_pii_share(m), 4),
                 source_cosine=round(float((back * xe[:n_invert]).sum(1).mean()), 4),

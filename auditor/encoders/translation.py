@@ -23,7 +23,7 @@ ADAPTER_JSON = "adapter.json"
 ADAPTER_WEIGHTS = "adapter.safetensors"
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
+def unit_rows(x: np.ndarray) -> np.ndarray:
     return x / np.clip(np.linalg.norm(x, axis=1, keepdims=True), 1e-12, None)
 
 
@@ -86,7 +86,7 @@ class Adapter:
     meta: dict[str, object]
 
     def translate(self, vectors: np.ndarray) -> np.ndarray:
-        x = torch.from_numpy(_unit(np.asarray(vectors, dtype=np.float32)))
+        x = torch.from_numpy(unit_rows(np.asarray(vectors, dtype=np.float32)))
         w = {k: v.float() for k, v in self.weights.items()}
         with torch.no_grad():
             if self.kind == "procrustes":
@@ -99,7 +99,7 @@ class Adapter:
                 y = y + h @ w["mlp.2.weight"].T + w["mlp.2.bias"]
             else:  # pragma: no cover - guarded at load
                 raise EncoderError(f"unknown adapter kind {self.kind!r}")
-        return _unit(y.numpy()).astype(np.float32)
+        return unit_rows(y.numpy()).astype(np.float32)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -137,7 +137,7 @@ def from_mlp(src: str, dst: str, net: _MLP, meta: dict[str, object]) -> Adapter:
 
 
 def mean_cosine(a: np.ndarray, b: np.ndarray) -> float:
-    return float((_unit(a) * _unit(b)).sum(1).mean())
+    return float((unit_rows(a) * unit_rows(b)).sum(1).mean())
 
 
 def adapter_dir(models: Path, source_id: str, target_id: str) -> Path:

@@ -43,8 +43,13 @@ def span_support(
     targets: np.ndarray,
     texts: Sequence[str],
     spans: Sequence[Sequence[tuple[int, int, str]]],
+    cosines: Sequence[float] | None = None,
 ) -> list[list[float]]:
-    """For text i and each (start, end, entity_type) span: cos(text) - mean cos(text with stand-ins)."""
+    """For text i and each (start, end, entity_type) span: cos(text) - mean cos(text with stand-ins).
+
+    `cosines` are the texts' own cosines to their targets when the caller already has them (the
+    inverter reports them), which saves embedding every text a second time.
+    """
     variants: list[str] = []
     owners: list[tuple[int, int]] = []
     for i, (text, row) in enumerate(zip(texts, spans, strict=True)):
@@ -56,8 +61,11 @@ def span_support(
     if not variants:
         return out
     tgt = torch.nn.functional.normalize(torch.as_tensor(np.asarray(targets, dtype=np.float32)), dim=-1)
-    base = torch.nn.functional.normalize(embed(list(texts)).float(), dim=-1)
-    base_cos = (base * tgt).sum(-1)
+    if cosines is None:
+        base = torch.nn.functional.normalize(embed(list(texts)).float(), dim=-1)
+        base_cos = (base * tgt).sum(-1).tolist()
+    else:
+        base_cos = list(cosines)
     var = torch.nn.functional.normalize(embed(variants).float(), dim=-1)
     owner_rows = torch.tensor([i for i, _ in owners])
     var_cos = (var * tgt[owner_rows]).sum(-1)

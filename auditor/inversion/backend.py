@@ -51,7 +51,6 @@ class TorchBackend:
     def _run(
         self, prompts: Sequence[torch.Tensor], temperature: float, max_new: int, gen: torch.Generator | None
     ):
-        out: list[list[int]] = []
         # Similar lengths together waste less padding in a batch.
         order = sorted(range(len(prompts)), key=lambda i: prompts[i].shape[0])
         res: dict[int, list[int]] = {}
@@ -68,8 +67,7 @@ class TorchBackend:
                 generator=gen,
             )
             res.update(zip(chunk, ids, strict=True))
-        out = [res[i] for i in range(len(prompts))]
-        return out
+        return [res[i] for i in range(len(prompts))]
 
     def generate(
         self,

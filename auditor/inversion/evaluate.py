@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -108,9 +107,3 @@ def format_table(rows: Sequence[EvalRow]) -> str:
     counts = {k[2:]: int(v) for k, v in rows[0].metrics.items() if k.startswith("n_")} if rows else {}
     lines.append(f"entity counts: {counts}")
     return "\n".join(lines)
-
-
-def load_samples_jsonl(path: Path) -> list[Sample]:
-    from .corpus import load_jsonl
-
-    return load_jsonl(path)

@@ -39,6 +39,7 @@ class _Beam:
     texts: list[str] = field(default_factory=list)
     ids: list[list[int]] = field(default_factory=list)
     cos: list[float] = field(default_factory=list)
+    embs: list[torch.Tensor] = field(default_factory=list)  # kept so a step never re-embeds its input
 
 
 class Inverter:
@@ -70,12 +71,6 @@ class Inverter:
 
     def _decode(self, ids: Sequence[Sequence[int]]) -> list[str]:
         return [t.strip() for t in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]  # type: ignore[attr-defined]
-
-    def _score(self, texts: Sequence[str], targets: torch.Tensor) -> list[float]:
-        if not texts:
-            return []
-        emb = self.embed(texts).to(targets.device, torch.float32)
-        return torch.nn.functional.cosine_similarity(emb, targets, dim=-1).tolist()
 
     def _prep(self, vectors: np.ndarray) -> torch.Tensor:
         arr = np.asarray(vectors, dtype=np.float32)
@@ -122,7 +117,7 @@ class Inverter:
                         hyp_ids.append(beams[i].ids[j])
                         owners.append(i)
                 e_rows = e[owners]
-                e_hat = self.embed([beams[i].texts[j] for i, j in rows]).to(e.device, torch.float32)
+                e_hat = torch.stack([beams[i].embs[j] for i, j in rows])
                 cprompts = correction_prompts(self.lm, self.projector, self.cfg, e_rows, e_hat, hyp_ids)
                 out = self.backend.generate(
                     cprompts,
@@ -144,21 +139,36 @@ class Inverter:
     def _merge(
         self, beams: list[_Beam], owners: list[int], cands: list[list[list[int]]], e: torch.Tensor
     ) -> None:
+        """Score new candidates against each owner's target and keep the `beam` best distinct texts.
+
+        Each distinct new text is embedded once; texts already in a beam keep their embedding.
+        """
         flat_ids = [ids for c in cands for ids in c]
         flat_owner = [o for o, c in zip(owners, cands, strict=True) for _ in c]
         texts = self._decode(flat_ids)
-        cos = self._score(texts, e[flat_owner]) if texts else []
-        pools: dict[int, dict[str, tuple[float, list[int]]]] = {}
-        for o, t, c, ids in zip(flat_owner, texts, cos, flat_ids, strict=True):
+        known = {t for o in set(flat_owner) for t in beams[o].texts}
+        fresh = sorted({t for t in texts if t not in known})
+        emb_of: dict[str, torch.Tensor] = {}
+        if fresh:
+            embs = torch.nn.functional.normalize(self.embed(fresh).to(e.device, torch.float32), dim=-1)
+            emb_of = dict(zip(fresh, embs, strict=True))
+        pools: dict[int, dict[str, tuple[float, list[int], torch.Tensor]]] = {}
+        for o, t, ids in zip(flat_owner, texts, flat_ids, strict=True):
+            b = beams[o]
             pool = pools.setdefault(
-                o,
-                {bt: (bc, bi) for bt, bc, bi in zip(beams[o].texts, beams[o].cos, beams[o].ids, strict=True)},
+                o, {bt: (bc, bi, be) for bt, bc, bi, be in zip(b.texts, b.cos, b.ids, b.embs, strict=True)}
             )
-            if t not in pool or pool[t][0] < c:
-                pool[t] = (c, ids)
+            if t not in pool:
+                emb = emb_of[t]
+                pool[t] = (float(emb @ e[o]), ids, emb)
         for o, pool in pools.items():
             best = sorted(pool.items(), key=lambda kv: -kv[1][0])[: self.settings.beam]
-            beams[o] = _Beam([t for t, _ in best], [v[1] for _, v in best], [v[0] for _, v in best])
+            beams[o] = _Beam(
+                [t for t, _ in best],
+                [v[1] for _, v in best],
+                [v[0] for _, v in best],
+                [v[2] for _, v in best],
+            )
 
     @staticmethod
     def _record(

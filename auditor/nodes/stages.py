@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..fingerprint import load_fingerprint_key
 from ..models import Finding, Point, PointId
 from ..rundb import InversionRow
 
 if TYPE_CHECKING:
+    from ..detect.engine import Detection
     from .context import ScanContext
 
 
@@ -30,6 +32,7 @@ def payload_findings(ctx: ScanContext, collection: str, points: Sequence[Point])
         return []
     detections = ctx.detector().analyze([text for _, _, text in items])
     policy = ctx.policy()
+    key = load_fingerprint_key()  # once per batch, not once per text
     findings: list[Finding] = []
     for (point_id, path, text), found in zip(items, detections, strict=True):
         if found:
@@ -44,6 +47,7 @@ def payload_findings(ctx: ScanContext, collection: str, points: Sequence[Point])
                     detections=found,
                     field=path,
                     reveal=ctx.config.reveal,
+                    key=key,
                 )
             )
     return findings
@@ -110,8 +114,9 @@ def inversion_results(
     # Inverter output is tokenizer-shaped ("575 - 85 - 5582"); the detector repairs it before
     # matching and maps spans back onto the text as recovered.
     detections = ctx.detector().analyze(texts, normalize=True)
-    detections = _supported(inverter, matrix, texts, detections)
+    detections = _supported(inverter, matrix, recovered, detections)
     policy = ctx.policy()
+    key = load_fingerprint_key()  # once per batch, not once per text
     reveal = ctx.config.reveal
     rows: list[InversionRow] = []
     findings: list[Finding] = []
@@ -128,12 +133,18 @@ def inversion_results(
                     text=text,
                     detections=found,
                     reveal=reveal,
+                    key=key,
                 )
             )
     return rows, findings
 
 
-def _supported(inverter: object, matrix: np.ndarray, texts: list[str], detections: list) -> list:  # type: ignore[type-arg]
+def _supported(
+    inverter: object,
+    matrix: np.ndarray,
+    recovered: list[tuple[str, float]],
+    detections: list[list[Detection]],
+) -> list[list[Detection]]:
     """Keep only spans the vector supports: an inverter also invents plausible values."""
     from ..inversion.attribution import MIN_SUPPORT, span_support
 
@@ -141,7 +152,8 @@ def _supported(inverter: object, matrix: np.ndarray, texts: list[str], detection
     if embed is None or not any(detections):
         return detections
     spans = [[(d.start, d.end, d.entity_type) for d in ds] for ds in detections]
-    support = span_support(embed, matrix, texts, spans)
+    texts = [t for t, _ in recovered]
+    support = span_support(embed, matrix, texts, spans, cosines=[c for _, c in recovered])
     return [
         [d for d, s in zip(ds, sup, strict=True) if s >= MIN_SUPPORT]
         for ds, sup in zip(detections, support, strict=True)
