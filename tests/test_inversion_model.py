@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from vecaudit.errors import InverterError
 from vecaudit.inversion import inverter_dir, load_inverter
 from vecaudit.inversion.corpus import generate_corpus
@@ -111,3 +112,49 @@ def test_tiny_training_runs_resumes_and_exports(tmp_path: Path) -> None:
     inv = build_inverter(export, enc.embed_tensor, settings=InversionSettings(steps=1, beam=2, candidates=2))
     res = inv.invert(enc.embed(["Jane Doe, jane@x.org", "call 555-123-4567"]))
     assert len(res) == 2 and all(isinstance(t, str) and -1.0 <= c <= 1.0 for t, c in res)
+
+
+def test_warm_start_loads_an_exported_inverter_and_only_when_not_resuming(tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+    from vecaudit.inversion import train_cli
+
+    assert SHIPPED is not None
+    common = ["--tiny", "--n-train", "120", "--n-eval", "2", "--batch-size", "8", "--pool-steps", "2"]
+    common += ["--eval-every", "1e9", "--gen-batch", "16", "--tokenizer-dir", str(SHIPPED)]
+    src = tmp_path / "src"
+    assert (
+        train_cli.main(["--out", str(tmp_path / "a"), *common, "--max-steps", "2", "--export", str(src)]) == 0
+    )
+    out = tmp_path / "b"
+    # A step at learning rate 0 leaves in the checkpoint exactly the weights the run started from.
+    assert (
+        train_cli.main(["--out", str(out), *common, "--max-steps", "1", "--lr", "0", "--init-from", str(src)])
+        == 0
+    )
+    started = load_file(str(out / "ckpt" / "model.safetensors"))
+    exported = load_file(str(src / "projector" / "projector.safetensors"))
+    for k, v in exported.items():
+        torch.testing.assert_close(started[f"proj.{k}"], v.float(), atol=1e-3, rtol=1e-3)
+    assert "warm-started from" in (out / "train.log").read_text()
+    # A run that resumes its own checkpoint ignores --init-from.
+    assert train_cli.main(["--out", str(out), *common, "--max-steps", "2", "--init-from", str(src)]) == 0
+    assert (out / "train.log").read_text().count("warm-started from") == 1
+
+
+def test_beam_merge_reuses_a_text_another_point_already_holds(inverter) -> None:
+    """Two points proposing the same text, known only from the other's beam, must not crash."""
+    from vecaudit.inversion.inverter import _Beam
+
+    text = "Jane Doe wrote in"
+    ids = inverter.tokenizer(text, add_special_tokens=False)["input_ids"]
+    e = torch.nn.functional.normalize(torch.randn(2, 384), dim=-1)
+    emb = torch.nn.functional.normalize(inverter.embed([text]).float(), dim=-1)[0]
+    beams = [_Beam([text], [ids], [float(emb @ e[0])], [emb]), _Beam()]
+    saved = inverter.settings.beam
+    inverter.settings.beam = 2
+    try:
+        inverter._merge(beams, [0, 1], [[ids], [ids]], e)
+    finally:
+        inverter.settings.beam = saved
+    assert beams[1].texts == [text]
+    assert abs(beams[1].cos[0] - float(emb @ e[1])) < 1e-5

@@ -12,13 +12,18 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Literal
 
+from .synth_mix import MIX_STYLES, generate_mix, perturb_template
 from .synth_styles import HELDOUT_STYLES, all_styles, generate
 from .synth_values import Sample, ValueFactory
 
 Split = Literal["train", "heldout"]
 
 # Non-PII prose and PII mixed into prose: stores hold a lot of text without identifiers.
-_EXTRA_TRAIN = ["prose", "prose_with_pii"]
+# The mix styles put PII into contexts no template has (see synth_mix).
+_EXTRA_TRAIN = ["prose", "prose_with_pii", *MIX_STYLES]
+_STYLE_WEIGHT = {"prose": 0.35, "kv_record": 2.0, "clause_chain": 2.0, "doc_prose": 1.5}
+_STYLE_WEIGHT.update({"doc_with_pii": 5.0, "word_salad": 4.0})
+PERTURB_SHARE = 0.3  # of templated training samples whose non-PII words are perturbed
 
 
 def styles_for(split: Split) -> list[str]:
@@ -27,7 +32,13 @@ def styles_for(split: Split) -> list[str]:
     return [s for s in all_styles() if s not in HELDOUT_STYLES] + _EXTRA_TRAIN
 
 
-def _one(vf: ValueFactory, style: str) -> Sample:
+def _perturb_some(template: str, vf: ValueFactory) -> str:
+    return perturb_template(template, vf) if vf.rng.random() < PERTURB_SHARE else template
+
+
+def _one(vf: ValueFactory, style: str, split: Split = "heldout") -> Sample:
+    if style in MIX_STYLES:
+        return generate_mix(vf, style)
     if style == "prose":
         return Sample(text=vf.sentence(vf.int_(5, 16)), style=style)
     if style == "prose_with_pii":
@@ -39,22 +50,21 @@ def _one(vf: ValueFactory, style: str) -> Sample:
             base.text = f"{base.text} {lead}"
         base.style = style
         return base
-    return generate(vf, style)
+    # Held-out samples are never perturbed, so their random stream matches earlier sessions.
+    return generate(vf, style, _perturb_some if split == "train" else None)
 
 
 def iter_samples(n: int, seed: int, split: Split = "train") -> Iterator[Sample]:
     vf = ValueFactory(seed)
     styles = styles_for(split)
-    weights = [
-        0.35 if s in ("prose",) else (2.0 if s in ("kv_record", "clause_chain") else 1.0) for s in styles
-    ]
+    weights = [_STYLE_WEIGHT.get(s, 1.0) for s in styles]
     seen: set[str] = set()
     produced = 0
     attempts = 0
     while produced < n and attempts < n * 4:
         attempts += 1
         style = vf.rng.choices(styles, weights)[0]
-        s = _one(vf, style)
+        s = _one(vf, style, split)
         if s.text in seen or not s.text.strip():
             continue
         seen.add(s.text)

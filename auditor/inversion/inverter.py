@@ -146,12 +146,12 @@ class Inverter:
         flat_ids = [ids for c in cands for ids in c]
         flat_owner = [o for o, c in zip(owners, cands, strict=True) for _ in c]
         texts = self._decode(flat_ids)
-        known = {t for o in set(flat_owner) for t in beams[o].texts}
-        fresh = sorted({t for t in texts if t not in known})
-        emb_of: dict[str, torch.Tensor] = {}
+        # A text already in any touched beam (this point's or another's) is not embedded again.
+        emb_of = {t: v for o in set(flat_owner) for t, v in zip(beams[o].texts, beams[o].embs, strict=True)}
+        fresh = sorted({t for t in texts if t not in emb_of})
         if fresh:
             embs = torch.nn.functional.normalize(self.embed(fresh).to(e.device, torch.float32), dim=-1)
-            emb_of = dict(zip(fresh, embs, strict=True))
+            emb_of.update(zip(fresh, embs, strict=True))
         pools: dict[int, dict[str, tuple[float, list[int], torch.Tensor]]] = {}
         for o, t, ids in zip(flat_owner, texts, flat_ids, strict=True):
             b = beams[o]

@@ -10,6 +10,7 @@ assemble random fields, which multiplies the surface forms the model sees.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .synth_values import Sample, ValueFactory
 
@@ -339,11 +340,15 @@ def render(template: str, vf: ValueFactory, style: str) -> Sample:
     return sample
 
 
-def generate(vf: ValueFactory, style: str) -> Sample:
+def generate(
+    vf: ValueFactory, style: str, transform: Callable[[str, ValueFactory], str] | None = None
+) -> Sample:
     if style in COMPOSITIONAL:
         template = COMPOSITIONAL[style](vf)
     else:
         template = vf.rng.choice(STYLES[style])
+    if transform is not None:
+        template = transform(template, vf)
     s = render(template, vf, style)
     # Light surface noise: real stores hold lowercased, unpunctuated and prefixed text too.
     r = vf.rng.random()

@@ -67,6 +67,7 @@ class TrainArgs:
     seed: int = 0
     workers: int = 1
     gen_batch: int = 2048
+    init_from: Path | None = None  # exported inverter folder to warm-start from (no checkpoint yet)
     model: dict[str, int] = field(default_factory=dict)  # InverterConfig overrides
 
 
@@ -93,11 +94,20 @@ def _prepare(args: TrainArgs, cfg: InverterConfig, enc: MiniLMEncoder, tok) -> d
     for i, r in enumerate(ids):
         toks[i, : len(r)] = torch.tensor(r, dtype=torch.int32)
     t0 = time.time()
-    emb = enc.embed_tensor(texts, batch_size=1024 if args.device.startswith("cuda") else 64).to(torch.float16)
+    emb = _embed_sorted(enc, texts, 2048 if args.device.startswith("cuda") else 64)
     log.info("embedded %d texts in %.1fs", len(texts), time.time() - t0)
     data = {"tokens": toks, "lengths": lens, "emb": emb.cpu()}
     save_file(data, str(cache))
     return {k: v.to(args.device) for k, v in data.items()}
+
+
+def _embed_sorted(enc: MiniLMEncoder, texts: list[str], batch_size: int) -> torch.Tensor:
+    """Embed in length order, so batches carry little padding, and return rows in input order."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    emb = enc.embed_tensor([texts[i] for i in order], batch_size=batch_size).to(torch.float16).cpu()
+    out = torch.empty_like(emb)
+    out[torch.tensor(order)] = emb
+    return out
 
 
 def _eval_set(args: TrainArgs, split: str) -> list[Sample]:
@@ -116,12 +126,16 @@ def _eval_set(args: TrainArgs, split: str) -> list[Sample]:
 def _rows_to_batch(rows: list[tuple[list[int], list[int]]], cfg: InverterConfig, device: torch.device):
     """rows: (input token ids after the prefix, target positions mask-aligned list) -> padded tensors."""
     t = max(len(r[0]) for r in rows)
-    ids = torch.full((len(rows), t), cfg.pad_id, dtype=torch.long)
-    tgt = torch.full((len(rows), t), -100, dtype=torch.long)
+    # Filled in numpy and moved once: a torch.tensor per row costs more than the GPU step.
+    ids = np.full((len(rows), t), cfg.pad_id, dtype=np.int64)
+    tgt = np.full((len(rows), t), -100, dtype=np.int64)
     for i, (inp, lab) in enumerate(rows):
-        ids[i, : len(inp)] = torch.tensor(inp)
-        tgt[i, : len(lab)] = torch.tensor(lab)
-    return ids.to(device), tgt.to(device)
+        ids[i, : len(inp)] = inp
+        tgt[i, : len(lab)] = lab
+    return (
+        torch.from_numpy(ids).to(device, non_blocking=True),
+        torch.from_numpy(tgt).to(device, non_blocking=True),
+    )
 
 
 def _hyp_row(y: list[int], cfg: InverterConfig) -> tuple[list[int], list[int]]:
@@ -158,6 +172,7 @@ class Trainer:
         self.device = torch.device(args.device)
         args.out_dir.mkdir(parents=True, exist_ok=True)
         self.rng = random.Random(args.seed)
+        self.np_rng = np.random.default_rng(args.seed)
         torch.manual_seed(args.seed)
         self.enc = MiniLMEncoder(
             args.encoder_dir,
@@ -195,7 +210,8 @@ class Trainer:
             count_params(self.lm) / 1e6,
             count_params(self.proj) / 1e6,
         )
-        self._resume()
+        if not self._resume() and args.init_from:
+            self._warm_start(Path(args.init_from))
         self.data = _prepare(args, self.cfg, self.enc, self.tok)
         # Token rows are assembled on the host: indexing a device tensor per row would sync per row.
         self.tokens_np = self.data.pop("tokens").cpu().numpy()
@@ -232,10 +248,27 @@ class Trainer:
         shutil.rmtree(d, ignore_errors=True)
         tmp.rename(d)
 
-    def _resume(self) -> None:
+    def _warm_start(self, src: Path) -> None:
+        """Start from a shipped inverter's weights, with a fresh optimizer and schedule."""
+        from .inverter import load_parts
+
+        cfg, lm, proj, _ = load_parts(src)
+        if (cfg.d_model, cfg.n_layers, cfg.vocab_size, cfg.hyp_tokens) != (
+            self.cfg.d_model,
+            self.cfg.n_layers,
+            self.cfg.vocab_size,
+            self.cfg.hyp_tokens,
+        ):
+            raise ValueError(f"{src} has a different architecture than the model being trained")
+        self.lm.load_state_dict(lm.state_dict())
+        self.lm.tie_weights()
+        self.proj.load_state_dict(proj.state_dict())
+        log.info("warm-started from %s", src)
+
+    def _resume(self) -> bool:
         d = self._ckpt_dir()
         if not (d / "meta.json").is_file():
-            return
+            return False
         meta = json.loads((d / "meta.json").read_text())
         state = load_file(str(d / "model.safetensors"), device=str(self.device))
         self.lm.load_state_dict({k[3:]: v for k, v in state.items() if k.startswith("lm.")}, strict=False)
@@ -252,6 +285,7 @@ class Trainer:
         self.step, self.samples_seen, self.elapsed = meta["step"], meta["samples_seen"], meta["elapsed"]
         self.curve = meta.get("curve", [])
         log.info("resumed at step %d (%.0fs trained, %d samples)", self.step, self.elapsed, self.samples_seen)
+        return True
 
     # -- corrector pool -------------------------------------------------------------------
 
@@ -348,30 +382,37 @@ class Trainer:
         if self.pool is None or self.pool_pos + bc > len(self.pool["hyps"]):  # type: ignore[arg-type]
             self._refresh_pool(self.args.pool_steps * bc)
         assert self.pool is not None
-        hidx = torch.randint(0, self.n, (bh,), device=self.device)
-        rows = [_hyp_row(self._target(int(i)), self.cfg) for i in hidx.tolist()]
+        hidx = self.np_rng.integers(0, self.n, bh)
+        hyp_rows = [_hyp_row(self._target(int(i)), self.cfg) for i in hidx]
         p0, p1 = self.pool_pos, self.pool_pos + bc
         self.pool_pos = p1
-        cidx = self.pool["idx"][p0:p1]  # type: ignore[index]
+        cidx = self.pool["idx_list"][p0:p1]  # type: ignore[index]
         hyps = self.pool["hyps"][p0:p1]  # type: ignore[index]
-        rows += [
-            _corr_row(h, self._target(int(i)), self.cfg) for h, i in zip(hyps, cidx.tolist(), strict=True)
-        ]
-        ids, labels = _rows_to_batch(rows, self.cfg, self.device)
-        e_h = self.data["emb"][hidx].float()
-        e_c = self.data["emb"][cidx].float()
+        corr_rows = [_corr_row(h, self._target(i), self.cfg) for h, i in zip(hyps, cidx, strict=True)]
+        e_h = self.data["emb"][torch.from_numpy(hidx).to(self.device)].float()
+        e_c = self.data["emb"][self.pool["idx"][p0:p1]].float()  # type: ignore[index]
         eh_c = self.pool["e_hat"][p0:p1].float()  # type: ignore[index]
-        return e_h, e_c, eh_c, ids, labels
+        # Hypothesizer and corrector rows differ in length; padded apart they waste less compute.
+        return (
+            (self.proj.hypothesis_prefix, (e_h,), _rows_to_batch(hyp_rows, self.cfg, self.device)),
+            (self.proj.correction_prefix, (e_c, eh_c), _rows_to_batch(corr_rows, self.cfg, self.device)),
+        )
 
     def train_step(self) -> torch.Tensor:
-        e_h, e_c, eh_c, ids, labels = self._batch()
+        parts = self._batch()
+        total = torch.zeros((), device=self.device)
+        count = 0
         with torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None):
-            prefix = torch.cat([self.proj.hypothesis_prefix(e_h), self.proj.correction_prefix(e_c, eh_c)], 0)
-            x = torch.cat([prefix, token_embeddings(self.lm, ids).to(prefix.dtype)], 1)
-            hidden = self.lm.model(inputs_embeds=x).last_hidden_state[:, prefix.shape[1] :]  # type: ignore[union-attr]
-            sel = labels != -100
-            logits = self.lm.lm_head(hidden[sel])  # type: ignore[operator]
-            loss = F.cross_entropy(logits.float(), labels[sel])
+            for prefix_fn, inputs, (ids, labels) in parts:
+                prefix = prefix_fn(*inputs)
+                x = torch.cat([prefix, token_embeddings(self.lm, ids).to(prefix.dtype)], 1)
+                hidden = self.lm.model(inputs_embeds=x).last_hidden_state[:, prefix.shape[1] :]  # type: ignore[union-attr]
+                sel = labels != -100
+                logits = self.lm.lm_head(hidden[sel])  # type: ignore[operator]
+                total = total + F.cross_entropy(logits.float(), labels[sel], reduction="sum")
+                count += int(sel.sum())
+                self.samples_seen += ids.shape[0]
+        loss = total / max(count, 1)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.params, 1.0)
@@ -379,7 +420,6 @@ class Trainer:
             g["lr"] = self._lr()
         self.opt.step()
         self.step += 1
-        self.samples_seen += ids.shape[0]
         return loss.detach()
 
     def evaluate(self, steps: int = 1, limit: int | None = None) -> dict[str, float]:
@@ -472,7 +512,7 @@ class Trainer:
             dest,
             shard_mb=shard_mb,
             curve=self.curve,
-            meta={"step": self.step, "samples_seen": self.samples_seen, "train_seconds": self.elapsed},
+            meta={"step": self.step, "samples_seen": self.samples_seen, "elapsed": self.elapsed},
         )
 
 

@@ -41,6 +41,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--gen-batch", type=int, default=2048)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--init-from", type=Path, help="warm-start from this exported inverter folder (ignored on resume)"
+    )
+    p.add_argument(
+        "--prepare-only", action="store_true", help="build the data cache and evaluation sets, then exit"
+    )
     p.add_argument("--tiny", action="store_true", help="a tiny model that proves the code path on CPU")
     p.add_argument("--model", default="{}", help='JSON overrides of the model config, e.g. {"n_layers": 6}')
 
@@ -73,9 +79,12 @@ def run(ns: argparse.Namespace) -> int:
         seed=ns.seed,
         workers=ns.workers,
         gen_batch=ns.gen_batch,
+        init_from=ns.init_from,
         model=model,
     )
     trainer = Trainer(args)
+    if ns.prepare_only:
+        return 0
     trainer.run()
     if ns.export:
         trainer.export(ns.export)
