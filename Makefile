@@ -6,7 +6,7 @@ STAMP := $(VENV)/.vecaudit-installed
 export HF_HUB_OFFLINE := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: setup demo test lint sysdeps clean-venv
+.PHONY: setup demo test lint sysdeps clean-venv vllm-venv
 
 # torch goes first and pinned: the pin resolves to the CPU build on disk, while an unpinned
 # torch pulled in by a dependency would download a multi-GB CUDA build.
@@ -28,10 +28,15 @@ sysdeps:
 
 setup: $(STAMP) sysdeps
 
+# The CPU build of vLLM in a venv of its own (.venv-vllm/, ~2.5 GB): the tests start a real
+# vLLM server from it. GPU machines use `pip install vllm` instead (see the README).
+vllm-venv:
+	PY=$(PY) scripts/setup-vllm-venv.sh
+
 demo: setup
 	$(BIN)/vecaudit demo
 
-test: setup
+test: setup vllm-venv
 	$(BIN)/pytest -q
 
 lint: setup

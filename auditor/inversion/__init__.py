@@ -67,13 +67,17 @@ def load_inverter(
         )
     if backend not in ("torch", "vllm"):
         raise InverterError(f"unknown inverter backend {backend!r}; choose torch or vllm")
-    if backend == "vllm":
-        # Never fall back silently: a user who asked for vLLM gets an error, not other numbers.
-        raise InverterError(
-            "the vLLM inverter backend is not available in this build; use --inverter-backend torch"
-        )
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise InverterError(f"device {device!r} requested but CUDA is not available")
+    remote = None
+    if backend == "vllm":
+        # Checked first, before any model loads: a server that is down or serves another model is an
+        # error (exit 2), never a silent switch to the torch backend.
+        if not vllm_url:
+            raise InverterError("--inverter-backend vllm needs --vllm-url URL of the inverter server")
+        from .vllm_backend import connect
+
+        remote = connect(path, vllm_url)
     from ..encoders.registry import get_encoder
 
     encoder = get_encoder(encoder_id, device=device)
@@ -81,7 +85,9 @@ def load_inverter(
     def embed(texts):  # type: ignore[no-untyped-def]
         return torch.from_numpy(np.asarray(encoder.embed(list(texts)), dtype=np.float32))
 
-    return build_inverter(path, embed, device=device, settings=default_settings(device, steps, beam))
+    return build_inverter(
+        path, embed, device=device, settings=default_settings(device, steps, beam), backend=remote
+    )
 
 
 class TranslatedInverter:
