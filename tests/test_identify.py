@@ -154,6 +154,18 @@ def test_roundtrip_hook_uses_an_inverter(vectors: dict[str, np.ndarray]) -> None
     assert "roundtrip.paraphrase-MiniLM-L3-v2.cosine" not in guess.details  # no adapter: no evidence
 
 
+def test_roundtrip_with_a_broken_inverter_is_an_error_not_missing_evidence(
+    vectors: dict[str, np.ndarray],
+) -> None:
+    from vecaudit.errors import InverterError
+
+    def down(rows: np.ndarray, encoder_id: str) -> list[str]:
+        raise InverterError("vLLM server at http://127.0.0.1:9 is down or restarting")
+
+    with pytest.raises(InverterError, match="down"):
+        identify(_unit(vectors["all-MiniLM-L6-v2"])[:16], distance="Cosine", candidates=TRIO, inverter=down)
+
+
 def test_profiles_restrictable() -> None:
     assert set(load_profiles(["wordllama-256"])) == {"wordllama-256"}
 

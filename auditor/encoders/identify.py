@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import EncoderError
+from ..errors import EncoderError, InverterError
 from ..models import EncoderGuess
 from .base import Encoder
 from .profiles import DEAD_REL, Profile, anisotropy, load_profiles, unit_rows
@@ -201,6 +201,8 @@ def roundtrip_scores(
     for cid in candidates:
         try:
             texts = list(inverter(rows.astype(np.float32), cid))
+        except InverterError:
+            raise  # a broken inverter (say, its server is down) is an error, not "no evidence"
         except Exception as exc:  # an inverter that cannot serve a candidate gives no evidence
             log.info("round trip for %s unavailable: %s", cid, type(exc).__name__)
             continue
