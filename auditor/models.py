@@ -82,6 +82,12 @@ class Point:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     payload: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        # A point reaching a log line or a traceback (pytest and logging print locals) must not
+        # carry its payload values with it: only the keys and vector shapes are shown.
+        shapes = {k: tuple(getattr(v, "shape", ())) for k, v in self.vectors.items()}
+        return f"Point(id={self.id!r}, vectors={shapes}, payload_keys={sorted(map(str, self.payload))})"
+
 
 class EncoderGuess(BaseModel):
     name: str = "unknown"

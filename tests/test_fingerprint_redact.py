@@ -148,3 +148,13 @@ def test_mask_in_text_masks_spans_and_merges_overlaps() -> None:
     assert mask_in_text(text, [(5, 13), (17, 29)]) == "Call J*** D** at 2**-***-**** today"
     assert mask_in_text(text, [(5, 9), (7, 13)]) == "Call J*** D** at 212-555-0147 today"
     assert mask_in_text(text, []) == text
+
+
+def test_a_point_printed_in_a_log_or_traceback_shows_no_payload_value() -> None:
+    import numpy as np
+    from vecaudit.models import Point
+
+    p = Point(id=7, vectors={"": np.zeros(384, dtype=np.float32)}, payload={"note": "SSN 536-22-8745"})
+    shown = repr(p) + str(p) + f"{p}"
+    assert "536-22-8745" not in shown
+    assert "note" in shown and "384" in shown and "7" in shown
