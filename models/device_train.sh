@@ -53,7 +53,9 @@ if [ -f "$RUN/stdout.log" ]; then
 fi
 if [ "$MODE" = finish ] && [ -f "$RUN/export/inverter.json" ]; then
   tar -C "$RUN" -cf "$OUTD/export.tar" export && split -b 15m -d "$OUTD/export.tar" "$OUTD/export.tar." && rm "$OUTD/export.tar"
-  python3 models/device_eval.py "$RUN/export" /tmp/minilm 2>&1 | grep -v "Loading weights" | tee "$OUTD/eval.log"
+  # Straight to the file: a filter in a pipe would hold the output back if the call is cut off.
+  python3 models/device_eval.py "$RUN/export" /tmp/minilm > "$OUTD/eval.log" 2>&1
+  grep -v "Loading weights" "$OUTD/eval.log"
 elif [ -d "$RUN/ckpt" ] && [ "$MODE" = finish ]; then
   tar -C "$RUN" -cf "$OUTD/ckpt.tar" ckpt && split -b 15m -d "$OUTD/ckpt.tar" "$OUTD/ckpt.tar." && rm "$OUTD/ckpt.tar"
 fi
