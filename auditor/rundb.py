@@ -189,6 +189,36 @@ class RunDB:
         with self._lock:  # and out of the write-ahead log, which still holds the old page
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def prune_checkpoints(self, thread_id: str) -> int:
+        """Keep only the newest graph checkpoint (and its pending writes) of a finished run.
+
+        LangGraph keeps every superstep's checkpoint, about 27 MB per million points; a finished
+        run is only ever read from its newest one (reports, history), and resume needs no other.
+        Returns the number of checkpoints removed.
+        """
+        with self._lock:
+            has_tables = self._conn.execute(
+                "SELECT COUNT(*) FROM sqlite_master"
+                " WHERE type = 'table' AND name IN ('checkpoints', 'writes')"
+            ).fetchone()[0]
+        if has_tables < 2:
+            return 0
+        with self._tx() as c:
+            # Checkpoint ids are time-ordered (uuid6), so the greatest id is the newest per namespace.
+            keep = "SELECT MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ? GROUP BY checkpoint_ns"
+            gone = c.execute(
+                f"DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_id NOT IN ({keep})",
+                (thread_id, thread_id),
+            ).rowcount
+            c.execute(
+                f"DELETE FROM writes WHERE thread_id = ? AND checkpoint_id NOT IN ({keep})",
+                (thread_id, thread_id),
+            )
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.execute("VACUUM")
+        return int(gone)
+
     # -- meta --------------------------------------------------------------------------------------
 
     def set_meta(self, key: str, value: str) -> None:

@@ -12,6 +12,7 @@ UI thread) stops it after the current batch.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from .nodes.context import Resources, ScanContext, open_configured_store
 from .nodes.discover import check_collections
 from .progress import ProgressListener, RunStarted, from_wire
 from .rundb import RunDB, new_run_id
+
+log = logging.getLogger("vecaudit.runner")
 
 #: Exception notes starting with this are ours and safe to show (the CLI prints them).
 NOTE_PREFIX = "[vecaudit] "
@@ -135,6 +138,9 @@ class ScanRun:
                     on_event(event)
             if self.db.status != "finished":  # the graph ended without its final node (cannot happen)
                 raise ScanIncomplete(f"scan {self.run_id} ended before finishing")
+            conn.close()  # the checkpointer's connection must not hold the database during VACUUM
+            removed = self.db.prune_checkpoints(self.run_id)
+            log.debug("pruned %d superseded checkpoints of run %s", removed, self.run_id)
         except (ScanIncomplete, KeyboardInterrupt):
             self.db.drop_error_writes()
             self.db.set_status("interrupted")

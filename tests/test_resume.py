@@ -117,3 +117,21 @@ def test_sigterm_saves_and_exits_2_then_resume_finishes(
     _, stderr = resumed.communicate(timeout=600)
     assert resumed.returncode == 1, stderr
     assert _findings(out) == reference
+
+
+def test_finished_run_keeps_only_its_newest_checkpoint_and_still_reports(
+    store: Path, reference: list[tuple[tuple[str, ...], str]]
+) -> None:
+    (db,) = (store / "state-ref").glob("*.sqlite")
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0] == POINTS // BATCH + 1
+        assert conn.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] == 1
+        orphans = (
+            "SELECT COUNT(*) FROM writes WHERE checkpoint_id NOT IN (SELECT checkpoint_id FROM checkpoints)"
+        )
+        assert conn.execute(orphans).fetchone()[0] == 0
+    out = store / "again.json"
+    proc = spawn_cli(store, "report", db.stem, "--state-dir", store / "state-ref", "-f", "json", "-o", out)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1, stderr  # findings at or above --fail-on low, as in the scan
+    assert _findings(out) == reference
