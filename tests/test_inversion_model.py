@@ -104,6 +104,9 @@ def test_tiny_training_runs_resumes_and_exports(tmp_path: Path) -> None:
     assert train_cli.main([*common, "--max-steps", "6", "--export", str(export)]) == 0
     meta = json.loads((out / "ckpt" / "meta.json").read_text())
     assert meta["step"] == 6  # resumed from step 4, not restarted
+    # The compliance report reads the training time from the exported log's meta.elapsed.
+    exported_meta = json.loads((export / "training_log.json").read_text())["meta"]
+    assert exported_meta["step"] == 6 and exported_meta["elapsed"] > 0
     assert (out / "train.log").read_text().count("resumed at step 4") == 1
 
     from vecaudit.encoders.minilm import MiniLMEncoder
