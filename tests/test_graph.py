@@ -110,7 +110,13 @@ def test_sample_is_deterministic_per_seed(sandbox: Path) -> None:
     assert len(first) == 50 and first == again and first != other
 
 
-def test_checkpoints_stay_small_whatever_the_store_size(sandbox: Path) -> None:
+def test_checkpoints_stay_small_whatever_the_store_size(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vecaudit.rundb import RunDB
+
+    # Every checkpoint written during the run is checked, not only the one a finished run keeps.
+    monkeypatch.setattr(RunDB, "prune_checkpoints", lambda self, thread_id: 0)
     write_policy(sandbox)
     small = pii_store(sandbox / "small", 40, seed=4)
     pii_store(sandbox / "large", 400, seed=5)
@@ -125,8 +131,14 @@ def test_checkpoints_stay_small_whatever_the_store_size(sandbox: Path) -> None:
     assert sizes["large"] < 8192 and sizes["large"] <= sizes["small"] + 256, sizes
 
 
-def test_replaying_batches_after_a_crash_counts_nothing_twice(sandbox: Path) -> None:
+def test_replaying_batches_after_a_crash_counts_nothing_twice(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Rewind the checkpoint behind the committed batches, as a crash between the two would."""
+    from vecaudit.rundb import RunDB
+
+    # A crashed run is never pruned; keep every checkpoint so the test can rewind to one.
+    monkeypatch.setattr(RunDB, "prune_checkpoints", lambda self, thread_id: 0)
     write_policy(sandbox)
     pii_store(sandbox / "store", 120)
     report, _, run_id = _scan(sandbox, sandbox / "store", batch_size=10)
