@@ -14,19 +14,17 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ..errors import CollectionError, TargetError
 from ..models import CollectionInfo, Point, PointId, VectorInfo
 from .points import (
+    VectorNames,
     check_batch_size,
-    dense_info,
-    dense_names,
+    dense_info_from_json,
     in_order,
     make_point,
-    nondense_names,
     normalize_id,
     scroll_pages,
     sparse_info,
@@ -55,17 +53,8 @@ def find_shards(path: Path) -> dict[str, Path]:
 def _vector_infos_from_config(config: dict[str, Any]) -> list[VectorInfo]:
     infos: list[VectorInfo] = []
     for name, params in sorted((config.get("vectors") or {}).items()):
-        if not isinstance(params, dict):
-            continue
-        infos.append(
-            dense_info(
-                str(name),
-                size=params.get("size"),
-                distance=params.get("distance"),
-                datatype=params.get("datatype"),
-                multivector=params.get("multivector_config") is not None,
-            )
-        )
+        if isinstance(params, dict):
+            infos.append(dense_info_from_json(str(name), params))
     for name, params in sorted((config.get("sparse_vectors") or {}).items()):
         datatype = params.get("datatype") if isinstance(params, dict) else None
         infos.append(sparse_info(str(name), datatype=datatype))
@@ -89,19 +78,11 @@ def _read_vector_infos(shard_dir: Path) -> list[VectorInfo]:
 
 
 @dataclass
-class _Shard:
+class _Shard(VectorNames):
     name: str
     copy: PrivateCopy
     shard: Any  # qdrant_edge.EdgeShard
     vectors: list[VectorInfo]
-
-    @cached_property  # worked out once, not per record
-    def dense(self) -> list[str]:
-        return dense_names(self.vectors)
-
-    @cached_property
-    def nondense(self) -> list[str]:
-        return nondense_names(self.vectors)
 
 
 class QdrantEdgeStore:

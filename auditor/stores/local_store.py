@@ -32,7 +32,6 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +41,10 @@ from pydantic_core import to_jsonable_python
 from ..errors import CollectionError, TargetError
 from ..models import CollectionInfo, Point, PointId, VectorInfo
 from .points import (
+    VectorNames,
     check_batch_size,
-    dense_info,
-    dense_names,
+    dense_info_from_json,
     make_point,
-    nondense_names,
     normalize_id,
     sparse_info,
 )
@@ -162,17 +160,8 @@ def vector_infos(config: dict[str, Any]) -> list[VectorInfo]:
     if isinstance(vectors, dict) and "size" in vectors and "distance" in vectors:
         vectors = {"": vectors}  # the unnamed default vector
     for name, params in (vectors or {}).items():
-        if not isinstance(params, dict):
-            continue
-        infos.append(
-            dense_info(
-                str(name),
-                size=params.get("size"),
-                distance=params.get("distance"),
-                datatype=params.get("datatype"),
-                multivector=params.get("multivector_config") is not None,
-            )
-        )
+        if isinstance(params, dict):
+            infos.append(dense_info_from_json(str(name), params))
     for name, params in (config.get("sparse_vectors") or {}).items():
         index = params.get("index") if isinstance(params, dict) else None
         datatype = index.get("datatype") if isinstance(index, dict) else None
@@ -293,7 +282,7 @@ class _Warner:
 
 
 @dataclass
-class _Collection:
+class _Collection(VectorNames):
     name: str
     config: dict[str, Any]
     vectors: list[VectorInfo]
@@ -301,14 +290,6 @@ class _Collection:
     warn: _Warner
     index: _IdIndex | None = None
     count: int | None = None  # kept when the index is evicted
-
-    @cached_property  # worked out once, not per point
-    def dense(self) -> list[str]:
-        return dense_names(self.vectors)
-
-    @cached_property
-    def nondense(self) -> list[str]:
-        return nondense_names(self.vectors)
 
 
 class QdrantLocalStore:

@@ -11,6 +11,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -153,6 +154,17 @@ def dense_info(name: str, *, size: Any, distance: Any, datatype: Any, multivecto
     )
 
 
+def dense_info_from_json(name: str, params: Mapping[str, Any]) -> VectorInfo:
+    """`dense_info` from a vector config as stored on disk (local-mode meta.json, Edge config)."""
+    return dense_info(
+        name,
+        size=params.get("size"),
+        distance=params.get("distance"),
+        datatype=params.get("datatype"),
+        multivector=params.get("multivector_config") is not None,
+    )
+
+
 def sparse_info(name: str, *, datatype: Any = None) -> VectorInfo:
     return VectorInfo(name=name, kind=VectorKind.sparse, datatype=datatype_name(datatype) or "float32")
 
@@ -163,6 +175,21 @@ def dense_names(vectors: Iterable[VectorInfo]) -> list[str]:
 
 def nondense_names(vectors: Iterable[VectorInfo]) -> list[str]:
     return [v.name for v in vectors if v.kind != VectorKind.dense]
+
+
+class VectorNames:
+    """Mixin for a store's per-collection record: its dense and non-dense vector names, worked out
+    once from `vectors` rather than once per record."""
+
+    vectors: list[VectorInfo]
+
+    @cached_property
+    def dense(self) -> list[str]:
+        return dense_names(self.vectors)
+
+    @cached_property
+    def nondense(self) -> list[str]:
+        return nondense_names(self.vectors)
 
 
 def is_valid_id(point_id: PointId) -> bool:
