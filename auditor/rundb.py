@@ -411,60 +411,56 @@ class RunDB:
         (collection, field path, entity, rule, and the point id of consecutive findings) share one
         string object, and all findings share one `model_fields_set` (every field is always set).
         """
-        cur = self._conn.cursor()
-        cur.execute(
-            "SELECT collection, point_id, vector, source, entity_type, score, severity, fingerprint, "
-            'evidence, rule_id, field, start, "end", allowlisted, baseline_state FROM findings ORDER BY rowid'
-        )
         shared: dict[str, str] = {}
         last_raw, last_id = "", None
 
         def same(value: str | None) -> str | None:
             return None if value is None else shared.setdefault(value, value)
 
-        try:
-            while True:
-                with self._lock:
-                    rows = cur.fetchmany(2048)
-                if not rows:
-                    return
-                for r in rows:
-                    if r[1] != last_raw:
-                        last_raw, last_id = r[1], decode_id(r[1])
-                    yield Finding.model_construct(
-                        _FINDING_FIELDS_SET,
-                        collection=same(r[0]),
-                        point_id=last_id,
-                        vector=same(r[2]),
-                        source=same(r[3]),
-                        entity_type=same(r[4]),
-                        score=r[5],
-                        severity=Severity(r[6]),
-                        fingerprint=r[7],
-                        evidence=r[8],
-                        rule_id=same(r[9]),
-                        field=same(r[10]),
-                        start=r[11],
-                        end=r[12],
-                        allowlisted=bool(r[13]),
-                        baseline_state=same(r[14]),
-                    )
-        finally:
-            cur.close()
+        for r in self._stream(
+            "SELECT collection, point_id, vector, source, entity_type, score, severity, fingerprint, "
+            'evidence, rule_id, field, start, "end", allowlisted, baseline_state FROM findings ORDER BY rowid'
+        ):
+            if r[1] != last_raw:
+                last_raw, last_id = r[1], decode_id(r[1])
+            yield Finding.model_construct(
+                _FINDING_FIELDS_SET,
+                collection=same(r[0]),
+                point_id=last_id,
+                vector=same(r[2]),
+                source=same(r[3]),
+                entity_type=same(r[4]),
+                score=r[5],
+                severity=Severity(r[6]),
+                fingerprint=r[7],
+                evidence=r[8],
+                rule_id=same(r[9]),
+                field=same(r[10]),
+                start=r[11],
+                end=r[12],
+                allowlisted=bool(r[13]),
+                baseline_state=same(r[14]),
+            )
 
     def iter_inversions(self) -> Iterator[InversionRecord]:
+        sql = "SELECT collection, vector, point_id, text, cosine FROM inversions ORDER BY rowid"
+        for r in self._stream(sql):
+            yield InversionRecord.model_construct(
+                collection=r[0], vector=r[1], point_id=decode_id(r[2]), text=r[3], cosine=r[4]
+            )
+
+    def _stream(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        """The rows of `sql`, fetched 2048 at a time so memory stays flat however many there are."""
         cur = self._conn.cursor()
-        cur.execute("SELECT collection, vector, point_id, text, cosine FROM inversions ORDER BY rowid")
         try:
+            with self._lock:
+                cur.execute(sql)
             while True:
                 with self._lock:
                     rows = cur.fetchmany(2048)
                 if not rows:
                     return
-                for r in rows:
-                    yield InversionRecord.model_construct(
-                        collection=r[0], vector=r[1], point_id=decode_id(r[2]), text=r[3], cosine=r[4]
-                    )
+                yield from rows
         finally:
             cur.close()
 
