@@ -180,8 +180,9 @@ def test_bad_edge_targets_give_clear_errors(tmp_path: Path) -> None:
         open_store(f"edge:{tmp_path}")
     broken = tmp_path / "broken"
     (broken / "segments" / "x").mkdir(parents=True)
-    (broken / "edge_config.json").write_text("{not json")
+    (broken / "edge_config.json").write_text('{"note": "SSN 536-22-8745"')
     store = open_store(f"edge:{broken}")
-    with pytest.raises(TargetError, match="could not load"):
+    with pytest.raises(TargetError, match="could not load") as err:
         store.count("broken")
+    assert "536-22-8745" not in str(err.value)  # the engine's message may quote the bytes it read
     store.close()

@@ -124,7 +124,11 @@ class QdrantEdgeStore:
             loaded = self._edge.EdgeShard.load(str(copy.path))
         except Exception as exc:
             copy.close()
-            raise TargetError(f"Qdrant Edge could not load shard {name!r}: {exc}") from exc
+            # The engine's own message may quote stored bytes: only its type leaves this process.
+            raise TargetError(
+                f"Qdrant Edge could not load shard {name!r} ({type(exc).__name__}); "
+                "is it a Qdrant Edge shard folder written by a compatible version?"
+            ) from None
         shard = _Shard(name, copy, loaded, _read_vector_infos(copy.path))
         self._open[name] = shard
         return shard
