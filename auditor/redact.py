@@ -6,7 +6,8 @@ Rules (`mask`):
 - an email keeps the first character of its local part and of each domain label:
   "john@gmail.com" -> "j***@g****.c**";
 - other text keeps the first letter of each word: "john smith" -> "j*** s****";
-- a value that would come out unchanged (single letters) is starred entirely.
+- a value that would come out unchanged (single letters) is starred entirely;
+- masking is idempotent: an already masked value is returned as is.
 Lengths are kept, as in every masked display; use the fingerprint to compare values.
 """
 
@@ -51,7 +52,10 @@ def mask(value: str) -> str:
         masked = _star_after_first(value)
     else:
         masked = " ".join(_star_after_first(word) for word in value.split(" "))
-    if masked == value or not any(c == MASK_CHAR for c in masked):
+    # A value masking leaves without any star (single letters) is starred entirely. An already
+    # masked value comes back unchanged: mask(mask(v)) == mask(v), so renderers may mask evidence
+    # that is already masked.
+    if MASK_CHAR not in masked:
         return _star_all(value)
     return masked
 

@@ -120,6 +120,7 @@ def test_env_wins_over_default_file(clean_env: Path, monkeypatch: pytest.MonkeyP
 )
 def test_mask_examples(value: str, masked: str) -> None:
     assert mask(value) == masked
+    assert mask(masked) == masked  # idempotent: re-masking masked evidence changes nothing
 
 
 def _alphabet_chars(value: str) -> list[str]:

@@ -146,6 +146,19 @@ def test_reveal_goes_only_to_json_markdown_html(fmt: str) -> None:
             assert value not in head
 
 
+@pytest.mark.parametrize("fmt", ["sarif", "junit"])
+def test_revealed_raw_evidence_is_masked_in_ci_formats(fmt: str) -> None:
+    """With --reveal the pipeline puts the value itself in `evidence`: SARIF and JUnit mask it again."""
+    from vecaudit.redact import mask
+
+    scenario = build_scenario(revealed=True)
+    raw = "Marguerite Okonkwo"
+    findings = [f.model_copy(update={"evidence": raw}) for f in scenario.report.findings]
+    out = render(scenario.report.model_copy(update={"findings": findings}), fmt).decode("utf-8")
+    assert raw not in out
+    assert mask(raw) in out
+
+
 # ---------------------------------------------------------------- JUnit
 
 

@@ -19,6 +19,7 @@ from .view import (
     collection_names,
     fmt_score,
     is_violation,
+    masked_evidence,
     sorted_findings,
     vector_label,
 )
@@ -34,10 +35,10 @@ def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> 
     return el
 
 
-def _example(f: Finding) -> str:
+def _example(f: Finding, evidence: str) -> str:
     origin = f"payload field {f.field}" if f.source == "payload" and f.field else f.source
     return (
-        f"  - point {f.point_id}, vector {vector_label(f.vector)}, {origin}: {f.evidence} "
+        f"  - point {f.point_id}, vector {vector_label(f.vector)}, {origin}: {evidence} "
         f"(score {fmt_score(f.score)}, {f.severity.value})"
     )
 
@@ -105,7 +106,7 @@ def junit_tree(report: ScanReport) -> ET.Element:
                 by_source = Counter(f.source for f in violations)
                 sources = ", ".join(f"{n} from {src}" for src, n in sorted(by_source.items()))
                 lines = [counts, f"Violations by source: {sources}.", "Examples (masked evidence):"]
-                lines += [_example(f) for f in violations[:EXAMPLES_PER_CASE]]
+                lines += [_example(f, masked_evidence(report, f)) for f in violations[:EXAMPLES_PER_CASE]]
                 if len(violations) > EXAMPLES_PER_CASE:
                     lines.append(f"  ... and {len(violations) - EXAMPLES_PER_CASE} more")
                 _el(

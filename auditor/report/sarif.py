@@ -27,7 +27,16 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..models import Finding, RuleInfo, ScanReport, Severity
-from .view import RuleIndex, clean_text, finite, fmt_score, is_violation, sorted_findings, vector_label
+from .view import (
+    RuleIndex,
+    clean_text,
+    finite,
+    fmt_score,
+    is_violation,
+    masked_evidence,
+    sorted_findings,
+    vector_label,
+)
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -138,13 +147,13 @@ class _Cleaned:
     point: str
 
     @classmethod
-    def of(cls, f: Finding) -> _Cleaned:
+    def of(cls, f: Finding, evidence: str) -> _Cleaned:
         return cls(
             collection=_clean(f.collection),
             vector=_clean(f.vector),
             entity_type=_clean(f.entity_type),
             field=_clean(f.field) if f.field else None,
-            evidence=clean_text(f.evidence),
+            evidence=clean_text(evidence),
             point=_clean(str(f.point_id)),
         )
 
@@ -168,8 +177,8 @@ def _message(finding: Finding, c: _Cleaned) -> str:
     )
 
 
-def _result(finding: Finding, rules: RuleIndex) -> dict[str, Any]:
-    c = _Cleaned.of(finding)
+def _result(finding: Finding, rules: RuleIndex, evidence: str) -> dict[str, Any]:
+    c = _Cleaned.of(finding, evidence)
     rule_index = rules.index_of(finding)
     props: dict[str, Any] = {
         "severity": finding.severity.value,
@@ -214,7 +223,7 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
     rules = RuleIndex.build(report)
     findings = sorted_findings(report.findings)  # highest severity first, so truncation keeps the worst
     reportable = [f for f in findings if not f.allowlisted]
-    results = [_result(f, rules) for f in reportable[:max_results]]
+    results = [_result(f, rules, masked_evidence(report, f)) for f in reportable[:max_results]]
     truncated = len(reportable) - len(results)
     version = report.tool_version or __version__
 

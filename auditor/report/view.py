@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..models import Finding, InversionRecord, RuleInfo, ScanReport, ScanSummary, Severity
+from ..redact import mask
 
 #: Highest first: the order humans read tables in.
 SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: s.rank, reverse=True))
@@ -150,6 +151,15 @@ def revealed_inversions(report: ScanReport) -> list[InversionRecord] | None:
     if not report.revealed or report.inversions is None:
         return None
     return sorted_inversions(report.inversions)
+
+
+def masked_evidence(report: ScanReport, finding: Finding) -> str:
+    """A finding's evidence as rendered outside the JSON report, which alone carries --reveal values.
+
+    With --reveal a finding's evidence is the value itself, so it is masked here; without it the
+    evidence is already masked (and masking is idempotent).
+    """
+    return mask(finding.evidence) if report.revealed else finding.evidence
 
 
 def verdict(report: ScanReport) -> str:
