@@ -25,6 +25,7 @@ from vecaudit.models import (
     Severity,
     VectorInfo,
 )
+from vecaudit.redact import mask  # the pipeline's own masking, so evidence looks as in real reports
 
 #: Test-only HMAC key; real deployments take theirs from the environment.
 TEST_FINGERPRINT_KEY = b"vecaudit-tests-only-fingerprint-key"
@@ -97,13 +98,6 @@ RULES: tuple[RuleInfo, ...] = (
     ),
 )
 _RULE_BY_ENTITY = {r.entity_type: r for r in RULES}
-
-_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
-
-
-def mask(value: str) -> str:
-    """Keep the first character of each alphanumeric run, star the rest: 'John Smith' -> 'J*** S****'."""
-    return _ALNUM_RUN.sub(lambda m: m.group(0)[0] + "*" * (len(m.group(0)) - 1), value)
 
 
 def fingerprint(entity_type: str, value: str, key: bytes = TEST_FINGERPRINT_KEY) -> str:

@@ -109,6 +109,21 @@ def test_no_pii_and_the_numbers_are_there(fmt: str) -> None:
     assert "leaks least" in seen
 
 
+@pytest.mark.parametrize("fmt", ["compliance", "compliance-md", "markdown", "html"])
+def test_revealed_raw_evidence_stays_out_of_the_findings_tables(fmt: str) -> None:
+    """With --reveal a finding's evidence is the value itself; the tables headed "masked" mask it."""
+    from vecaudit.redact import mask
+
+    scenario = build_scenario(revealed=True)
+    raw = "Marguerite Okonkwo"
+    findings = [f.model_copy(update={"evidence": raw}) for f in scenario.report.findings]
+    out = render(scenario.report.model_copy(update={"findings": findings}), fmt, context=_context()).decode()
+    seen = _visible(out) if fmt in {"compliance", "html"} else out
+    head = seen.split("ecovered text (revealed)")[0]
+    assert raw not in head.replace("\\", "")
+    assert mask(raw) in seen.replace("\\", "")
+
+
 def test_html_is_self_contained_with_inline_svg_charts() -> None:
     page = render(build_scenario().report, "compliance", context=_context()).decode()
     assert page.startswith("<!DOCTYPE html>")

@@ -34,7 +34,15 @@ from .document import (
     build_document,
 )
 from .markdown import render_document as render_markdown_document
-from .view import SEVERITIES_DESC, RuleIndex, clean_text, effective_summary, is_violation, sorted_findings
+from .view import (
+    SEVERITIES_DESC,
+    RuleIndex,
+    clean_text,
+    effective_summary,
+    is_violation,
+    masked_evidence,
+    sorted_findings,
+)
 
 Z95 = 1.959963984540054
 EVIDENCE_PER_RULE = 5
@@ -397,7 +405,7 @@ def _findings_by_rule(report: ScanReport) -> Section:
                 f.collection,
                 str(f.point_id),
                 f.source + (f": {f.field}" if f.field else ""),
-                f.evidence,
+                masked_evidence(report, f),
                 f"{f.score:.2f}",
                 f.fingerprint[:12],
             ]
