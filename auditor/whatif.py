@@ -265,14 +265,14 @@ def payload_truth(
 ) -> tuple[list[str | None], list[list[tuple[str, str]]]]:
     """Each point's text (the named field, else its longest string) and Presidio's entities in it."""
     from .detect.payload_text import iter_payload_strings
+    from .nodes.stages import longest_text
 
     texts: list[str | None] = []
     for p in payloads:
-        strings = dict(iter_payload_strings(p))
         if text_field is not None:
-            texts.append(strings.get(text_field))
+            texts.append(next((t for path, t in iter_payload_strings(p) if path == text_field), None))
         else:
-            texts.append(max(strings.values(), key=len) if strings else None)
+            texts.append(longest_text(p))
     if detector is None:
         from .detect.engine import PiiDetector
 

@@ -135,3 +135,19 @@ def test_whatif_errors_are_clear(
     assert res.code == 2 and "no inverter" in res.err
     res = run_cli(capsys, "whatif", store, "-c", "notes", "-m", "blur")
     assert res.code == 2 and "unknown mitigation" in res.err
+
+
+def test_payload_truth_picks_the_named_field_or_the_longest_string() -> None:
+    from vecaudit.whatif import payload_truth
+
+    class NoPii:
+        def analyze(self, texts: list[str]) -> list[list[object]]:
+            return [[] for _ in texts]
+
+    payloads = [{"a": "short", "b": {"c": "the longest text here"}}, {"n": 3}, {}]
+    texts, truth = payload_truth(payloads, detector=NoPii())
+    assert texts == ["the longest text here", None, None] and truth == [[], [], []]
+    texts, _ = payload_truth(payloads, text_field="b.c", detector=NoPii())
+    assert texts == ["the longest text here", None, None]
+    texts, _ = payload_truth(payloads, text_field="a", detector=NoPii())
+    assert texts == ["short", None, None]
