@@ -138,16 +138,15 @@ def test_whatif_errors_are_clear(
 
 
 def test_payload_truth_picks_the_named_field_or_the_longest_string() -> None:
+    from vecaudit.detect.engine import PiiDetector
     from vecaudit.whatif import payload_truth
 
-    class NoPii:
-        def analyze(self, texts: list[str]) -> list[list[object]]:
-            return [[] for _ in texts]
-
-    payloads = [{"a": "short", "b": {"c": "the longest text here"}}, {"n": 3}, {}]
-    texts, truth = payload_truth(payloads, detector=NoPii())
-    assert texts == ["the longest text here", None, None] and truth == [[], [], []]
-    texts, _ = payload_truth(payloads, text_field="b.c", detector=NoPii())
-    assert texts == ["the longest text here", None, None]
-    texts, _ = payload_truth(payloads, text_field="a", detector=NoPii())
-    assert texts == ["short", None, None]
+    detector = PiiDetector(entities=["EMAIL_ADDRESS"], mode="fast")  # real Presidio, patterns only
+    payloads = [{"a": "short", "b": {"c": "the longest text, mail ann@example.org"}}, {"n": 3}, {}]
+    texts, truth = payload_truth(payloads, detector=detector)
+    assert texts == ["the longest text, mail ann@example.org", None, None]
+    assert truth == [[("EMAIL_ADDRESS", "ann@example.org")], [], []]
+    texts, _ = payload_truth(payloads, text_field="b.c", detector=detector)
+    assert texts == ["the longest text, mail ann@example.org", None, None]
+    texts, truth = payload_truth(payloads, text_field="a", detector=detector)
+    assert texts == ["short", None, None] and truth == [[], [], []]
