@@ -105,8 +105,14 @@ def severity_at_least(severity: Severity | str, fail_on: Severity | str) -> bool
 
 
 def is_violation(finding: Finding, fail_on: Severity | str) -> bool:
-    """A finding that fails the scan: at or above `fail_on` and not allowlisted."""
-    return not finding.allowlisted and severity_at_least(finding.severity, fail_on)
+    """The one rule for what fails a scan (exit code, SARIF, JUnit, every report): at or above
+    `fail_on`, not allowlisted, and not accepted in a baseline (baselined findings stay visible,
+    as "unchanged", but never fail CI)."""
+    return (
+        not finding.allowlisted
+        and finding.baseline_state != "unchanged"
+        and severity_at_least(finding.severity, fail_on)
+    )
 
 
 def count_violations(findings: Iterable[Finding], fail_on: Severity | str) -> int:

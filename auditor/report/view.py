@@ -13,20 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..models import Finding, InversionRecord, RuleInfo, ScanReport, ScanSummary, Severity
+from ..policy.evaluate import is_violation
 from ..redact import mask
 
 #: Highest first: the order humans read tables in.
 SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: s.rank, reverse=True))
-
-
-def is_violation(finding: Finding, fail_on: Severity) -> bool:
-    """A finding fails the scan when it is at or above `fail_on`, not allowlisted and not accepted
-    in a baseline (baselined findings stay visible, as "unchanged", but never fail CI)."""
-    return (
-        not finding.allowlisted
-        and finding.baseline_state != "unchanged"
-        and finding.severity.at_least(fail_on)
-    )
 
 
 def point_key(point_id: int | str) -> tuple[int, int, str]:
