@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from .styles import risk_text
+from .table import ColumnsTable
 
 
 @dataclass
@@ -24,27 +24,20 @@ class CollectionRow:
     risk: float | None = None  # None until points were scanned
 
 
-class CollectionsTable(DataTable[Text | str]):
-    """Columns: name, encoder (confidence), risk, scanned/points, dimension, distance."""
+class CollectionsTable(ColumnsTable):
+    """Columns: name, risk, encoder (confidence), scanned/points, dimension, distance."""
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
-        self._columns()
-
-    def _columns(self) -> None:
-        # Rows may arrive before this widget's Mount event (a finished run opens at once).
-        if self.columns:
-            return
-        self.add_column("Collection", key="name")
-        self.add_column("Risk", key="risk")
-        self.add_column("Encoder (conf.)", key="encoder")
-        self.add_column("Points", key="points")
-        self.add_column("Dim", key="dim")
-        self.add_column("Distance", key="distance")
+    COLUMNS = (
+        ("Collection", "name"),
+        ("Risk", "risk"),
+        ("Encoder (conf.)", "encoder"),
+        ("Points", "points"),
+        ("Dim", "dim"),
+        ("Distance", "distance"),
+    )
 
     def show(self, rows: list[CollectionRow]) -> None:
-        self._columns()
+        self.ensure_columns()
         self.clear()
         for row in rows:
             if row.encoder:

@@ -5,20 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widgets import DataTable
 from vecaudit.models import Finding
 
 from .styles import severity_text
-
-COLUMNS = (
-    ("Severity", "severity"),
-    ("Entity", "entity"),
-    ("Evidence", None),
-    ("Src", "source"),
-    ("Collection", "collection"),
-    ("Point", "point"),
-    ("Score", "score"),
-)
+from .table import ColumnsTable
 
 
 def short_id(point_id: object, width: int = 10) -> str:
@@ -26,24 +16,22 @@ def short_id(point_id: object, width: int = 10) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class FindingsTable(DataTable[Text | str]):
-    """Rows keyed by their index in the shown list; `masker` turns stored evidence into safe text."""
+class FindingsTable(ColumnsTable):
+    """Rows keyed by their index in the shown list; `show` gets the evidence already masked."""
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
-        self._columns()
-
-    def _columns(self) -> None:
-        # Rows may arrive before this widget's Mount event (a finished run opens at once).
-        if self.columns:
-            return
-        for label, key in COLUMNS:
-            self.add_column(label, key=key or "evidence")
+    COLUMNS = (
+        ("Severity", "severity"),
+        ("Entity", "entity"),
+        ("Evidence", "evidence"),
+        ("Src", "source"),
+        ("Collection", "collection"),
+        ("Point", "point"),
+        ("Score", "score"),
+    )
 
     def show(self, findings: Sequence[Finding], evidence: Sequence[str]) -> None:
         keep = self.cursor_row
-        self._columns()
+        self.ensure_columns()
         self.clear()
         for i, (f, ev) in enumerate(zip(findings, evidence, strict=True)):
             self.add_row(
