@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from vecaudit.models import Finding, RuleInfo, ScanReport, Severity
+from vecaudit.redact import mask
 
 from ..findings_model import (
     ALL,
@@ -113,6 +114,7 @@ class MainScreen(Screen[None]):
         self.revealed_row: int | None = None
         self.display_target = ""
         self._policy_object: Any = None
+        self._grouped: tuple[list[Finding] | None, dict[str, list[Finding]]] = (None, {})
 
     # -- layout ------------------------------------------------------------------------------------
 
@@ -278,20 +280,20 @@ class MainScreen(Screen[None]):
         self._refresh_findings()
 
     def _refresh_collections(self) -> None:
-        by_collection: dict[str, list[Finding]] = {}
-        for f in self.findings:
-            by_collection.setdefault(f.collection, []).append(f)
+        if self._grouped[0] is not self.findings:
+            # Regroup only when the findings list was replaced, not on every progress event.
+            grouped: dict[str, list[Finding]] = {}
+            for f in self.findings:
+                grouped.setdefault(f.collection, []).append(f)
+            self._grouped = (self.findings, grouped)
+        by_collection = self._grouped[1]
         for row in self.collections.values():
             row.risk = risk_score(by_collection.get(row.name, []), row.scanned) if row.scanned else None
         self.query_one("#collections", CollectionsTable).show(list(self.collections.values()))
 
     def evidence_of(self, f: Finding) -> str:
         """What the table and detail show as evidence: masked, always."""
-        if not self.run_reveal:
-            return f.evidence  # stored masked
-        from vecaudit.redact import mask
-
-        return mask(f.evidence)
+        return mask(f.evidence) if self.run_reveal else f.evidence  # else stored masked
 
     def _refresh_findings(self) -> None:
         selected = select(self.findings, self.filter, self.sort_key, self.sort_reverse)
