@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from tuitools import pii_tokens, sandbox, screen_text, shared_store, wait_until
+import tuitools
+from tuitools import pii_tokens, screen_text, wait_until
 from vecaudit.demo_data import DemoRecord
 from vecaudit.tui.app import VecauditApp
 from vecaudit.tui.scan_driver import ScanRequest
@@ -20,23 +21,16 @@ from vecaudit.tui.screens.dialogs import ConfirmReveal, ExportScreen, HelpScreen
 from vecaudit.tui.screens.main import MainScreen
 from vecaudit.tui.screens.policy import PolicyScreen
 
+# The shared fixtures of the TUI tests (tests/tuitools.py).
+store = tuitools.store
+env = tuitools.env
+
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def store() -> tuple[Path, list[DemoRecord]]:
-    return shared_store()
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: tuple[Path, list[DemoRecord]]) -> Path:
-    sandbox(tmp_path, monkeypatch, store[0].parent)
-    return tmp_path
 
 
 def request(tmp: Path, **kw: object) -> ScanRequest:

@@ -10,24 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-from tuitools import pii_tokens, sandbox, shared_store, wait_until
+import tuitools
+from tuitools import pii_tokens, wait_until
 from vecaudit.demo_data import DemoRecord
 from vecaudit.tui.app import VecauditApp
 from vecaudit.tui.scan_driver import ScanRequest
 
+# The shared fixtures of the TUI tests (tests/tuitools.py).
+store = tuitools.store
+env = tuitools.env
+
 RUN_ID = "snapshot-run"
-
-
-@pytest.fixture(scope="module")
-def store() -> tuple[Path, list[DemoRecord]]:
-    return shared_store()
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: tuple[Path, list[DemoRecord]]) -> Path:
-    sandbox(tmp_path, monkeypatch, store[0].parent)
-    return tmp_path
 
 
 def scanned_app(tmp: Path, *, reveal: bool = False) -> VecauditApp:

@@ -1,4 +1,7 @@
-"""Helpers for the TUI tests: a small real store, waiting on the app, and the screen as text."""
+"""Helpers for the TUI tests: a small real store, waiting on the app, and the screen as text.
+
+Test modules use the `store` and `env` fixtures by binding them: `store = tuitools.store`.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +43,18 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cwd: Path) -> None:
             monkeypatch.setenv(key, value)
     monkeypatch.delenv("QDRANT_API_KEY", raising=False)
     monkeypatch.chdir(cwd)
+
+
+@pytest.fixture(scope="module")
+def store() -> tuple[Path, list[DemoRecord]]:
+    return shared_store()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: tuple[Path, list[DemoRecord]]) -> Path:
+    """A sandboxed tmp_path, with the shared store's parent folder as working directory."""
+    sandbox(tmp_path, monkeypatch, store[0].parent)
+    return tmp_path
 
 
 def pii_tokens(records: list[DemoRecord]) -> set[str]:
