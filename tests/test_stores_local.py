@@ -211,7 +211,8 @@ def test_retrieve_keeps_order_skips_missing_and_accepts_any_uuid_spelling(store_
         got = store.retrieve("docs", wanted)
         assert [p.id for p in got] == [ids[10], uuid_id, ids[3]]
         assert all(p.vectors for p in got)
-        assert all(not p.vectors for p in store.retrieve("docs", [ids[0]], with_vectors=False))
+        bare = store.retrieve("docs", [ids[0]], with_vectors=False)
+        assert [(p.id, p.vectors) for p in bare] == [(ids[0], {})]
 
 
 def test_nan_and_wrong_dimension_vectors_pass_through(tmp_path: Path) -> None:
