@@ -89,12 +89,8 @@ def test_user_encoder_skips_identification_and_never_fakes_inversion(sandbox: Pa
     (col,) = report.collections
     assert (col.encoder.name, col.encoder.method, col.encoder.confidence) == ("all-MiniLM-L6-v2", "user", 1.0)
     assert report.stages_skipped["identify"] == "--encoder all-MiniLM-L6-v2 given"
-    if "invert" in report.stages_skipped:  # no inverter shipped for this encoder: nothing is made up
-        assert report.stages_skipped["invert"] == "no inverter for encoder all-MiniLM-L6-v2"
-        assert col.inverted == 0
-        assert not any(f.source == "inversion" for f in report.findings)
-    else:
-        assert col.inverted == 12
+    assert "invert" not in report.stages_skipped  # the inverter for this encoder ships in models/
+    assert col.inverted == 12
 
 
 def test_sample_is_deterministic_per_seed(sandbox: Path) -> None:
@@ -176,8 +172,8 @@ def test_inversion_covers_every_point_and_stores_text_only_with_reveal(sandbox: 
     from vecaudit.demo import build_demo_store
     from vecaudit.nodes.context import load_inverter_for
 
-    if load_inverter_for(ScanConfig.build(target="unused"), "all-MiniLM-L6-v2") is None:
-        pytest.skip("no inverter ships for all-MiniLM-L6-v2 in this build")
+    # The inverter ships in models/: a build that lost it must fail here, not skip.
+    assert load_inverter_for(ScanConfig.build(target="unused"), "all-MiniLM-L6-v2") is not None
     write_policy(sandbox)
     store = build_demo_store(sandbox / "demo", points=8).folder
     revealed, _, run_id = _scan(sandbox, store, encoder="all-MiniLM-L6-v2", reveal=True, batch_size=3)

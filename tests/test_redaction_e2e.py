@@ -91,8 +91,7 @@ def test_recovered_text_never_leaks_without_reveal(sandbox: Path, capsys: pytest
     from vecaudit.demo import build_demo_store
     from vecaudit.inversion import inverter_dir
 
-    if inverter_dir("all-MiniLM-L6-v2") is None:
-        pytest.skip("no inverter ships for all-MiniLM-L6-v2 in this build")
+    assert inverter_dir("all-MiniLM-L6-v2") is not None, "the shipped inverter is missing from models/"
     store = build_demo_store(sandbox / "demo", points=10).folder
     common = ("scan", store, "--fail-on", "low", "--batch-size", "4")
 
