@@ -130,12 +130,9 @@ def test_insecure_warns_loudly(sandbox: Path, capsys: pytest.CaptureFixture[str]
 def test_unexpected_errors_hide_their_message_unless_debug(
     sandbox: Path, store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import vecaudit.nodes.stages as stages
-
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("payload said 536-22-8745")  # a library error quoting data
 
-    monkeypatch.setattr(stages, "payload_findings", broken)
     monkeypatch.setattr("vecaudit.nodes.batch.payload_findings", broken)
     r = run_cli(capsys, "scan", store, "--policy", sandbox / "policy.yaml", "--no-invert")
     assert r.code == 2
