@@ -9,6 +9,14 @@ import numpy as np
 from pydantic import BaseModel
 
 
+def length_order(texts: Sequence[str]) -> np.ndarray:
+    """Indices that sort `texts` by length: batches of similar lengths pad (and compute) less.
+
+    Callers embed in this order and scatter the rows back, so results keep the input order.
+    """
+    return np.argsort(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)), kind="stable")
+
+
 class EncoderSpec(BaseModel):
     id: str  # registry id, e.g. "all-MiniLM-L6-v2"
     dim: int

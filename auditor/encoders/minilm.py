@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import EncoderError
-from .base import EncoderSpec
+from .base import EncoderSpec, length_order
 
 if TYPE_CHECKING:  # torch is imported on first use: the registry reads SPEC without loading a model
     import torch
@@ -64,10 +64,11 @@ class MiniLMEncoder:
     def embed_tensor(self, texts: Sequence[str], batch_size: int = 64) -> torch.Tensor:
         import torch
 
+        order = length_order(texts)
         out: list[torch.Tensor] = []
         with torch.inference_mode():
             for i in range(0, len(texts), batch_size):
-                chunk = list(texts[i : i + batch_size])
+                chunk = [texts[j] for j in order[i : i + batch_size]]
                 enc = self.tokenizer(
                     chunk, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
                 ).to(self.device)
@@ -77,7 +78,10 @@ class MiniLMEncoder:
                 out.append(torch.nn.functional.normalize(pooled.float(), dim=-1))
             if not out:
                 return torch.zeros((0, self.spec.dim), device=self.device)
-            return torch.cat(out)
+            sorted_rows = torch.cat(out)
+            rows = torch.empty_like(sorted_rows)
+            rows[torch.from_numpy(order).to(self.device)] = sorted_rows
+            return rows
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         return self.embed_tensor(texts, batch_size).cpu().numpy().astype(np.float32)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EncoderError
-from .base import EncoderSpec
+from .base import EncoderSpec, length_order
 
 SPEC = EncoderSpec(
     id="paraphrase-MiniLM-L3-v2",
@@ -84,11 +84,12 @@ class ParaphraseMiniLMEncoder:
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         out = np.zeros((len(texts), self.spec.dim), dtype=np.float32)
+        order = length_order(texts)
         for i in range(0, len(texts), batch_size):
-            chunk = list(texts[i : i + batch_size])
-            enc = self._tokenizer.encode_batch(chunk)
+            rows = order[i : i + batch_size]
+            enc = self._tokenizer.encode_batch([texts[j] for j in rows])
             ids = np.asarray([e.ids for e in enc], dtype=np.int64)
             mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
             (pooled,) = self._session.run([_POOLED_OUTPUT], {"input_ids": ids, "attention_mask": mask})
-            out[i : i + len(chunk)] = pooled
+            out[rows] = pooled
         return out
