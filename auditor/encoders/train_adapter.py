@@ -141,7 +141,7 @@ Full numbers: `adapter.json` (`selection`).
 
 ## Known limits
 - Fitted on synthetic English text; other domains may translate less well.
-- Only as good as the target inverter (v0, undertrained).
+- Only as good as the target inverter it was selected with (see `selection` in `adapter.json`).
 """
 
 

@@ -20,6 +20,22 @@ def token_embeddings(lm: nn.Module, ids: torch.Tensor) -> torch.Tensor:
     return emb(ids)
 
 
+def teacher_forced_nll(
+    lm: nn.Module, prefix: torch.Tensor, ids: torch.Tensor, labels: torch.Tensor
+) -> tuple[torch.Tensor, int]:
+    """Summed next-token cross-entropy of `labels` (-100: ignored) after soft tokens `prefix`.
+
+    Returns (sum, number of scored tokens) so callers can average over several row groups.
+    """
+    import torch.nn.functional as F
+
+    x = torch.cat([prefix, token_embeddings(lm, ids).to(prefix.dtype)], 1)
+    hidden = lm.model(inputs_embeds=x).last_hidden_state[:, prefix.shape[1] :]  # type: ignore[operator]
+    sel = labels != -100
+    logits = lm.lm_head(hidden[sel])  # type: ignore[operator]
+    return F.cross_entropy(logits.float(), labels[sel], reduction="sum"), int(sel.sum())
+
+
 def hypothesis_prompts(lm: nn.Module, proj: Projector, cfg: InverterConfig, e: torch.Tensor) -> torch.Tensor:
     """(B, k+1, d): soft tokens of e, then <s>."""
     prefix = proj.hypothesis_prefix(e)

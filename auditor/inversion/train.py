@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from ..encoders.minilm import MiniLMEncoder
@@ -41,7 +40,7 @@ from .model import (
     build_lm,
     count_params,
 )
-from .prompts import correction_prompts, hypothesis_prompts, token_embeddings
+from .prompts import correction_prompts, hypothesis_prompts, teacher_forced_nll
 from .synth_values import Sample
 from .tokenizer import load_tokenizer, save_tokenizer, train_tokenizer
 
@@ -94,20 +93,13 @@ def _prepare(args: TrainArgs, cfg: InverterConfig, enc: MiniLMEncoder, tok) -> d
     for i, r in enumerate(ids):
         toks[i, : len(r)] = torch.tensor(r, dtype=torch.int32)
     t0 = time.time()
-    emb = _embed_sorted(enc, texts, 2048 if args.device.startswith("cuda") else 64)
+    # The encoder embeds in length order itself; a big batch only pays on a GPU.
+    emb = enc.embed_tensor(texts, batch_size=2048 if args.device.startswith("cuda") else 64)
+    emb = emb.to(torch.float16).cpu()
     log.info("embedded %d texts in %.1fs", len(texts), time.time() - t0)
     data = {"tokens": toks, "lengths": lens, "emb": emb.cpu()}
     save_file(data, str(cache))
     return {k: v.to(args.device) for k, v in data.items()}
-
-
-def _embed_sorted(enc: MiniLMEncoder, texts: list[str], batch_size: int) -> torch.Tensor:
-    """Embed in length order, so batches carry little padding, and return rows in input order."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    emb = enc.embed_tensor([texts[i] for i in order], batch_size=batch_size).to(torch.float16).cpu()
-    out = torch.empty_like(emb)
-    out[torch.tensor(order)] = emb
-    return out
 
 
 def _eval_set(args: TrainArgs, split: str) -> list[Sample]:
@@ -404,13 +396,9 @@ class Trainer:
         count = 0
         with torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None):
             for prefix_fn, inputs, (ids, labels) in parts:
-                prefix = prefix_fn(*inputs)
-                x = torch.cat([prefix, token_embeddings(self.lm, ids).to(prefix.dtype)], 1)
-                hidden = self.lm.model(inputs_embeds=x).last_hidden_state[:, prefix.shape[1] :]  # type: ignore[union-attr]
-                sel = labels != -100
-                logits = self.lm.lm_head(hidden[sel])  # type: ignore[operator]
-                total = total + F.cross_entropy(logits.float(), labels[sel], reduction="sum")
-                count += int(sel.sum())
+                nll, scored = teacher_forced_nll(self.lm, prefix_fn(*inputs), ids, labels)
+                total = total + nll
+                count += scored
                 self.samples_seen += ids.shape[0]
         loss = total / max(count, 1)
         self.opt.zero_grad(set_to_none=True)
