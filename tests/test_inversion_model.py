@@ -156,7 +156,7 @@ def test_beam_merge_reuses_a_text_another_point_already_holds(inverter) -> None:
     ids = inverter.tokenizer(text, add_special_tokens=False)["input_ids"]
     e = torch.nn.functional.normalize(torch.randn(2, 384), dim=-1)
     emb = torch.nn.functional.normalize(inverter.embed([text]).float(), dim=-1)[0]
-    beams = [_Beam([text], [ids], [float(emb @ e[0])], [emb]), _Beam()]
+    beams = [_Beam([text], [ids], [float(emb @ e[0])], [emb], [emb]), _Beam()]
     saved = inverter.settings.beam
     inverter.settings.beam = 2
     try:
@@ -165,3 +165,30 @@ def test_beam_merge_reuses_a_text_another_point_already_holds(inverter) -> None:
         inverter.settings.beam = saved
     assert beams[1].texts == [text]
     assert abs(beams[1].cos[0] - float(emb @ e[1])) < 1e-5
+
+
+def test_a_judge_ranks_candidates_in_its_own_space(inverter) -> None:
+    """Translated inversion ranks candidates against the stored source vector, not the translation."""
+    from vecaudit.encoders.registry import get_encoder
+    from vecaudit.inversion.inverter import Judge, _Beam
+
+    first, second = "Maria Rossi paid the invoice", "the weather was cold in March"
+    ids = [inverter.tokenizer(t, add_special_tokens=False)["input_ids"] for t in (first, second)]
+    l3 = get_encoder("paraphrase-MiniLM-L3-v2")
+    e = torch.nn.functional.normalize(inverter.embed([first]).float(), dim=-1)  # target space: first
+    source = torch.nn.functional.normalize(torch.from_numpy(l3.embed([second])), dim=-1)  # source: second
+
+    plain = [_Beam()]
+    inverter._merge(plain, [0], [ids], e)
+    assert plain[0].texts == [first]
+
+    judged = [_Beam()]
+    judge = Judge(lambda texts: torch.from_numpy(l3.embed(list(texts))), source)
+    inverter._merge(judged, [0], [ids], e, judge)
+    assert judged[0].texts == [second]
+    assert abs(judged[0].cos[0] - 1.0) < 1e-4  # the judge's cosine is what gets reported
+    # The corrector still needs the target-space embedding of the kept text.
+    want = torch.nn.functional.normalize(inverter.embed([second]).float(), dim=-1)[0]
+    assert torch.allclose(judged[0].embs[0], want, atol=1e-5)
+    with pytest.raises(InverterError, match="judge has 1 targets for 2 vectors"):
+        inverter.invert(np.vstack([e.numpy(), e.numpy()]), judge=judge)

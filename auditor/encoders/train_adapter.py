@@ -117,6 +117,10 @@ def _card(report: dict[str, Any], n_train: int, n_eval: int, n_invert: int) -> s
         for k, v in report["candidates"].items()
     )
     direct = report.get("direct", {}).get("pii_share", float("nan"))
+    command = (
+        f"vecaudit train adapter --from {report['source']} --to {report['target']} --out models/"
+        f" --n-train {n_train} --n-eval {n_eval} --n-invert {n_invert}"
+    )
     return f"""# Translation adapter: {report["source"]} -> {report["target"]}
 
 Maps {report["source"]} vectors into {report["target"]} space so that the {report["target"]}
@@ -129,7 +133,7 @@ Paired embeddings of {n_train} synthetic texts from vecaudit's training styles
 {n_eval} texts of the held-out styles (split "heldout"), inversion on the first {n_invert}.
 
 ## Training command
-`vecaudit train adapter --from {report["source"]} --to {report["target"]} --out models/`
+`{command}`
 
 ## Metrics
 | family | held-out cosine in target space | PII recovered via inverter | source-space cosine of recovery |

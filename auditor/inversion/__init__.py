@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..errors import InverterError
-from .inverter import InversionSettings, Inverter, build_inverter
+from .inverter import InversionSettings, Inverter, Judge, build_inverter
 
 __all__ = ["Inverter", "InversionSettings", "load_inverter", "inverter_dir", "models_dir", "default_settings"]
 
@@ -112,13 +112,10 @@ class TranslatedInverter:
         if arr.ndim != 2 or not np.isfinite(arr).all():
             raise InverterError("vectors must be a finite 2-D array")
         self.base.settings = self.settings
-        recovered = self.base.invert(self.adapter.translate(arr))  # type: ignore[attr-defined]
-        texts = [t for t, _ in recovered]
-        if not texts:
-            return []
-        back = torch.nn.functional.normalize(self.embed(texts), dim=-1)
-        tgt = torch.nn.functional.normalize(torch.from_numpy(arr), dim=-1)
-        return list(zip(texts, (back * tgt).sum(-1).tolist(), strict=True))
+        # Read the translation, but rank candidates (and report cosines) against the stored
+        # vector in the source space, which is exact where the translation is only near.
+        judge = Judge(self.embed, torch.nn.functional.normalize(torch.from_numpy(arr), dim=-1))
+        return self.base.invert(self.adapter.translate(arr), judge=judge)  # type: ignore[attr-defined]
 
 
 def _translated(encoder_id: str, **kw: object) -> TranslatedInverter | None:
