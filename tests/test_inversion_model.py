@@ -192,3 +192,42 @@ def test_a_judge_ranks_candidates_in_its_own_space(inverter) -> None:
     assert torch.allclose(judged[0].embs[0], want, atol=1e-5)
     with pytest.raises(InverterError, match="judge has 1 targets for 2 vectors"):
         inverter.invert(np.vstack([e.numpy(), e.numpy()]), judge=judge)
+
+
+def test_training_can_read_translated_and_noisy_vectors(tmp_path: Path) -> None:
+    """Rows may read the L3 -> L6 translation or a noisy vector of the same text (issue 3)."""
+    from vecaudit.encoders.registry import get_encoder
+    from vecaudit.encoders.translation import find_adapter
+    from vecaudit.inversion import models_dir
+    from vecaudit.inversion.train import TrainArgs, Trainer
+    from vecaudit.inversion.train_cli import TINY
+
+    assert SHIPPED is not None
+    common = dict(
+        out_dir=tmp_path, tokenizer_dir=SHIPPED, n_train=120, n_eval=2, batch_size=8, model=dict(TINY)
+    )
+    t = Trainer(TrainArgs(**common, translated_from="paraphrase-MiniLM-L3-v2", translated_share=1.0))  # type: ignore[arg-type]
+    rows = torch.arange(6)
+    got = t._model_inputs(rows)
+    # Every row reads the translation: the same vector the shipped adapter gives for the L3 vector.
+    adapter = find_adapter(models_dir(), "paraphrase-MiniLM-L3-v2")
+    assert adapter is not None
+    first = [s.text for s in generate_corpus(120, 0, "train")][:1]
+    want = adapter.translate(get_encoder("paraphrase-MiniLM-L3-v2").embed(first))[0]
+    np.testing.assert_allclose(got[0].numpy(), want, atol=2e-3)  # fp16 cache
+    assert float((got * t.data["emb"][rows].float()).sum(-1).mean()) < 0.95  # not the truth
+    assert (tmp_path / "data" / "translated-paraphrase-MiniLM-L3-v2.safetensors").is_file()
+    assert float(t.train_step()) > 0
+
+    noisy = Trainer(TrainArgs(**common, input_noise_share=1.0, input_noise_max=0.05))  # type: ignore[arg-type]
+    got = noisy._model_inputs(rows)
+    truth = noisy.data["emb"][rows].float()
+    assert torch.allclose(got.norm(dim=-1), torch.ones(6), atol=1e-4)
+    assert 0.5 < float((got * truth).sum(-1).min()) < 0.9999
+    clean = Trainer(TrainArgs(**common))  # type: ignore[arg-type]
+    assert torch.equal(clean._model_inputs(rows), clean.data["emb"][rows].float())
+
+    with pytest.raises(ValueError, match="translated_share needs translated_from"):
+        TrainArgs(out_dir=tmp_path, translated_share=0.5)
+    with pytest.raises(ValueError, match="input_noise_share must be between 0 and 1"):
+        TrainArgs(out_dir=tmp_path, input_noise_share=1.5)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from ..encoders.minilm import MiniLMEncoder
@@ -68,6 +69,21 @@ class TrainArgs:
     gen_batch: int = 2048
     init_from: Path | None = None  # exported inverter folder to warm-start from (no checkpoint yet)
     model: dict[str, int] = field(default_factory=dict)  # InverterConfig overrides
+    # Off-truth inputs (issue 3): translated and noisy stores hand the inverter vectors that are
+    # only near the truth, and a model trained on exact vectors alone collapses on them.
+    input_noise_share: float = 0.0  # share of rows whose vector gets Gaussian noise
+    input_noise_max: float = 0.07  # noise sigma is drawn from U(0, this); 0.07 is a cosine of ~0.6
+    translated_from: str | None = None  # source encoder: rows may read its translated vectors
+    translated_share: float = 0.0  # share of rows that read the translation instead of the truth
+
+    def __post_init__(self) -> None:
+        for name in ("input_noise_share", "translated_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        if self.input_noise_max < 0:
+            raise ValueError("input_noise_max must not be negative")
+        if self.translated_share > 0 and not self.translated_from:
+            raise ValueError("translated_share needs translated_from (the source encoder)")
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -100,6 +116,34 @@ def _prepare(args: TrainArgs, cfg: InverterConfig, enc: MiniLMEncoder, tok) -> d
     data = {"tokens": toks, "lengths": lens, "emb": emb.cpu()}
     save_file(data, str(cache))
     return {k: v.to(args.device) for k, v in data.items()}
+
+
+def _prepare_translated(args: TrainArgs, cfg: InverterConfig) -> torch.Tensor:
+    """Training texts embedded by `args.translated_from` and mapped through its shipped adapter.
+
+    Cached beside the main data; rows line up with the main cache (same texts, same filter).
+    """
+    from ..encoders.registry import get_encoder
+    from ..encoders.translation import find_adapter
+    from . import models_dir
+
+    assert args.translated_from is not None
+    cache = args.out_dir / "data" / f"translated-{args.translated_from}.safetensors"
+    if cache.is_file():
+        return load_file(str(cache))["emb"].to(args.device)
+    adapter = find_adapter(models_dir(), args.translated_from)
+    if adapter is None or adapter.target_id != cfg.encoder:
+        raise ValueError(f"no shipped adapter from {args.translated_from} to {cfg.encoder}")
+    tok = load_tokenizer(args.out_dir / "tokenizer")
+    texts = [s.text for s in generate_corpus(args.n_train, args.seed, "train", args.workers)]
+    ids = tok(texts, add_special_tokens=False)["input_ids"]  # type: ignore[operator]
+    texts = [t for t, r in zip(texts, ids, strict=True) if 0 < len(r) <= cfg.max_new_tokens - 1]
+    t0 = time.time()
+    vecs = adapter.translate(get_encoder(args.translated_from).embed(texts))
+    log.info("translated %d texts from %s in %.1fs", len(texts), args.translated_from, time.time() - t0)
+    emb = torch.from_numpy(vecs).to(torch.float16)
+    save_file({"emb": emb}, str(cache))
+    return emb.to(args.device)
 
 
 def _eval_set(args: TrainArgs, split: str) -> list[Sample]:
@@ -205,6 +249,10 @@ class Trainer:
         if not self._resume() and args.init_from:
             self._warm_start(Path(args.init_from))
         self.data = _prepare(args, self.cfg, self.enc, self.tok)
+        if args.translated_from and args.translated_share > 0:
+            self.data["emb_translated"] = _prepare_translated(args, self.cfg)
+            if self.data["emb_translated"].shape != self.data["emb"].shape:
+                raise ValueError("translated data cache does not line up with the training cache")
         # Token rows are assembled on the host: indexing a device tensor per row would sync per row.
         self.tokens_np = self.data.pop("tokens").cpu().numpy()
         self.lengths_np = self.data.pop("lengths").cpu().numpy()
@@ -381,14 +429,28 @@ class Trainer:
         cidx = self.pool["idx_list"][p0:p1]  # type: ignore[index]
         hyps = self.pool["hyps"][p0:p1]  # type: ignore[index]
         corr_rows = [_corr_row(h, self._target(i), self.cfg) for h, i in zip(hyps, cidx, strict=True)]
-        e_h = self.data["emb"][torch.from_numpy(hidx).to(self.device)].float()
-        e_c = self.data["emb"][self.pool["idx"][p0:p1]].float()  # type: ignore[index]
+        e_h = self._model_inputs(torch.from_numpy(hidx).to(self.device))
+        e_c = self._model_inputs(self.pool["idx"][p0:p1])  # type: ignore[index]
         eh_c = self.pool["e_hat"][p0:p1].float()  # type: ignore[index]
         # Hypothesizer and corrector rows differ in length; padded apart they waste less compute.
         return (
             (self.proj.hypothesis_prefix, (e_h,), _rows_to_batch(hyp_rows, self.cfg, self.device)),
             (self.proj.correction_prefix, (e_c, eh_c), _rows_to_batch(corr_rows, self.cfg, self.device)),
         )
+
+    def _model_inputs(self, idx: torch.Tensor) -> torch.Tensor:
+        """The vectors rows `idx` read: the true ones, or for a share of rows a translated or
+        noisy stand-in of the same text (the target text is unchanged either way)."""
+        a = self.args
+        e = self.data["emb"][idx].float()
+        if "emb_translated" in self.data:
+            swap = torch.rand(len(idx), 1, device=e.device) < a.translated_share
+            e = torch.where(swap, self.data["emb_translated"][idx].float(), e)
+        if a.input_noise_share > 0:
+            noisy = torch.rand(len(idx), 1, device=e.device) < a.input_noise_share
+            sigma = torch.rand(len(idx), 1, device=e.device) * a.input_noise_max * noisy
+            e = F.normalize(e + sigma * torch.randn_like(e), dim=-1)
+        return e
 
     def train_step(self) -> torch.Tensor:
         parts = self._batch()

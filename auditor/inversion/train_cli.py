@@ -47,6 +47,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--prepare-only", action="store_true", help="build the data cache and evaluation sets, then exit"
     )
+    p.add_argument(
+        "--input-noise-share", type=float, default=0.0, help="share of rows read with a noisy vector"
+    )
+    p.add_argument("--input-noise-max", type=float, default=0.07, help="largest noise sigma (unit vectors)")
+    p.add_argument(
+        "--translated-from", help="source encoder whose adapter-translated vectors some rows read instead"
+    )
+    p.add_argument("--translated-share", type=float, default=0.0, help="share of rows read translated")
     p.add_argument("--tiny", action="store_true", help="a tiny model that proves the code path on CPU")
     p.add_argument("--model", default="{}", help='JSON overrides of the model config, e.g. {"n_layers": 6}')
 
@@ -81,6 +89,10 @@ def run(ns: argparse.Namespace) -> int:
         gen_batch=ns.gen_batch,
         init_from=ns.init_from,
         model=model,
+        input_noise_share=ns.input_noise_share,
+        input_noise_max=ns.input_noise_max,
+        translated_from=ns.translated_from,
+        translated_share=ns.translated_share,
     )
     trainer = Trainer(args)
     if ns.prepare_only:
