@@ -136,16 +136,26 @@ class ScanRun:
                 event = from_wire(item)
                 if event is not None:
                     on_event(event)
-            if self.db.status != "finished":  # the graph ended without its final node (cannot happen)
-                raise ScanIncomplete(f"scan {self.run_id} ended before finishing")
+            if self.db.status != "finished":  # the graph ended without its final node (should not happen)
+                after = graph.get_state(cfg)
+                done = sum((after.values or {}).get("done", {}).values())
+                # Say what LangGraph saw, so a rare resume race shows up in CI logs (no PII here:
+                # node names, counts and the checkpoint id only).
+                raise ScanIncomplete(
+                    f"scan {self.run_id} ended before finishing: the scan graph stopped with next "
+                    f"steps {list(after.next)!r} after {done} points at checkpoint "
+                    f"{(after.config or {}).get('configurable', {}).get('checkpoint_id')}"
+                )
             conn.close()  # the checkpointer's connection must not hold the database during VACUUM
             removed = self.db.prune_checkpoints(self.run_id)
             log.debug("pruned %d superseded checkpoints of run %s", removed, self.run_id)
-        except (ScanIncomplete, KeyboardInterrupt):
+        except (ScanIncomplete, KeyboardInterrupt) as exc:
             self.db.drop_error_writes()
             self.db.set_status("interrupted")
+            why = str(exc) if isinstance(exc, ScanIncomplete) and "ended before finishing" in str(exc) else ""
             raise ScanIncomplete(
                 f"scan {self.run_id} was stopped before it finished; resume it with: {self.resume_command}"
+                + (f" ({why})" if why else "")
             ) from None
         except Exception as exc:
             self.db.drop_error_writes()  # LangGraph saved repr(exc), which may quote data

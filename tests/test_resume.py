@@ -135,3 +135,20 @@ def test_finished_run_keeps_only_its_newest_checkpoint_and_still_reports(
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 1, stderr  # findings at or above --fail-on low, as in the scan
     assert _findings(out) == reference
+
+
+def test_a_resume_that_finds_nothing_left_to_run_says_why_and_exits_2(tmp_path: Path) -> None:
+    """If LangGraph has no next step for an unfinished run, the error names what it saw."""
+    pii_store(tmp_path / "store", 40)
+    write_policy(tmp_path)
+    state_dir, out = tmp_path / "state", tmp_path / "out.json"
+    first = spawn_cli(tmp_path, *_scan_args(tmp_path, state_dir, out))
+    assert first.communicate(timeout=600)[0] is not None and first.returncode == 1
+    (db,) = state_dir.glob("*.sqlite")
+    with sqlite3.connect(db) as conn:  # a run database that says unfinished at its final checkpoint
+        conn.execute("UPDATE meta SET value = 'interrupted' WHERE key = 'status'")
+    resumed = spawn_cli(tmp_path, "scan", "--resume", db.stem, "--state-dir", state_dir)
+    _, stderr = resumed.communicate(timeout=600)
+    assert resumed.returncode == 2, stderr
+    assert "was stopped before it finished; resume it with:" in stderr
+    assert "the scan graph stopped with next steps [] after 40 points" in stderr
