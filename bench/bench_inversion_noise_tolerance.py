@@ -25,18 +25,9 @@ from vecaudit.encoders.translation import find_adapter, unit_rows  # noqa: E402
 from vecaudit.inversion import load_inverter, models_dir  # noqa: E402
 from vecaudit.inversion.corpus import generate_corpus  # noqa: E402
 from vecaudit.inversion.inverter import Inverter, Judge  # noqa: E402
-from vecaudit.inversion.metrics import summarize  # noqa: E402
+from vecaudit.inversion.metrics import pii_share, summarize  # noqa: E402
 
 SOURCE, TARGET = "paraphrase-MiniLM-L3-v2", "all-MiniLM-L6-v2"
-
-
-def pii_share(m: dict[str, float]) -> float:
-    hit = tot = 0.0
-    for k, v in m.items():
-        if k.startswith("pii_"):
-            n = m.get("n_" + k[4:], 0.0)
-            hit, tot = hit + v * n, tot + n
-    return hit / tot if tot else 0.0
 
 
 def main() -> None:

@@ -121,15 +121,6 @@ def finetune_through_inverter(
     }
 
 
-def _pii_share(m: dict[str, float]) -> float:
-    hit = tot = 0.0
-    for k, v in m.items():
-        if k.startswith("pii_"):
-            n = m.get("n_" + k[4:], 0.0)
-            hit, tot = hit + v * n, tot + n
-    return hit / tot if tot else 0.0
-
-
 def main() -> None:
     import argparse
     import copy
@@ -138,7 +129,7 @@ def main() -> None:
     from vecaudit.encoders.translation import find_adapter, from_mlp, unit_rows
     from vecaudit.inversion import inverter_dir, load_inverter, models_dir
     from vecaudit.inversion.corpus import generate_corpus
-    from vecaudit.inversion.metrics import summarize
+    from vecaudit.inversion.metrics import pii_share, summarize
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=20_000, help="training texts (train styles)")
@@ -175,7 +166,7 @@ def main() -> None:
         m = summarize(refs, [t for t, _ in inverter.invert(v)], ents)
         cos = float((v * ye).sum(1).mean())
         nll = inverter_nll(v, refs, folder)
-        print(f"| {name} | {cos:.3f} | {nll:.3f} | {_pii_share(m):.3f} | {m.get('pii_PERSON', 0.0):.3f} |")
+        print(f"| {name} | {cos:.3f} | {nll:.3f} | {pii_share(m):.3f} | {m.get('pii_PERSON', 0.0):.3f} |")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from vecaudit.inversion.corpus import generate_corpus, styles_for
 from vecaudit.inversion.generate import generate_from_embeds
-from vecaudit.inversion.metrics import corpus_bleu, summarize, token_f1, value_recovered
+from vecaudit.inversion.metrics import corpus_bleu, pii_share, summarize, token_f1, value_recovered
 from vecaudit.inversion.model import InverterConfig, build_lm
 from vecaudit.inversion.synth_styles import HELDOUT_STYLES
 
@@ -48,6 +48,13 @@ def test_text_metrics_rank_better_recoveries_higher() -> None:
     assert token_f1(ref[0], "completely different words") == 0.0
     m = summarize(ref, ref, [[("PERSON", "John Smith")]])
     assert m["exact"] == 1.0 and m["pii_PERSON"] == 1.0
+    # The pooled share weighs each entity type by how many values it has: 2 of 3 here.
+    refs = ["mail ann@x.org or bob@y.org", "call 555-201-3344"]
+    hyps = ["mail ann@x.org or bob@y.org", "call 555-000-0000"]
+    emails = [("EMAIL_ADDRESS", "ann@x.org"), ("EMAIL_ADDRESS", "bob@y.org")]
+    ents = [emails, [("PHONE_NUMBER", "555-201-3344")]]
+    assert abs(pii_share(summarize(refs, hyps, ents)) - 2 / 3) < 1e-9
+    assert pii_share({}) == 0.0
 
 
 def test_batched_kv_decoding_matches_one_by_one() -> None:

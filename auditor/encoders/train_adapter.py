@@ -31,16 +31,6 @@ from .translation import (
 log = logging.getLogger("vecaudit.train")
 
 
-def _pii_share(metrics: dict[str, float]) -> float:
-    hit = tot = 0.0
-    for k, v in metrics.items():
-        if k.startswith("pii_"):
-            n = metrics.get("n_" + k[4:], 0.0)
-            hit += v * n
-            tot += n
-    return hit / tot if tot else 0.0
-
-
 def train_adapter(
     source: str,
     target: str,
@@ -53,7 +43,7 @@ def train_adapter(
 ) -> dict[str, Any]:
     from ..inversion import load_inverter
     from ..inversion.corpus import generate_corpus
-    from ..inversion.metrics import summarize
+    from ..inversion.metrics import pii_share, summarize
     from .registry import get_encoder
 
     src, dst = get_encoder(source), get_encoder(target)
@@ -83,18 +73,18 @@ def train_adapter(
         refs, ents = [s.text for s in sub], [s.entities for s in sub]
         direct = inverter.invert(ye[:n_invert])
         dm = summarize(refs, [t for t, _ in direct], ents)
-        report["direct"] = {"pii_share": round(_pii_share(dm), 4), **{k: round(v, 4) for k, v in dm.items()}}
+        report["direct"] = {"pii_share": round(pii_share(dm), 4), **{k: round(v, 4) for k, v in dm.items()}}
         for a in candidates:
             rec = inverter.invert(a.translate(xe[:n_invert]))
             texts = [t for t, _ in rec]
             m = summarize(refs, texts, ents)
             back = unit_rows(np.asarray(src.embed(texts), np.float32))
             report["candidates"][a.kind].update(
-                pii_share=round(_pii_share(m), 4),
+                pii_share=round(pii_share(m), 4),
                 source_cosine=round(float((back * xe[:n_invert]).sum(1).mean()), 4),
                 **{k: round(v, 4) for k, v in m.items() if k.startswith(("pii_", "bleu"))},
             )
-            log.info("%s: PII recovered %.3f (direct %.3f)", a.kind, _pii_share(m), _pii_share(dm))
+            log.info("%s: PII recovered %.3f (direct %.3f)", a.kind, pii_share(m), pii_share(dm))
 
     def score(a: Adapter) -> tuple[float, float]:
         c = report["candidates"][a.kind]

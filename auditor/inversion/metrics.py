@@ -98,3 +98,13 @@ def summarize(
         res[f"pii_{etype}"] = hit / tot if tot else 0.0
         res[f"n_{etype}"] = float(tot)
     return res
+
+
+def pii_share(metrics: dict[str, float]) -> float:
+    """Share of all PII values recovered verbatim, pooled over entity types (from `summarize`)."""
+    hit = total = 0.0
+    for key, value in metrics.items():
+        if key.startswith("pii_"):
+            n = metrics.get("n_" + key[4:], 0.0)
+            hit, total = hit + value * n, total + n
+    return hit / total if total else 0.0
