@@ -36,13 +36,14 @@ import inspect
 import logging
 import threading
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import DetectorError
 from .base import build_recognizer, iter_entry_point_recognizers
-from .normalize import normalize_with_offsets
+from .normalize import NormalizedText, normalize_with_offsets
+from .windows import Window, split_windows
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, EntityRecognizer
@@ -319,6 +320,34 @@ def _calibrate(text: str, found: Iterable[Any]) -> Iterable[Detection]:
         yield Detection(r.entity_type, r.start, r.end, score)
 
 
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """One distinct text of a batch as the detector reads it: "LABEL: " + the (normalized) text."""
+
+    composed: str
+    offset: int  # where the text starts in `composed` (the label's length)
+    normalized: NormalizedText | None
+    names: bool  # whether NER may read it
+
+    @classmethod
+    def of(cls, label: str | None, text: str, normalize: bool, names: bool = True) -> _Unit:
+        normalized = normalize_with_offsets(text) if normalize else None
+        body = normalized.text if normalized is not None else text
+        prefix = f"{label}: " if label else ""
+        return cls(prefix + body, len(prefix), normalized, names)
+
+    def place(self, window: Window, detections: Iterable[Detection]) -> Iterator[Detection]:
+        """`window`'s detections as spans on the text as given: the window's own, none in the label."""
+        for d in detections:
+            start, end = window.start + d.start, window.start + d.end
+            if not window.owns(start) or start < self.offset:
+                continue
+            start, end = start - self.offset, end - self.offset
+            if self.normalized is not None:
+                start, end = self.normalized.to_original(start, end)
+            yield Detection(d.entity_type, start, end, d.score)
+
+
 class PiiDetector:
     """Batched PII detection over many short texts (payload fields, inverted vectors).
 
@@ -367,57 +396,81 @@ class PiiDetector:
         self._entities_few_digits = [e for e in wanted if not self._engine.needs_phone_digits(e)]
         self._use_ner = mode == "full" and bool(set(wanted) & NER_ENTITIES)
 
-    def analyze(self, texts: Sequence[str], *, normalize: bool = False) -> list[list[Detection]]:
-        """Detect PII in each text; one list per input text, in input order.
+    @property
+    def reads_names(self) -> bool:
+        """Whether spaCy NER runs (full mode, and the policy asks for PERSON, LOCATION, NRP or DATE_TIME)."""
+        return self._use_ner
 
+    def analyze(
+        self,
+        texts: Sequence[str],
+        *,
+        normalize: bool = False,
+        labels: Sequence[str | None] | None = None,
+        names: Sequence[bool] | None = None,
+    ) -> list[list[Detection]]:
+        """Detect PII in each text; one list per input text, in input order, spans on that text.
+
+        Texts of any length are read whole, in overlapping windows (see `windows.py`).
+        `labels`, one per text (None for none), say what a text is, as a payload key does: the
+        text is read as "LABEL: TEXT", so recognizers that need a context word before the value
+        (SSN, passport, bank account, date of birth...) see it; nothing in the label itself is
+        reported, and NER runs only when the text (not the label) has a letter.
+        `names`, one per text, say whether NER may read it at all (default: every text); False
+        keeps a text to patterns, e.g. a one-word payload key that spaCy would call a person.
         With `normalize=True` each text is first repaired with `normalize_for_detection`
         (for inverter output), and spans are mapped back onto the text as given.
+        Raises DetectorError for a text that is not a str, or when Presidio fails.
         """
         results: list[list[Detection]] = [[] for _ in texts]
         if not self.entities:
             return results
-        by_text: dict[str, list[int]] = {}
+        for what, given in (("labels", labels), ("names", names)):
+            if given is not None and len(given) != len(texts):
+                raise DetectorError(f"{len(given)} {what} for {len(texts)} texts")
+        by_text: dict[tuple[str | None, bool, str], list[int]] = {}
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise DetectorError(f"text #{i} is {type(text).__name__}, not str")
-            if len(text) > self._engine.nlp.max_length:
-                raise DetectorError(
-                    f"text #{i} has {len(text)} characters, more than the detector's limit of "
-                    f"{self._engine.nlp.max_length}; cut it first (iter_payload_strings does)"
-                )
             if text.strip():
-                by_text.setdefault(text, []).append(i)
+                label = labels[i] if labels is not None else None
+                ner = names[i] if names is not None else True
+                by_text.setdefault((label, ner, text), []).append(i)
         if not by_text:
             return results
-        originals = list(by_text)
-        if normalize:
-            normalized = [normalize_with_offsets(t) for t in originals]
-            analyzed_texts = [n.text for n in normalized]
-        else:
-            analyzed_texts = originals
-        for k, detections in enumerate(self._analyze_unique(analyzed_texts)):
-            if normalize:
-                detections = [
-                    Detection(d.entity_type, *normalized[k].to_original(d.start, d.end), d.score)
-                    for d in detections
-                ]
-            indices = by_text[originals[k]]
+        units = [_Unit.of(label, text, normalize, ner) for label, ner, text in by_text]
+        # Every window of every text, analyzed once however often it occurs in the batch.
+        pieces: dict[tuple[str, bool], list[tuple[int, Window]]] = {}
+        for k, unit in enumerate(units):
+            for window in split_windows(len(unit.composed)):
+                piece = unit.composed[window.start : window.end]
+                value = unit.composed[max(window.start, unit.offset) : window.end]
+                ner = self._use_ner and unit.names and _has_alpha(value)
+                pieces.setdefault((piece, ner), []).append((k, window))
+        found: list[list[Detection]] = [[] for _ in units]
+        keys = list(pieces)
+        for key, detections in zip(keys, self._analyze_unique(keys), strict=True):
+            for k, window in pieces[key]:
+                found[k].extend(units[k].place(window, detections))
+        for indices, detections in zip(by_text.values(), found, strict=True):
+            ordered = sorted(detections, key=lambda d: (d.start, d.end, d.entity_type))
             for i in indices:
-                results[i] = list(detections)
+                results[i] = list(ordered)
         return results
 
-    def _docs(self, texts: Sequence[str]) -> Iterable[Any]:
+    def _docs(self, texts: Sequence[tuple[str, bool]]) -> Iterable[Any]:
         nlp = self._engine.nlp
-        ner_idx = [i for i, t in enumerate(texts) if self._use_ner and _has_alpha(t)]
-        ner_docs = iter(nlp.pipe((texts[i] for i in ner_idx), batch_size=self.batch_size))
+        ner_idx = [i for i, (_, ner) in enumerate(texts) if ner]
+        ner_docs = iter(nlp.pipe((texts[i][0] for i in ner_idx), batch_size=self.batch_size))
         ner_set = set(ner_idx)
-        for i, text in enumerate(texts):
+        for i, (text, _) in enumerate(texts):
             yield next(ner_docs) if i in ner_set else nlp.make_doc(text)
 
-    def _analyze_unique(self, texts: Sequence[str]) -> Iterable[list[Detection]]:
+    def _analyze_unique(self, texts: Sequence[tuple[str, bool]]) -> Iterable[list[Detection]]:
+        """Presidio on each (text, run NER) pair, in order; spans on that text."""
         engine = self._engine
         all_entities = list(self.entities)
-        for i, (text, doc) in enumerate(zip(texts, self._docs(texts), strict=True)):
+        for i, ((text, _), doc) in enumerate(zip(texts, self._docs(texts), strict=True)):
             digits = sum(c.isdigit() for c in text)
             if digits >= _MIN_PHONE_DIGITS:
                 entities = all_entities
