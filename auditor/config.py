@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .detect.payload_text import MAX_TEXT_CHARS
 from .errors import VecauditError
 from .models import Severity
 
@@ -57,6 +58,8 @@ class ScanConfig(BaseModel):
 
     invert: bool = True
     reveal: bool = False
+    allow_partial: bool = False  # data left unanalyzed is reported but does not make the run exit 2
+    max_text_chars: int = Field(MAX_TEXT_CHARS, ge=1)  # per payload string; beyond is a reported skip
     encoder: str | None = None  # registry id given by the user: skips identification
 
     api_key_file: Path | None = None  # the path only; the key itself is never stored

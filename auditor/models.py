@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
-SCHEMA_VERSION = "1.0"
+#: 1.1 added `allow_partial`, `collections[].coverage`, and `complete` now also requires that every
+#: point, field and vector in scope was analyzed (1.0 reports are still read; their coverage is None).
+SCHEMA_VERSION = "1.1"
 
 PointId = int | str
 
@@ -76,17 +78,25 @@ class CollectionInfo(BaseModel):
 
 @dataclass(slots=True)
 class Point:
-    """A point as streamed from a store. Lives only in memory for the duration of a batch."""
+    """A point as streamed from a store. Lives only in memory for the duration of a batch.
+
+    `unread` is set when the store lists the point but cannot read its record: it says why (e.g.
+    "cannot be decoded (UnpicklingError)"), never what the record holds. Vectors and payload are
+    then empty, and the scan counts the point as not analyzed.
+    """
 
     id: PointId
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     payload: dict[str, Any] = field(default_factory=dict)
+    unread: str | None = None
 
     def __repr__(self) -> str:
         # A point reaching a log line or a traceback (pytest and logging print locals) must not
         # carry its payload values with it: only the keys and vector shapes are shown.
         shapes = {k: tuple(getattr(v, "shape", ())) for k, v in self.vectors.items()}
-        return f"Point(id={self.id!r}, vectors={shapes}, payload_keys={sorted(map(str, self.payload))})"
+        keys = sorted(map(str, self.payload))
+        unread = f", unread={self.unread!r}" if self.unread else ""
+        return f"Point(id={self.id!r}, vectors={shapes}, payload_keys={keys}{unread})"
 
 
 class EncoderGuess(BaseModel):
@@ -126,6 +136,107 @@ class InversionRecord(BaseModel):
     cosine: float
 
 
+class GapReason(str, enum.Enum):
+    """Why data in scope was not analyzed. Each reason has one unit: point, field or vector."""
+
+    unreadable_record = "unreadable_record"
+    missing_point = "missing_point"
+    depth_limit = "depth_limit"
+    size_limit = "size_limit"
+    unsupported_script = "unsupported_script"
+    non_finite_vector = "non_finite_vector"
+    wrong_dimension = "wrong_dimension"
+    unreadable_vector = "unreadable_vector"
+
+    @property
+    def unit(self) -> GapUnit:
+        return _GAP_UNIT[self]
+
+    @property
+    def description(self) -> str:
+        return _GAP_DESCRIPTION[self]
+
+
+GapUnit = Literal["point", "field", "vector"]
+
+_GAP_UNIT: dict[GapReason, GapUnit] = {
+    GapReason.unreadable_record: "point",
+    GapReason.missing_point: "point",
+    GapReason.depth_limit: "field",
+    GapReason.size_limit: "field",
+    GapReason.unsupported_script: "field",
+    GapReason.non_finite_vector: "vector",
+    GapReason.wrong_dimension: "vector",
+    GapReason.unreadable_vector: "vector",
+}
+
+_GAP_DESCRIPTION: dict[GapReason, str] = {
+    GapReason.unreadable_record: "the stored record cannot be read (payload and vectors not analyzed)",
+    GapReason.missing_point: "the point was gone when it was read (the store changed during the scan)",
+    GapReason.depth_limit: "nested deeper than the depth limit (its contents were not read)",
+    GapReason.size_limit: "longer than --max-text-chars (the rest of the string was not analyzed)",
+    GapReason.unsupported_script: (
+        "written in a script the NER model cannot read (names and places not checked; patterns were)"
+    ),
+    GapReason.non_finite_vector: "the vector has NaN or infinite components (not identified or inverted)",
+    GapReason.wrong_dimension: "the vector's dimension is not the collection's (not identified or inverted)",
+    GapReason.unreadable_vector: "the vector cannot be read as numbers (not identified or inverted)",
+}
+
+
+class CoverageGap(BaseModel):
+    """Data of one kind that a scan did not analyze, and where: point ids and paths, never values."""
+
+    reason: GapReason
+    unit: GapUnit
+    count: int  # points, fields or vectors not analyzed for this reason
+    point_ids: list[PointId] = Field(default_factory=list)  # the first few affected points
+    fields: list[str] = Field(default_factory=list)  # payload paths (unit "field"), the first few
+    vectors: list[str] = Field(default_factory=list)  # vector names (unit "vector")
+    details: list[str] = Field(default_factory=list)  # error types, scripts, sizes: never content
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def description(self) -> str:
+        return self.reason.description
+
+
+class Coverage(BaseModel):
+    """What a collection's scan analyzed, and what it did not (`not_analyzed`, with reasons).
+
+    Every planned point is either analyzed or in a "point" gap; every payload value and key of an
+    analyzed point is analyzed or in a "field" gap; every dense vector of an analyzed point is
+    usable (identified, and inverted where an inverter exists) or in a "vector" gap.
+    """
+
+    points_analyzed: int = 0
+    fields_analyzed: int = 0  # payload values (strings and numbers read as text) and keys
+    not_analyzed: list[CoverageGap] = Field(default_factory=list)
+
+    def _count(self, unit: GapUnit) -> int:
+        return sum(g.count for g in self.not_analyzed if g.unit == unit)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def complete(self) -> bool:
+        return not self.not_analyzed
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def points_not_analyzed(self) -> int:
+        return self._count("point")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fields_not_analyzed(self) -> int:
+        return self._count("field")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def vectors_not_analyzed(self) -> int:
+        return self._count("vector")
+
+
 class CollectionReport(BaseModel):
     name: str
     points_total: int
@@ -135,6 +246,7 @@ class CollectionReport(BaseModel):
     encoders: dict[str, EncoderGuess] = Field(default_factory=dict)  # per named vector
     inverted: int = 0
     notes: list[str] = Field(default_factory=list)
+    coverage: Coverage | None = None  # None in reports older than schema 1.1
 
 
 class RuleInfo(BaseModel):
@@ -163,7 +275,9 @@ class ScanReport(BaseModel):
     target: str  # redacted: no credentials
     started_at: str
     finished_at: str | None = None
+    # The scan finished and analyzed every point, field and vector in scope (see collections[].coverage).
     complete: bool = False
+    allow_partial: bool = False  # --allow-partial: data left unanalyzed does not fail the run
     policy: str
     fail_on: Severity = Severity.high
     revealed: bool = False

@@ -78,6 +78,7 @@ class BatchScanned:
     points_planned: int
     findings: int  # whole scan so far
     inverted: int = 0  # in this batch
+    not_analyzed: int = 0  # points, fields and vectors of this batch left unanalyzed (with a reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class CollectionFinished:
     collection: str
     points_scanned: int
     findings: int
+    not_analyzed: str = ""  # e.g. "1 point not analyzed (unreadable_record 1)"; "" when complete
 
 
 @dataclass(frozen=True, slots=True)

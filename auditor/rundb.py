@@ -3,7 +3,8 @@
 Layout of `RUN_ID.sqlite` (file mode 0600, folder 0700):
 - `meta`: run id, the stored `ScanConfig` (no secrets), status, timestamps, final collection facts;
 - `sample_ids`: the deterministic sample chosen for each collection when `--sample N` is used;
-- `batches`: one row per finished batch (its cursor range and point count): the progress log;
+- `batches`: one row per finished batch (its cursor range, point count and coverage: what it analyzed
+  and what it could not, with point ids but no values): the progress log;
 - `findings`: one row per finding, keyed by what makes it unique (collection, point, vector, source,
   field, entity, span, rule), so re-processing a batch after a crash inserts nothing twice;
 - `inversions`: cosine per inverted point, and the recovered text only when the user chose --reveal;
@@ -31,7 +32,7 @@ from typing import Any
 
 from .config import ScanConfig
 from .errors import VecauditError
-from .models import Finding, InversionRecord, PointId, ScanSummary, Severity
+from .models import Coverage, Finding, InversionRecord, PointId, ScanSummary, Severity
 
 #: The channel of LangGraph's pending writes that hold a failed node's exception.
 _ERROR_CHANNEL = "__error__"
@@ -47,7 +48,7 @@ CREATE TABLE IF NOT EXISTS sample_ids (
 CREATE TABLE IF NOT EXISTS batches (
     collection TEXT NOT NULL, batch_no INTEGER NOT NULL,
     start_cursor TEXT NOT NULL, next_cursor TEXT NOT NULL, exhausted INTEGER NOT NULL,
-    points INTEGER NOT NULL, inverted INTEGER NOT NULL, findings INTEGER NOT NULL, invalid TEXT NOT NULL,
+    points INTEGER NOT NULL, inverted INTEGER NOT NULL, findings INTEGER NOT NULL, coverage TEXT NOT NULL,
     finished_at REAL NOT NULL,
     PRIMARY KEY (collection, batch_no)
 );
@@ -112,7 +113,7 @@ class BatchRecord:
     points: int
     inverted: int
     findings: int  # distinct findings this batch produced
-    invalid: dict[str, int]  # vector -> points whose vector was NaN/infinite/of the wrong dimension
+    coverage: Coverage  # what the batch analyzed and what it did not, and why
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +295,7 @@ class RunDB:
     def batch(self, collection: str, batch_no: int) -> BatchRecord | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT start_cursor, next_cursor, exhausted, points, inverted, findings, invalid "
+                "SELECT start_cursor, next_cursor, exhausted, points, inverted, findings, coverage "
                 "FROM batches WHERE collection = ? AND batch_no = ?",
                 (collection, batch_no),
             ).fetchone()
@@ -309,8 +310,17 @@ class RunDB:
             int(row[3]),
             int(row[4]),
             int(row[5]),
-            json.loads(row[6]),
+            Coverage.model_validate_json(row[6]),
         )
+
+    def coverage(self, collection: str) -> Iterator[Coverage]:
+        """The coverage of every stored batch of `collection`, in batch order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT coverage FROM batches WHERE collection = ? ORDER BY batch_no", (collection,)
+            ).fetchall()
+        for (raw,) in rows:
+            yield Coverage.model_validate_json(raw)
 
     def batches_done(self) -> int:
         with self._lock:
@@ -371,7 +381,7 @@ class RunDB:
             )
             c.execute(
                 "INSERT OR REPLACE INTO batches (collection, batch_no, start_cursor, next_cursor, exhausted, "
-                "points, inverted, findings, invalid, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "points, inverted, findings, coverage, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.collection,
                     record.batch_no,
@@ -381,7 +391,7 @@ class RunDB:
                     record.points,
                     record.inverted,
                     record.findings,
-                    json.dumps(record.invalid),
+                    record.coverage.model_dump_json(exclude_computed_fields=True),
                     time.time(),
                 ),
             )
@@ -504,6 +514,9 @@ class RunDB:
     def _create_schema(self) -> None:
         with self._lock:
             self._conn.executescript(_SCHEMA)
+            columns = {r[1] for r in self._conn.execute("PRAGMA table_info(batches)")}
+            if "invalid" in columns:  # a run started by vecaudit before coverage was recorded
+                self._conn.execute("ALTER TABLE batches RENAME COLUMN invalid TO coverage")
 
     def _tx(self) -> _Tx:
         return _Tx(self)

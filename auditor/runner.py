@@ -2,7 +2,7 @@
 
     run = new_scan(config)                  # or resume_scan(run_id)
     outcome = run.execute(on_event=print)   # progress events as they happen
-    outcome.report, outcome.exit_code       # 0: no violation at or above fail_on, 1: violations
+    outcome.report, outcome.exit_code       # 0: pass, 1: violations, 2: data left unanalyzed
 
 A scan that stops early raises `ScanIncomplete` (or the `VecauditError` that stopped it) after its
 state is saved; `resume_scan(run.run_id)` continues it. `run.cancel()` (from a signal handler or a
@@ -26,6 +26,7 @@ from .nodes.context import Resources, ScanContext, open_configured_store
 from .nodes.discover import check_collections
 from .progress import ProgressListener, RunStarted, from_wire
 from .rundb import RunDB, new_run_id
+from .verdict import exit_code
 
 log = logging.getLogger("vecaudit.runner")
 
@@ -44,7 +45,7 @@ class ScanOutcome:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.report.summary.violations else 0
+        return exit_code(self.report)
 
 
 def resume_hint(run_id: str, state_dir: Path | None) -> str:
@@ -291,6 +292,9 @@ def assemble_report(db: RunDB) -> ScanReport:
         raise ScanIncomplete(f"run {db.run_id} has not finished (status: {db.status})")
     config = db.config
     collections = [CollectionReport.model_validate(c) for c in json.loads(db.get_meta("collections") or "[]")]
+    # Complete means finished *and* nothing in scope left unanalyzed (runs from before coverage was
+    # recorded have no coverage to judge by).
+    complete = all(c.coverage is None or c.coverage.complete for c in collections)
     rules = [RuleInfo.model_validate(r) for r in json.loads(db.get_meta("rules") or "[]")]
     return ScanReport(
         tool_version=__version__,
@@ -298,7 +302,8 @@ def assemble_report(db: RunDB) -> ScanReport:
         target=db.get_meta("display_target") or "",
         started_at=db.get_meta("started_at") or "",
         finished_at=db.get_meta("finished_at"),
-        complete=True,
+        complete=complete,
+        allow_partial=config.allow_partial,
         policy=db.get_meta("policy_name") or config.policy,
         fail_on=config.fail_on,
         revealed=config.reveal,
@@ -312,14 +317,21 @@ def assemble_report(db: RunDB) -> ScanReport:
 
 
 def open_finished_report(
-    run_id: str, *, state_dir: Path | None = None, fail_on: Severity | None = None
+    run_id: str,
+    *,
+    state_dir: Path | None = None,
+    fail_on: Severity | None = None,
+    allow_partial: bool | None = None,
 ) -> ScanReport:
-    """The report of a finished run (for `vecaudit report`), optionally judged at another --fail-on."""
+    """The report of a finished run (for `vecaudit report`), optionally judged at another --fail-on
+    or with --allow-partial."""
     db = RunDB.open(state_dir or default_state_dir(), run_id)
     try:
         report = assemble_report(db)
         if fail_on is not None and fail_on != report.fail_on:
             report = report.model_copy(update={"fail_on": fail_on, "summary": db.summary(fail_on)})
+        if allow_partial is not None:
+            report = report.model_copy(update={"allow_partial": allow_partial})
         return report
     finally:
         db.close()

@@ -264,13 +264,13 @@ def payload_truth(
     payloads: Sequence[dict[str, Any]], *, text_field: str | None = None, detector: Any = None
 ) -> tuple[list[str | None], list[list[tuple[str, str]]]]:
     """Each point's text (the named field, else its longest string) and Presidio's entities in it."""
-    from .detect.payload_text import iter_payload_strings
-    from .nodes.stages import longest_text
+    from .detect.payload_text import longest_text, read_payload
 
     texts: list[str | None] = []
     for p in payloads:
         if text_field is not None:
-            texts.append(next((t for path, t in iter_payload_strings(p) if path == text_field), None))
+            strings = (t for t in read_payload(p).texts if t.kind == "string")
+            texts.append(next((t.text for t in strings if t.path == text_field), None))
         else:
             texts.append(longest_text(p))
     if detector is None:

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 
 from vecaudit.models import (
     CollectionReport,
+    Coverage,
+    CoverageGap,
     EncoderGuess,
     Finding,
+    GapReason,
     InversionRecord,
     RuleInfo,
     ScanReport,
@@ -163,6 +166,7 @@ def build_scenario(
     *,
     revealed: bool = False,
     complete: bool = True,
+    allow_partial: bool = False,
     fail_on: Severity = Severity.high,
     extra_findings: int = 0,
     key: bytes = TEST_FINGERPRINT_KEY,
@@ -170,6 +174,8 @@ def build_scenario(
     """A three-collection scan with payload and inversion findings for every person in PEOPLE.
 
     `extra_findings` adds that many low-importance DATE_TIME inversion findings (for table caps).
+    `complete=False` gives support_tickets coverage gaps: an unreadable record (point 5), a string
+    over the size limit (point 42, field "body") and a NaN vector (point 23).
     """
     tickets, hr, intake = "support_tickets", "hr_notes", "patient_intake"
     p0, p1, p2 = PEOPLE
@@ -273,6 +279,36 @@ def build_scenario(
                 "Encoder confirmed by re-embedding payload field 'body' (mean cosine 0.998).",
                 "Sampled 200 of 1200 points.",
             ],
+            coverage=Coverage(
+                points_analyzed=199 if not complete else 200,
+                fields_analyzed=1400,
+                not_analyzed=[]
+                if complete
+                else [
+                    CoverageGap(
+                        reason=GapReason.unreadable_record,
+                        unit="point",
+                        count=1,
+                        point_ids=[5],
+                        details=["cannot be decoded (UnpicklingError)"],
+                    ),
+                    CoverageGap(
+                        reason=GapReason.size_limit,
+                        unit="field",
+                        count=1,
+                        point_ids=[42],
+                        fields=["body"],
+                        details=["2,000,000 characters; the first 1,000,000 were analyzed"],
+                    ),
+                    CoverageGap(
+                        reason=GapReason.non_finite_vector,
+                        unit="vector",
+                        count=1,
+                        point_ids=[23],
+                        vectors=["(default)"],
+                    ),
+                ],
+            ),
         ),
         CollectionReport(
             name=hr,
@@ -289,6 +325,7 @@ def build_scenario(
             },
             inverted=0,
             notes=["No inverter or adapter for an unidentified encoder: payload checks only."],
+            coverage=Coverage(points_analyzed=57, fields_analyzed=300),
         ),
         CollectionReport(
             name=intake,
@@ -297,6 +334,7 @@ def build_scenario(
             vectors=[dense],
             encoder=EncoderGuess(name="multilingual-e5-small", confidence=0.97, method="roundtrip"),
             inverted=2,
+            coverage=Coverage(points_analyzed=2, fields_analyzed=12),
         ),
     ]
     report = ScanReport(
@@ -306,6 +344,7 @@ def build_scenario(
         started_at="2026-11-22T10:00:00+00:00",
         finished_at="2026-11-22T10:04:12+00:00" if complete else None,
         complete=complete,
+        allow_partial=allow_partial,
         policy="default",
         fail_on=fail_on,
         revealed=revealed,

@@ -208,3 +208,14 @@ def test_report_command_on_a_scan_file_and_pdf_without_chromium(
     (tmp_path / "bad.json").write_text('{"run_id": 3}')
     res = run_cli(capsys, "report", "bad.json", "-f", "compliance")
     assert res.code == 2 and "not a vecaudit JSON scan report" in res.err
+
+
+def test_compliance_report_says_the_scan_did_not_analyze_everything() -> None:
+    report = build_scenario(complete=False).report
+    md = render(report, "compliance-md").decode()
+    text = re.sub(r"\\(.)", r"\1", md)
+    assert (
+        "This scan could not analyze all data in scope (support_tickets: 1 point, 1 field, 1 vector" in text
+    )
+    assert "Appendix B: coverage (what was not analyzed)" in text
+    assert "unreadable_record" in text.split("Appendix B")[-1]

@@ -14,9 +14,9 @@ from collections import defaultdict
 import pytest
 from vecaudit.detect import synthetic
 from vecaudit.detect.engine import PiiDetector
-from vecaudit.detect.payload_text import iter_payload_strings
-from vecaudit.models import Finding
-from vecaudit.policy.evaluate import count_violations, evaluate
+from vecaudit.models import Finding, Point, PointId
+from vecaudit.nodes.stages import scan_payloads
+from vecaudit.policy.evaluate import count_violations
 from vecaudit.policy.loader import load_policy
 from vecaudit.policy.schema import Policy
 
@@ -198,21 +198,11 @@ def detector(policy: Policy) -> PiiDetector:
 
 
 def _flagged(policy: Policy, detector: PiiDetector, payloads: list[dict[str, object]]) -> list[bool]:
-    flat = [(i, path, text) for i, p in enumerate(payloads) for path, text in iter_payload_strings(p)]
-    detections = detector.analyze([text for _, _, text in flat])
-    findings: defaultdict[int, list[Finding]] = defaultdict(list)
-    for (i, path, text), dets in zip(flat, detections, strict=True):
-        findings[i] += evaluate(
-            policy,
-            collection="docs",
-            point_id=i,
-            vector="",
-            source="payload",
-            text=text,
-            detections=dets,
-            field=path,
-            key=KEY,
-        )
+    """Whether the scan's own payload stage finds a violation in each payload (keys and numbers too)."""
+    points = [Point(id=i, payload=p) for i, p in enumerate(payloads)]
+    findings: defaultdict[PointId, list[Finding]] = defaultdict(list)
+    for f in scan_payloads(detector, policy, "docs", points, key=KEY):
+        findings[f.point_id].append(f)
     return [count_violations(findings[i], "low") > 0 for i in range(len(payloads))]
 
 

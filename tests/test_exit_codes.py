@@ -105,7 +105,7 @@ def test_empty_collection_is_scanned_and_reported(sandbox: Path, capsys: pytest.
     assert any("empty" in note for note in col["notes"])
 
 
-def test_nan_and_wrong_dimension_vectors_are_reported_not_fatal(
+def test_nan_and_wrong_dimension_vectors_are_data_left_unanalyzed(
     sandbox: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     policy = write_policy(sandbox)
@@ -119,14 +119,21 @@ def test_nan_and_wrong_dimension_vectors_are_reported_not_fatal(
             {"id": 2, "vector": [0.5] * 5, "payload": {"text": "call 212-555-0187 today"}},
         ],
     )
-    r = run_cli(
-        capsys, "scan", folder, "--policy", policy, "--fail-on", "low", "-f", "json", "-o", sandbox / "r.json"
-    )
-    assert r.code == 1, r.err  # the scan finished and found PII; the bad vectors did not stop it
+    args = ("scan", folder, "--policy", policy, "--fail-on", "low", "-f", "json", "-o", sandbox / "r.json")
+    r = run_cli(capsys, *args)
+    assert r.code == 2, r.err  # vectors nobody could analyze: the scan did not cover the store
+    assert "non_finite_vector" in r.err and "wrong_dimension" in r.err
     report = json.loads((sandbox / "r.json").read_text())
+    assert report["complete"] is False
     (col,) = report["collections"]
-    assert col["points_scanned"] == 32
+    gaps = {g["reason"]: g["point_ids"] for g in col["coverage"]["not_analyzed"]}
+    assert gaps == {"non_finite_vector": [1], "wrong_dimension": [2]}
     notes = " ".join(col["notes"])
     assert "2 of the first 32 points have NaN/infinite values or the wrong dimension" in notes, notes
+
+    r = run_cli(capsys, *args, "--allow-partial")
+    assert r.code == 1, r.err  # accepted as partial: judged by what was found
+    report = json.loads((sandbox / "r.json").read_text())
+    assert col["points_scanned"] == 32
     flagged = {f["point_id"] for f in report["findings"]}
     assert {1, 2} <= flagged, "payloads of points with broken vectors are still scanned"

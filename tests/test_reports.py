@@ -51,7 +51,7 @@ def test_json_matches_design_contract() -> None:
     report = build_report()
     data = json.loads(render(report, "json"))
     assert next(iter(data)) == "schema_version"
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert "inversions" not in data  # absent, not null, without --reveal
     assert [c["name"] for c in data["collections"]] == ["support_tickets", "hr_notes", "patient_intake"]
     for c in data["collections"]:
@@ -178,12 +178,12 @@ def test_junit_structure_and_failures() -> None:
     failed: dict[str, set[str]] = {}
     for suite in suites[1:]:
         cases = suite.findall("testcase")
-        assert [c.get("name") for c in cases] == rule_ids
+        assert [c.get("name") for c in cases] == ["coverage", *rule_ids]
         failed[suite.get("name") or ""] = {
             c.get("name") or "" for c in cases if c.find("failure") is not None
         }
         assert suite.get("failures") == str(len(failed[suite.get("name") or ""]))
-        assert suite.get("tests") == str(len(rule_ids))
+        assert suite.get("tests") == str(1 + len(rule_ids))
     assert failed == {
         # support_tickets' email finding is accepted in a baseline ("unchanged"): it never fails CI.
         "support_tickets": {"VA-PII-US_SSN", "VA-PII-PERSON"},
@@ -215,13 +215,32 @@ def test_junit_respects_fail_on_and_allowlist() -> None:
     assert [c.find("failure") is not None for c in email] == [False, False, False]
 
 
-def test_junit_incomplete_scan_is_an_error() -> None:
+def test_junit_data_left_unanalyzed_fails_scan_and_collection_cases() -> None:
     root = _suites(build_report(complete=False))
     case = root.find("testsuite[@name='vecaudit']/testcase[@name='scan-complete']")
     assert case is not None
-    error = case.find("error")
-    assert error is not None and error.get("type") == "ScanIncomplete"
-    assert root.get("errors") == "1"
+    failure = case.find("failure")
+    assert failure is not None and failure.get("type") == "IncompleteCoverage"
+    assert failure.get("message") == "1 point(s), 1 field(s), 1 vector(s) not analyzed"
+    coverage = root.find("testsuite[@name='support_tickets']/testcase[@name='coverage']/failure")
+    assert coverage is not None and coverage.text is not None
+    assert "unreadable_record" in coverage.text and "point id(s) 5" in coverage.text
+    assert "field body" in coverage.text and "non_finite_vector" in coverage.text
+    # The other collections were analyzed whole: their coverage cases pass.
+    assert root.find("testsuite[@name='hr_notes']/testcase[@name='coverage']/failure") is None
+    assert root.get("failures") == str(6 + 2)  # the rule failures plus the two coverage failures
+
+
+def test_junit_allow_partial_skips_the_coverage_cases_instead() -> None:
+    root = _suites(build_report(complete=False, allow_partial=True))
+    assert not [
+        c
+        for c in root.iter("testcase")
+        if c.get("name") in ("scan-complete", "coverage") and len(c.findall("failure"))
+    ]
+    skipped = root.find("testsuite[@name='support_tickets']/testcase[@name='coverage']/skipped")
+    assert skipped is not None and "accepted with --allow-partial" in (skipped.get("message") or "")
+    assert root.find("testsuite[@name='support_tickets']").get("skipped") == "1"  # type: ignore[union-attr]
 
 
 def test_junit_escapes_hostile_names() -> None:
@@ -239,16 +258,37 @@ def test_markdown_sections_and_tables() -> None:
     scenario = build_scenario(revealed=False)
     md = render(scenario.report, "markdown").decode()
     headings = re.findall(r"^## (.+)$", md, flags=re.M)
-    assert headings == ["Summary", "Collections", "Findings", "Skipped stages"]
+    assert headings == ["Summary", "Collections", "Coverage", "Findings", "Skipped stages"]
     assert "FAIL: 8 violation(s) at or above high." in _md_unescape(md)
     assert "| **critical** | 3 |" in md
     assert "| PERSON | 4 |" in md
-    row = next(line for line in md.splitlines() if line.startswith("| support\\_tickets | 1200 | 200 |"))
+    row = next(line for line in md.splitlines() if line.startswith("| support\\_tickets | 1200 | 200 | - |"))
     assert "all-MiniLM-L6-v2 | 0.99 | payload+fingerprint" in row
     assert "Sampled 200 of 1200 points." in row
     assert "| translate | Every identified encoder has its own inverter; no adapter needed. |" in md
     findings_rows = md.split("## Findings")[1].split("## Skipped")[0].count("\n| **")
     assert findings_rows == len(scenario.report.findings)
+
+
+def test_markdown_and_html_say_what_was_not_analyzed() -> None:
+    md = _md_unescape(render(build_report(complete=False), "markdown").decode())
+    assert "INCOMPLETE: The scan could not analyze all data in scope (see Coverage)" in md
+    coverage = md.split("## Coverage")[1].split("## Findings")[0]
+    assert "| support_tickets | point | 1 | unreadable_record |" in coverage
+    assert (
+        "| support_tickets | field | 1 | size_limit |" in coverage
+        and "field body; point id(s) 42" in coverage
+    )
+    assert "| support_tickets | vector | 1 | non_finite_vector |" in coverage
+    row = next(line for line in md.splitlines() if line.startswith("| support_tickets | 1200 | 200 |"))
+    assert "1 point, 1 field, 1 vector not analyzed" in row
+    partial = _md_unescape(render(build_report(complete=False, allow_partial=True), "markdown").decode())
+    assert "FAIL: 8 violation(s) at or above high. Some data was not analyzed" in partial
+    assert "(accepted with --allow-partial)" in partial
+    clean = _md_unescape(render(build_report(), "markdown").decode())
+    assert "Every point, payload value, key and vector in scope was analyzed" in clean
+    page = html.unescape(render(build_report(complete=False), "html").decode())
+    assert "INCOMPLETE" in page and "unreadable_record" in page and "non_finite_vector" in page
 
 
 def test_markdown_caps_findings_and_counts_the_rest() -> None:
@@ -265,10 +305,10 @@ def test_markdown_reveal_section_and_escaping() -> None:
     body = "\n".join(line.removeprefix("> ") for line in md.splitlines())  # our own blockquote
     assert not re.search(r"(?<!\\)[<>]", body), "raw HTML must be escaped in Markdown"
     assert "\x1b" not in md
-    # The pipe inside the hostile name is escaped, so every collection row keeps 9 cells.
-    section = md.split("## Collections")[1].split("## Findings")[0]
+    # The pipe inside the hostile name is escaped, so every collection row keeps 10 cells.
+    section = md.split("## Collections")[1].split("## Coverage")[0]
     rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
-    assert all(len(re.split(r"(?<!\\)\|", r)) - 2 == 9 for r in rows)
+    assert rows and all(len(re.split(r"(?<!\\)\|", r)) - 2 == 10 for r in rows)
 
 
 # ---------------------------------------------------------------- HTML

@@ -47,6 +47,7 @@ def _empty_report() -> ScanReport:
         pytest.param(build_report(), id="default"),
         pytest.param(build_report(revealed=True), id="revealed"),
         pytest.param(build_report(complete=False), id="incomplete"),
+        pytest.param(build_report(complete=False, allow_partial=True), id="partial"),
         pytest.param(build_report(extra_findings=30), id="many"),
         pytest.param(_empty_report(), id="empty"),
     ],
@@ -114,11 +115,21 @@ def test_levels_follow_finding_severity() -> None:
     }
 
 
-def test_incomplete_scan_is_not_successful() -> None:
+def test_data_left_unanalyzed_is_not_successful_and_notified() -> None:
     inv = _sarif(build_report(complete=False))["runs"][0]["invocations"][0]
     assert inv["executionSuccessful"] is False
-    assert any(n["level"] == "error" for n in inv["toolExecutionNotifications"])
     assert "endTimeUtc" not in inv
+    coverage = [n for n in inv["toolExecutionNotifications"] if "descriptor" in n]
+    assert [(n["descriptor"]["id"], n["level"], n["properties"]["pointIds"]) for n in coverage] == [
+        ("coverage/unreadable_record", "error", [5]),
+        ("coverage/size_limit", "error", [42]),
+        ("coverage/non_finite_vector", "error", [23]),
+    ]
+    assert "Collection 'support_tickets': 1 field, size_limit" in coverage[1]["message"]["text"]
+    # Accepted with --allow-partial: still not successful, and still said, as warnings.
+    inv = _sarif(build_report(complete=False, allow_partial=True))["runs"][0]["invocations"][0]
+    assert inv["executionSuccessful"] is False
+    assert {n["level"] for n in inv["toolExecutionNotifications"] if "descriptor" in n} == {"warning"}
 
 
 def test_fingerprints_are_stable_and_distinct() -> None:

@@ -195,10 +195,12 @@ class ScanDriver:
         collections: list[CollectionInfo] = []
         if run.resources is not None:
             # Discovery facts (dimension, distance) before the first batch; read-only like the scan.
+            # Only the collections this run reads are described: describing one opens its storage.
+            store = run.resources.store
             wanted = set(run.config.collections)
-            collections = [
-                c for c in run.resources.store.list_collections() if not wanted or c.name in wanted
-            ]
+            names_of = getattr(store, "list_collection_names", None)
+            names = list(names_of()) if callable(names_of) else [c.name for c in store.list_collections()]
+            collections = [store.collection_info(n) for n in names if not wanted or n in wanted]
         self._reader = RunDB.open(state_dir, run.run_id)
         rules = [RuleInfo.model_validate(r) for r in json.loads(self._reader.get_meta("rules") or "[]")]
         self._post(

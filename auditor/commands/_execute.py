@@ -15,8 +15,9 @@ from ..errors import ScanIncomplete
 from ..models import ScanReport
 from ..report import ReportContext, write_reports
 from ..runner import ScanOutcome, ScanRun
+from ..verdict import exit_code
 from ._progress_view import ProgressView
-from ._summary import print_summary
+from ._summary import incomplete_message, print_summary
 
 
 class _Stopper:
@@ -60,7 +61,10 @@ def execute_run(
     output: Path | None = None,
     after_scan: Callable[[ScanReport], tuple[ScanReport, ReportContext | None]] | None = None,
 ) -> int:
-    """Run the scan to its end and return the exit code (0 or 1); raise on error or interruption.
+    """Run the scan to its end and return the exit code; raise on error or interruption.
+
+    0: pass (or a partial scan the user accepted with --allow-partial), 1: violations, 2: the scan
+    left data unanalyzed (the reports are written first, and say what and why).
 
     `after_scan` may revise the finished report (e.g. apply a baseline) and give the report context
     (e.g. scan history) before reports are written; the exit code follows the revised report.
@@ -92,4 +96,9 @@ def execute_run(
         print_summary(
             report, sys.stderr if to_stdout else sys.stdout, written=written, db_path=outcome.db_path
         )
-    return 1 if report.summary.violations else 0
+    code = exit_code(report)
+    if code == 2:
+        from ..cli import error
+
+        error(incomplete_message(report))
+    return code

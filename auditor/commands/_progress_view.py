@@ -122,6 +122,8 @@ class ProgressView:
         elif isinstance(event, BatchScanned):
             self._advance(event)
         elif isinstance(event, CollectionFinished):
+            if event.not_analyzed:
+                self.line(f"vecaudit: {event.collection}: {event.not_analyzed}")
             if not self.fancy:
                 self.line(
                     f"vecaudit: {event.collection}: {event.points_scanned:,} points scanned, "

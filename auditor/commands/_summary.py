@@ -1,4 +1,4 @@
-"""The human summary printed after a scan: counts, encoders and skipped stages, never a value."""
+"""The human summary printed after a scan: counts, encoders, coverage and skipped stages, never a value."""
 
 from __future__ import annotations
 
@@ -7,7 +7,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from ..coverage import describe_gap, gap_summary
 from ..models import ScanReport
+from ..verdict import verdict
+
+#: Point ids shown per gap in the summary (the reports list more).
+SUMMARY_IDS = 5
+
+
+def incomplete_message(report: ScanReport) -> str:
+    """The error line of a scan that left data unanalyzed (exit 2)."""
+    parts = [
+        f"{c.name!r}: {gap_summary(c.coverage)}"
+        for c in report.collections
+        if c.coverage is not None and not c.coverage.complete
+    ]
+    return (
+        f"the scan left data unanalyzed ({'; '.join(parts)}); the summary and reports say what and why. "
+        "Pass --allow-partial to accept a partial scan"
+    )
 
 
 def print_summary(
@@ -27,6 +45,11 @@ def print_summary(
             f"encoder {encoder}  inverted {c.inverted:,}"
         )
         out.extend(f"    {' ' * width}  note: {note}" for note in c.notes)
+        if c.coverage is not None:
+            out.extend(
+                f"    {' ' * width}  not analyzed: {describe_gap(g, max_ids=SUMMARY_IDS)}"
+                for g in c.coverage.not_analyzed
+            )
     for stage, reason in report.stages_skipped.items():
         out.append(f"  skipped {stage}: {reason}")
     if s.findings_total:
@@ -39,8 +62,19 @@ def print_summary(
         out.append(f"  entities: {ent}")
     else:
         out.append("  findings: none")
-    verdict = "FAIL" if s.violations else "PASS"
-    out.append(f"  result: {verdict}: {s.violations:,} violation(s) at or above {report.fail_on.value}")
+    result = verdict(report)
+    violations = f"{s.violations:,} violation(s) at or above {report.fail_on.value}"
+    out.append(
+        {
+            "PASS": f"  result: PASS: {violations}",
+            "FAIL": f"  result: FAIL: {violations}"
+            + ("" if report.complete else "; some data was not analyzed (--allow-partial)"),
+            "PARTIAL": f"  result: PARTIAL: {violations} in what was analyzed; some data was not "
+            "(accepted with --allow-partial)",
+            "INCOMPLETE": f"  result: INCOMPLETE: data was left unanalyzed ({violations} in the rest); "
+            "a partial scan does not pass",
+        }[result]
+    )
     for path in written:
         out.append(f"  report: {path}")
     if db_path is not None:

@@ -19,7 +19,7 @@ HELP = (
     "methodology, the trend against earlier scans from the scan history (--history) and the measured "
     "effect of mitigations (--whatif FILE from `vecaudit whatif`).\n\n"
     "Exit codes are those of `vecaudit scan`: 0 no violation at or above --fail-on, 1 "
-    "violations, 2 error or unfinished run."
+    "violations, 2 error, unfinished run, or data left unanalyzed (without --allow-partial)."
 )
 
 EPILOG = (
@@ -61,6 +61,14 @@ def report(
             show_default=False,
         ),
     ] = None,
+    allow_partial: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-partial/--no-allow-partial",
+            help="Judge the run as if it was (not) started with --allow-partial.",
+            show_default=False,
+        ),
+    ] = None,
     whatif: Annotated[
         Path | None,
         typer.Option(
@@ -81,8 +89,9 @@ def report(
     from ..report import ReportContext, write_reports
     from ..report.scanfile import load_scan_report, looks_like_file
     from ..runner import open_finished_report
+    from ..verdict import exit_code
     from ..whatif import load_whatif
-    from ._summary import print_summary
+    from ._summary import incomplete_message, print_summary
 
     if looks_like_file(run_id):
         rep = load_scan_report(Path(run_id))
@@ -91,8 +100,10 @@ def report(
 
             rep = rep.model_copy(update={"fail_on": fail_on})
             rep = rep.model_copy(update={"summary": compute_summary(rep)})
+        if allow_partial is not None:
+            rep = rep.model_copy(update={"allow_partial": allow_partial})
     else:
-        rep = open_finished_report(run_id, state_dir=state_dir, fail_on=fail_on)
+        rep = open_finished_report(run_id, state_dir=state_dir, fail_on=fail_on, allow_partial=allow_partial)
     context = ReportContext(
         history=load_history(history_db, target=rep.target),
         whatif=load_whatif(whatif) if whatif is not None else None,
@@ -100,7 +111,12 @@ def report(
     written = write_reports(rep, formats, output, context=context) if formats else []
     if not quiet:
         print_summary(rep, sys.stderr if formats and output is None else sys.stdout, written=written)
-    raise typer.Exit(1 if rep.summary.violations else 0)
+    code = exit_code(rep)
+    if code == 2:
+        from ..cli import error
+
+        error(incomplete_message(rep))
+    raise typer.Exit(code)
 
 
 def _list_runs(state_dir: Path | None) -> None:

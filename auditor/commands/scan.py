@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..config import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ConfigError, ScanConfig
+from ..detect.payload_text import MAX_TEXT_CHARS
 from ..models import ScanReport, Severity
 from ._options import (
     OptionalTarget,
@@ -39,6 +40,8 @@ HELP = (
     "unless --reveal is given.\n\n"
     "Every point is scanned by default (--sample 0): an audit that skips points can miss the one that "
     "matters. --sample N gives a quick, deterministic look at a large store.\n\n"
+    "Nothing unread passes as clean: every point, payload value, key and vector in scope is analyzed, "
+    "or counted as not analyzed with the reason, and then the scan exits 2 unless --allow-partial.\n\n"
     "Progress is saved as the scan runs: a stopped or killed scan continues with --resume RUN_ID."
 )
 
@@ -52,7 +55,8 @@ EPILOG = (
     "  payload and encoder checks on 2000 points per collection; JSON report on stdout\n\n"
     "[cyan]vecaudit scan --resume 20261122-101500-a1b2c3[/]\n\n"
     "  continue a stopped scan with its original options\n\n"
-    "Exit codes: 0 no violation at or above --fail-on, 1 violations, 2 error or unfinished scan."
+    "Exit codes: 0 no violation at or above --fail-on, 1 violations, 2 error, unfinished scan, or data "
+    "left unanalyzed (without --allow-partial)."
 )
 
 WHAT = "What to scan"
@@ -128,6 +132,28 @@ def scan(
             show_default=False,
         ),
     ] = None,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial",
+            metavar="",
+            help="Accept a scan that could not analyze everything (unreadable records, strings over "
+            "--max-text-chars, NaN vectors...): exit 0/1 by violations instead of 2. Reports still list "
+            "what was not analyzed.",
+            rich_help_panel=POLICY,
+        ),
+    ] = False,
+    max_text_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-text-chars",
+            metavar="N",
+            min=1,
+            help="Characters analyzed per payload string (longer strings are read in overlapping "
+            "windows up to this limit, and the rest is reported as not analyzed).",
+            rich_help_panel=WHAT,
+        ),
+    ] = MAX_TEXT_CHARS,
     reveal: Annotated[
         bool,
         typer.Option(
@@ -281,6 +307,8 @@ def scan(
             fail_on=fail_on,
             invert=not no_invert,
             reveal=reveal,
+            allow_partial=allow_partial,
+            max_text_chars=max_text_chars,
             encoder=encoder,
             api_key_file=api_key_file,
             verify_tls=not insecure,

@@ -1,64 +1,204 @@
-"""Flatten a point payload into (path, text) pairs for detection.
+"""Read a point payload the way a person reads it: every value, every key, each with its label.
 
-Payloads are arbitrary JSON. We walk them iteratively (no Python recursion, bounded depth) and
-yield every string leaf with a dotted path such as "customer.emails[1]". Paths end up in
-reports, and a dict key can itself be personal data ({"jane@x.org": {...}}), so only keys that
-look like identifiers are written out; any other key is shown by position as "[#3]".
+Payloads are arbitrary JSON. `read_payload` walks one iteratively (no Python recursion) and
+returns what the detector must analyze:
+- every string value, whole (the detector reads long ones in overlapping windows);
+- every number, as the text it would be written as (4155550143, not 4.15e9): phone, SSN and card
+  numbers are often stored as JSON numbers;
+- every dictionary key: a key can itself be personal data ({"jane@x.org": {...}});
+- for each value, the cue its keys give it (`labels.context_label`), e.g. "ssn" for
+  {"ssn": "219455782"}, so label-gated recognizers see the context a person sees.
+Booleans and nulls are read too; they hold no text.
+
+Nothing is dropped silently. The two limits that stay, against hostile payloads, are reported
+as `PayloadSkip`s: containers nested deeper than `max_depth` (their contents are not read) and
+strings longer than `max_chars` (only their first `max_chars` characters are analyzed).
+
+Paths name where a text is, never what it says: "customer.emails[1]", "by_email[key #0]". A key
+is written into a path only when it looks like an identifier; any other key is shown by position
+("[#3]"). `blind_path` shows every key by position, for texts under a key that turns out to hold
+personal data itself.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-LimitReason = Literal["truncated", "too_deep"]
+from .labels import context_label
+
+#: Containers nested deeper than this are not read (reported as a "depth_limit" skip).
+MAX_DEPTH = 64
+#: Characters analyzed per string (reported as a "size_limit" skip beyond); `--max-text-chars`.
+MAX_TEXT_CHARS = 1_000_000
+
+SkipReason = Literal["depth_limit", "size_limit"]
 
 _SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}")
 
 
-def _key_path(parent: str, key: object, position: int) -> str:
+@dataclass(frozen=True, slots=True)
+class PayloadText:
+    """One text of a payload for the detector."""
+
+    path: str  # e.g. "customer.ssn"; keys by position where they do not look like identifiers
+    blind_path: str  # the same place with every key by position
+    text: str  # the value as text (a number as written), or the key
+    label: str | None  # the cue its keys give a value ("ssn"), read as context before it
+    kind: Literal["string", "number", "key"]
+    keys: tuple[int, ...]  # indices in `PayloadRead.texts` of the keys on the way here
+
+    @property
+    def reads_names(self) -> bool:
+        """Whether NER should read it: strings, and keys of several words ("Jane Doe"). A one-word
+        key is a schema name ("lang", "owner") that spaCy would call a person or place; patterns
+        still read it (an email or phone number as a key is found)."""
+        return self.kind == "string" or (self.kind == "key" and any(c.isspace() for c in self.text))
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadSkip:
+    """A part of a payload not analyzed, whole ("depth_limit") or beyond its first characters."""
+
+    path: str
+    blind_path: str
+    reason: SkipReason
+    detail: str  # sizes and limits only, never content
+    keys: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class PayloadRead:
+    texts: list[PayloadText] = field(default_factory=list)
+    skips: list[PayloadSkip] = field(default_factory=list)
+    fields: int = 0  # values (of any type) and keys read whole; parts in `skips` are not counted
+
+
+def number_text(value: int | float) -> str | None:
+    """How a JSON number is written: integers and integral floats without a fraction (phone and
+    card numbers often come back as 4155550143.0); None for NaN and infinities."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if value.is_integer() and abs(value) < 1e21:  # repr switches to exponent notation there
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def _child(parent: str, key: object, position: int) -> str:
     if isinstance(key, str) and _SAFE_KEY.fullmatch(key):
         return f"{parent}.{key}" if parent else key
     return f"{parent}[#{position}]"
 
 
-def iter_payload_strings(
-    payload: Mapping[str, Any],
-    *,
-    max_chars: int = 20000,
-    max_depth: int = 32,
-    on_limit: Callable[[str, LimitReason], None] | None = None,
-) -> Iterator[tuple[str, str]]:
-    """Yield (path, text) for each string leaf of `payload`, in document order.
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    path: str
+    blind_path: str
+    value: Any
+    depth: int
+    names: tuple[str, ...]  # the keys above, outermost first (for the label)
+    keys: tuple[int, ...]
 
-    Strings longer than `max_chars` are cut to that length; containers nested deeper than
-    `max_depth` are skipped. Each cut or skip is reported through `on_limit(path, reason)` so
-    the caller can record that the scan of this point was partial. Non-string leaves (numbers,
-    booleans, null) are ignored: a bare number carries no detectable context.
+
+def read_payload(
+    payload: Mapping[str, Any], *, max_depth: int = MAX_DEPTH, max_chars: int = MAX_TEXT_CHARS
+) -> PayloadRead:
+    """Everything in `payload` to analyze, and what was not read.
+
+    Order: depth first in document order, a mapping's keys just before its values.
+
+    Raises ValueError unless both limits are positive.
     """
     if max_chars < 1 or max_depth < 1:
         raise ValueError("max_chars and max_depth must be positive")
-    # Stack of (path, value, depth); children are pushed reversed to keep document order.
-    stack: list[tuple[str, Any, int]] = [("", payload, 0)]
+    out = PayloadRead()
+    # Children are pushed reversed so that they come off the stack in document order.
+    stack: list[_Frame] = [_Frame("", "", payload, 0, (), ())]
     while stack:
-        path, value, depth = stack.pop()
-        if isinstance(value, str):
-            if len(value) > max_chars:
-                if on_limit is not None:
-                    on_limit(path, "truncated")
-                value = value[:max_chars]
-            yield path, value
-            continue
+        frame = stack.pop()
+        value = frame.value
         if isinstance(value, Mapping):
-            children = [(_key_path(path, k, i), v) for i, (k, v) in enumerate(value.items())]
+            children: list[_Frame] = []
+            for i, (key, child) in enumerate(value.items()):
+                key_text = str(key)
+                where = f"{frame.path}[key #{i}]"
+                blind_where = f"{frame.blind_path}[key #{i}]"
+                key_index = len(out.texts)
+                out.texts.append(PayloadText(where, blind_where, key_text, None, "key", frame.keys))
+                out.fields += 1
+                children.append(
+                    _Frame(
+                        _child(frame.path, key, i),
+                        f"{frame.blind_path}[#{i}]",
+                        child,
+                        frame.depth + 1,
+                        (*frame.names, key_text),
+                        (*frame.keys, key_index),
+                    )
+                )
         elif isinstance(value, list | tuple):
-            children = [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+            depth = frame.depth + 1
+            children = [
+                _Frame(f"{frame.path}[{i}]", f"{frame.blind_path}[{i}]", v, depth, frame.names, frame.keys)
+                for i, v in enumerate(value)
+            ]
         else:
+            _read_scalar(out, frame, max_chars)
             continue
-        if depth >= max_depth:
-            if children and on_limit is not None:
-                on_limit(path, "too_deep")
+        if children and frame.depth >= max_depth:
+            out.skips.append(
+                PayloadSkip(
+                    frame.path,
+                    frame.blind_path,
+                    "depth_limit",
+                    f"nested deeper than {max_depth} levels",
+                    frame.keys,
+                )
+            )
             continue
-        for child_path, child in reversed(children):
-            stack.append((child_path, child, depth + 1))
+        stack.extend(reversed(children))
+    return out
+
+
+def _read_scalar(out: PayloadRead, frame: _Frame, max_chars: int) -> None:
+    value = frame.value
+    if value is None or isinstance(value, bool):
+        out.fields += 1
+        return  # read; no text to analyze
+    if isinstance(value, int | float):
+        text = number_text(value)
+        kind: Literal["string", "number"] = "number"
+    else:
+        text, kind = (value if isinstance(value, str) else str(value)), "string"
+    if text is None:
+        out.fields += 1  # NaN or an infinity: read, nothing a recognizer could match
+        return
+    if len(text) <= max_chars:
+        out.fields += 1
+    else:
+        out.skips.append(
+            PayloadSkip(
+                frame.path,
+                frame.blind_path,
+                "size_limit",
+                f"{len(text):,} characters; the first {max_chars:,} were analyzed",
+                frame.keys,
+            )
+        )
+        text = text[:max_chars]
+    label = context_label(frame.names) if frame.names else None
+    out.texts.append(PayloadText(frame.path, frame.blind_path, text, label, kind, frame.keys))
+
+
+def longest_text(payload: Mapping[str, Any]) -> str | None:
+    """The longest string value of a payload: the best guess at the text that was embedded."""
+    best: str | None = None
+    for item in read_payload(payload).texts:
+        if item.kind == "string" and (best is None or len(item.text) > len(best)):
+            best = item.text
+    return best

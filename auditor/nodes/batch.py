@@ -2,7 +2,8 @@
 
 The batch's points (payloads, vectors) exist only inside this node. Its findings and inversion
 rows are committed to the run database in one transaction together with a progress row keyed by
-(collection, batch number); the node then returns only the new cursor and counts. If the process
+(collection, batch number), which also holds the batch's coverage: every point, field and vector
+it did not analyze, with the reason; the node then returns only the new cursor and counts. If the process
 dies after that commit but before LangGraph saves the checkpoint, the resumed run finds the
 progress row and reuses it instead of scanning the batch again, and the findings table ignores
 duplicates anyway: no work is lost and nothing is counted twice.
@@ -14,9 +15,11 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
-from ..models import Finding, Point, PointId, VectorInfo
+from ..coverage import CoverageTally
+from ..models import Finding, GapReason, Point, PointId, VectorInfo, VectorKind
 from ..progress import BatchScanned, emit
 from ..rundb import BatchRecord, InversionRow, finding_key
+from ..stores.points import normalize_id
 from .context import ScanContext
 from .stages import inversion_results, payload_findings, usable_vectors
 from .state import ScanState, current_plan
@@ -35,10 +38,6 @@ def process_batch(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, 
 
     done = {**state.get("done", {})}
     done[name] = done.get(name, 0) + record.points
-    invalid = {c: dict(v) for c, v in state.get("invalid_vectors", {}).items()}
-    for vector, n in record.invalid.items():
-        bucket = invalid.setdefault(name, {})
-        bucket[vector] = bucket.get(vector, 0) + n
     emit(
         BatchScanned(
             collection=name,
@@ -49,6 +48,7 @@ def process_batch(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, 
             points_planned=sum(p["planned"] for p in state["plans"]),
             findings=state.get("findings", 0) + record.findings,
             inverted=record.inverted,
+            not_analyzed=sum(g.count for g in record.coverage.not_analyzed),
         )
     )
     return {
@@ -57,7 +57,6 @@ def process_batch(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, 
         "cursor": record.next_cursor,
         "exhausted": record.exhausted,
         "done": done,
-        "invalid_vectors": invalid,
     }
 
 
@@ -69,17 +68,29 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
     plan = current_plan(state)
     name = plan["name"]
     invert_plan = state.get("invert_plan", {})
-    points, next_cursor, exhausted = _fetch(ctx, name, plan["planned"], cursor, bool(invert_plan))
+    # Every dense vector is read and checked, inverted or not: one that cannot be analyzed (NaN,
+    # wrong dimension, not numbers) is counted, even where the slot is only identified.
+    dense = {
+        i.name: i.dim for i in map(VectorInfo.model_validate, plan["vectors"]) if i.kind == VectorKind.dense
+    }
+    points, missing, next_cursor, exhausted = _fetch(ctx, name, plan["planned"], cursor, bool(dense))
 
-    findings: list[Finding] = payload_findings(ctx, name, points)
+    tally = CoverageTally()
+    for point_id in missing:
+        tally.skipped(GapReason.missing_point, point_id=point_id)
+    for p in points:
+        if p.unread is not None:
+            tally.skipped(GapReason.unreadable_record, point_id=p.id, detail=p.unread)
+    findings: list[Finding] = payload_findings(ctx, name, points, tally)
     rows: list[InversionRow] = []
-    invalid: dict[str, int] = {}
-    dims = {v["name"]: VectorInfo.model_validate(v).dim for v in plan["vectors"]}
-    for vector, encoder in invert_plan.items():
+    for vector, dim in dense.items():
         ctx.check_cancelled()
-        keep, matrix, bad = usable_vectors(points, vector, dims.get(vector))
-        if bad:
-            invalid[vector] = bad
+        keep, matrix, rejected = usable_vectors(points, vector, dim)
+        for i, reason in rejected:
+            tally.skipped(reason, point_id=points[i].id, vector=vector or "(default)")
+        encoder = invert_plan.get(vector)
+        if encoder is None:
+            continue
         ids: list[PointId] = [points[i].id for i in keep]
         vector_rows, vector_findings = inversion_results(ctx, name, vector, encoder, ids, matrix)
         rows.extend(vector_rows)
@@ -92,10 +103,10 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         start_cursor=cursor,
         next_cursor=next_cursor,
         exhausted=exhausted,
-        points=len(points),
+        points=len(points) + len(missing),
         inverted=len(rows),
         findings=len(set(keys)),
-        invalid=invalid,
+        coverage=tally.coverage(),
     )
     ctx.db.commit_batch(record, findings, rows, keys=keys)
     return record
@@ -103,14 +114,16 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
 
 def _fetch(
     ctx: ScanContext, collection: str, planned: int, cursor: Any, with_vectors: bool
-) -> tuple[list[Point], Any, bool]:
-    """(points, next cursor, whether the collection is exhausted after them)."""
+) -> tuple[list[Point], list[PointId], Any, bool]:
+    """(points, sampled ids the store no longer has, next cursor, whether the collection is exhausted)."""
     size = ctx.config.batch_size
     if ctx.config.sample:
         start = int(cursor or 0)
         ids = ctx.db.sample_slice(collection, start, size)
         points = ctx.store().retrieve(collection, ids, with_vectors=with_vectors) if ids else []
+        found = {p.id for p in points}
+        missing = [i for i in ids if normalize_id(i) not in found]
         nxt = start + len(ids)
-        return points, nxt, not ids or nxt >= planned
+        return points, missing, nxt, not ids or nxt >= planned
     points, next_offset = ctx.next_batch(collection, cursor, with_vectors)
-    return points, next_offset, next_offset is None
+    return points, [], next_offset, next_offset is None

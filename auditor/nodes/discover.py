@@ -21,7 +21,10 @@ def check_collections(store: StoreAdapter, wanted: Sequence[str]) -> list[str]:
 
     Returns the store's collection names, in the store's order.
     """
-    listed = [c.name for c in store.list_collections()]
+    # Names only: describing a collection opens its storage, and one the scan does not ask for
+    # must not fail it (e.g. a collection in a storage format vecaudit cannot read).
+    names_of = getattr(store, "list_collection_names", None)
+    listed = list(names_of()) if callable(names_of) else [c.name for c in store.list_collections()]
     known = sorted(listed)
     if not wanted and not known:
         raise CollectionError(f"{store.display_target} has no collections to scan")
@@ -73,7 +76,6 @@ def discover(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
         "findings": 0,
         "encoders": {},
         "invert_plan": {},
-        "invalid_vectors": {},
         "notes": {},
         "stages_skipped": skipped,
         "results": [],

@@ -1,4 +1,8 @@
-"""finish_collection, route_next and finalize: close a collection, pick the next, end the run."""
+"""finish_collection, route_next and finalize: close a collection, pick the next, end the run.
+
+finish_collection adds up what the collection's batches analyzed and left out (stored with each
+batch, so a resumed run counts every batch once) into the collection's `coverage`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
-from ..models import CollectionReport, EncoderGuess, VectorInfo
+from ..coverage import CoverageTally, gap_summary
+from ..models import CollectionReport, EncoderGuess, GapReason, VectorInfo
 from ..progress import CollectionFinished, ScanFinished, emit
 from .context import ScanContext
 from .state import ScanState, current_plan, with_note
@@ -18,30 +23,39 @@ def finish_collection(state: ScanState, runtime: Runtime[ScanContext]) -> dict[s
     plan = current_plan(state)
     name = plan["name"]
     notes = state.get("notes", {})
-    for vector, n in sorted(state.get("invalid_vectors", {}).get(name, {}).items()):
-        label = vector or "(default)"
-        notes = with_note(
-            notes,
-            name,
-            f"{n} points have NaN/infinite values or the wrong dimension in {label}; not inverted",
-        )
-    if plan["points_total"] == 0:
+    tally = CoverageTally()
+    for batch in ctx.db.coverage(name):
+        tally.merge(batch)
+    # Records whose point id itself cannot be read: the store holds them but cannot list them.
+    unlisted_records = getattr(ctx.store(), "unlisted_records", None)
+    unlisted = int(unlisted_records(name)) if callable(unlisted_records) else 0
+    if unlisted:
+        tally.skipped(GapReason.unreadable_record, detail="the point id cannot be read", count=unlisted)
+    coverage = tally.coverage()
+    if plan["points_total"] + unlisted == 0:
         notes = with_note(notes, name, "the collection is empty")
 
     guesses = {v: EncoderGuess.model_validate(g) for v, g in state.get("encoders", {}).get(name, {}).items()}
     primary = guesses.get("") or next(iter(guesses.values()), EncoderGuess())
-    scanned = state.get("done", {}).get(name, 0)
     report = CollectionReport(
         name=name,
-        points_total=plan["points_total"],
-        points_scanned=scanned,
+        points_total=plan["points_total"] + unlisted,
+        points_scanned=coverage.points_analyzed,
         vectors=[VectorInfo.model_validate(v) for v in plan["vectors"]],
         encoder=primary,
         encoders=guesses if any(guesses) else {},
         inverted=ctx.db.count_inversions(name),
         notes=notes.get(name, []),
+        coverage=coverage,
     )
-    emit(CollectionFinished(name, scanned, ctx.db.count_findings(name)))
+    emit(
+        CollectionFinished(
+            name,
+            coverage.points_analyzed,
+            ctx.db.count_findings(name),
+            "" if coverage.complete else gap_summary(coverage),
+        )
+    )
     return {
         "results": [*state.get("results", []), report.model_dump(mode="json")],
         "notes": notes,

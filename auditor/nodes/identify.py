@@ -12,11 +12,12 @@ from typing import Any
 import numpy as np
 from langgraph.runtime import Runtime
 
+from ..detect.payload_text import longest_text
 from ..errors import EncoderError
 from ..models import EncoderGuess, Point, VectorInfo
 from ..progress import CollectionStarted, EncoderIdentified, Notice, emit
 from .context import ScanContext
-from .stages import longest_text, usable_vectors
+from .stages import usable_vectors
 from .state import ScanState, current_plan, with_note, with_skip
 
 IDENTIFY_SAMPLE = 256
@@ -103,12 +104,12 @@ def _guess(
 
     if not points:  # an empty collection: nothing to identify, and nothing to say about it here
         return EncoderGuess(), None
-    keep, matrix, bad = usable_vectors(points, vector.name, vector.dim)
+    keep, matrix, rejected = usable_vectors(points, vector.name, vector.dim)
     note = None
-    if bad:
+    if rejected:
         note = (
-            f"{bad} of the first {len(points)} points have NaN/infinite values or the wrong dimension "
-            f"in vector {vector.label}; they were left out of identification and inversion"
+            f"{len(rejected)} of the first {len(points)} points have NaN/infinite values or the wrong "
+            f"dimension in vector {vector.label}; they were left out of identification and inversion"
         )
     if matrix.shape[0] == 0:
         return EncoderGuess(), note or f"no usable vectors in {vector.label} to identify an encoder from"

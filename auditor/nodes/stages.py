@@ -11,82 +11,162 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..coverage import CoverageTally
+from ..detect.payload_text import MAX_TEXT_CHARS
 from ..fingerprint import load_fingerprint_key
-from ..models import Finding, Point, PointId
+from ..models import Finding, GapReason, Point, PointId
 from ..rundb import InversionRow
 
 if TYPE_CHECKING:
-    from ..detect.engine import Detection
+    from ..detect.engine import Detection, PiiDetector
+    from ..detect.payload_text import PayloadRead, PayloadText
+    from ..policy.loader import Policy
     from .context import ScanContext
 
 
-def payload_findings(ctx: ScanContext, collection: str, points: Sequence[Point]) -> list[Finding]:
-    """Findings in every string of every payload of the batch (one detector call for the batch)."""
-    from ..detect.payload_text import iter_payload_strings
+#: A JSON number under a key that does not label it (no "phone", "ssn"...) is read as a person reads
+#: a bare number: only what is self-evident counts. Timestamps and ids score 0.4 as phone numbers;
+#: a Luhn-valid card number scores 1.0.
+BARE_NUMBER_MIN_SCORE = 0.5
+
+
+def payload_findings(
+    ctx: ScanContext, collection: str, points: Sequence[Point], tally: CoverageTally | None = None
+) -> list[Finding]:
+    """`scan_payloads` with the run's detector, policy and options."""
+    return scan_payloads(
+        ctx.detector(),
+        ctx.policy(),
+        collection,
+        points,
+        max_text_chars=ctx.config.max_text_chars,
+        reveal=ctx.config.reveal,
+        tally=tally,
+    )
+
+
+def scan_payloads(
+    detector: PiiDetector,
+    policy: Policy,
+    collection: str,
+    points: Sequence[Point],
+    *,
+    max_text_chars: int = MAX_TEXT_CHARS,
+    reveal: bool = False,
+    key: bytes | None = None,
+    tally: CoverageTally | None = None,
+) -> list[Finding]:
+    """Findings in every value and key of every readable payload of `points` (one detector call).
+
+    `tally`, when given, counts the fields analyzed and every part not analyzed, with its reason:
+    strings beyond `max_text_chars`, containers nested too deep, text in a script the NER model
+    cannot read. Points marked `unread` are left to the caller to count. A finding's `field` is its
+    path; where a key on that path holds personal data itself, every key of the path is shown by
+    position instead. `key` is the fingerprint key (the deployment's by default).
+    """
+    from ..detect.payload_text import read_payload
+    from ..detect.scripts import unread_scripts
     from ..policy.evaluate import evaluate
 
-    items: list[tuple[PointId, str, str]] = [
-        (p.id, path, text) for p in points for path, text in iter_payload_strings(p.payload)
-    ]
-    if not items:
-        return []
-    detections = ctx.detector().analyze([text for _, _, text in items])
-    policy = ctx.policy()
-    key = load_fingerprint_key()  # once per batch, not once per text
+    tally = tally if tally is not None else CoverageTally()
+    texts: list[PayloadText] = []
+    reads: list[tuple[PointId, PayloadRead]] = []
+    for p in points:
+        if p.unread is not None:
+            continue
+        read = read_payload(p.payload, max_chars=max_text_chars)
+        tally.points_analyzed += 1
+        reads.append((p.id, read))
+        texts.extend(read.texts)
+    detections = detector.analyze(
+        [t.text for t in texts], labels=[t.label for t in texts], names=[t.reads_names for t in texts]
+    )
+    # Keys that hold personal data themselves must not be written into any path.
+    flagged = _flagged_keys(reads, detections)
+    if key is None and any(detections):
+        key = load_fingerprint_key()  # once per batch, not once per text
     findings: list[Finding] = []
-    for (point_id, path, text), found in zip(items, detections, strict=True):
-        if found:
-            findings.extend(
-                evaluate(
-                    policy,
-                    collection=collection,
-                    point_id=point_id,
-                    vector="",
-                    source="payload",
-                    text=text,
-                    detections=found,
-                    field=path,
-                    reveal=ctx.config.reveal,
-                    key=key,
+    position = 0
+    for (point_id, read), hidden in zip(reads, flagged, strict=True):
+        tally.fields_analyzed += read.fields
+        for skip in read.skips:
+            where = skip.blind_path if hidden & set(skip.keys) else skip.path
+            tally.skipped(GapReason(skip.reason), point_id=point_id, field=where, detail=skip.detail)
+        for item in read.texts:
+            found = detections[position]
+            position += 1
+            where = item.blind_path if hidden & set(item.keys) else item.path
+            if detector.reads_names and item.reads_names:
+                scripts = unread_scripts(item.text, detector.language)
+                if scripts:
+                    tally.fields_analyzed -= 1
+                    tally.skipped(
+                        GapReason.unsupported_script,
+                        point_id=point_id,
+                        field=where,
+                        detail="scripts: " + ", ".join(scripts),
+                    )
+            if item.kind == "number" and item.label is None:
+                found = [d for d in found if d.score >= BARE_NUMBER_MIN_SCORE]
+            if found:
+                findings.extend(
+                    evaluate(
+                        policy,
+                        collection=collection,
+                        point_id=point_id,
+                        vector="",
+                        source="payload",
+                        text=item.text,
+                        detections=found,
+                        field=where,
+                        reveal=reveal,
+                        key=key,
+                    )
                 )
-            )
     return findings
 
 
-def longest_text(payload: dict[str, object]) -> str | None:
-    """The longest string field of a payload: the best guess at the text that was embedded."""
-    from ..detect.payload_text import iter_payload_strings
-
-    best: str | None = None
-    for _, text in iter_payload_strings(payload):
-        if best is None or len(text) > len(best):
-            best = text
-    return best
+def _flagged_keys(
+    reads: Sequence[tuple[PointId, PayloadRead]], detections: Sequence[Sequence[Detection]]
+) -> list[set[int]]:
+    """Per point, the indices of its keys in which the detector found anything."""
+    out: list[set[int]] = []
+    position = 0
+    for _, read in reads:
+        hits = {i for i, item in enumerate(read.texts) if item.kind == "key" and detections[position + i]}
+        position += len(read.texts)
+        out.append(hits)
+    return out
 
 
 def usable_vectors(
     points: Sequence[Point], vector: str, dim: int | None
-) -> tuple[list[int], np.ndarray, int]:
+) -> tuple[list[int], np.ndarray, list[tuple[int, GapReason]]]:
     """Rows of `points` whose `vector` is present, finite and of dimension `dim`.
 
-    Returns (indices into points, float32 matrix, number of present-but-unusable vectors).
+    Returns (indices into points, float32 matrix, (index, reason) for each present but unusable
+    vector). A point without this vector has nothing to analyze and is in neither list.
     """
     keep: list[int] = []
     rows: list[np.ndarray] = []
-    bad = 0
+    rejected: list[tuple[int, GapReason]] = []
     for i, p in enumerate(points):
         v = p.vectors.get(vector)
         if v is None:
             continue
         v = np.asarray(v, dtype=np.float32).reshape(-1)
-        if (dim is not None and v.shape[0] != dim) or v.shape[0] == 0 or not np.isfinite(v).all():
-            bad += 1
-            continue
-        keep.append(i)
-        rows.append(v)
+        if v.shape[0] == 0:
+            rejected.append((i, GapReason.unreadable_vector))  # what a store could not read
+        elif dim is not None and v.shape[0] != dim:
+            rejected.append((i, GapReason.wrong_dimension))
+        elif not np.isfinite(v).all():
+            rejected.append((i, GapReason.non_finite_vector))
+        else:
+            keep.append(i)
+            rows.append(v)
     width = dim or (rows[0].shape[0] if rows else 0)
     matrix = np.stack(rows) if rows else np.zeros((0, width), dtype=np.float32)
-    return keep, matrix, bad
+    return keep, matrix, rejected
 
 
 def inversion_results(

@@ -1,6 +1,7 @@
 """The scan graph's state: what a checkpoint holds.
 
-Only names, counts, cursors, encoder guesses and reasons live here. Point payloads, vectors and
+Only names, counts, cursors, encoder guesses and reasons live here (what a batch could not analyze
+is stored with the batch in the run database). Point payloads, vectors and
 recovered text never enter the state: they exist only inside the node that processes a batch, and
 the results of that batch go straight to the run database. A checkpoint therefore stays small (a
 few kilobytes whatever the collection size) and carries no PII.
@@ -30,7 +31,6 @@ class ScanState(TypedDict, total=False):
     findings: int  # findings so far, whole scan (for progress; the report counts the table)
     encoders: dict[str, dict[str, dict[str, Any]]]  # collection -> vector -> EncoderGuess dump
     invert_plan: dict[str, str]  # current collection: vector -> encoder id to invert with
-    invalid_vectors: dict[str, dict[str, int]]  # collection -> vector -> NaN/inf/wrong-dim count
     notes: dict[str, list[str]]  # collection -> notes for the report
     stages_skipped: dict[str, str]  # stage -> reason(s)
     results: list[dict[str, Any]]  # CollectionReport dumps, in scan order

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..coverage import gap_summary
 from ..history import HistoryEntry
 from ..models import Finding, ScanReport, Severity
 from ..whatif import WhatIfResult
@@ -180,10 +181,18 @@ def _executive(report: ScanReport) -> Section:
     overall = _risk(report.findings)
     blocks: list[Block] = []
     if not report.complete:
+        left = "; ".join(
+            f"{c.name}: {gap_summary(c.coverage)}"
+            for c in report.collections
+            if c.coverage is not None and not c.coverage.complete
+        )
+        accepted = " The auditor accepted a partial scan (--allow-partial)." if report.allow_partial else ""
         blocks.append(
             Paragraph(
-                "This scan did not finish. The results below cover only part of the store and cannot "
-                "support a conclusion that the store is compliant.",
+                f"This scan could not analyze all data in scope ({left or 'see the coverage appendix'}). "
+                "Nothing left unanalyzed was checked for personal data, so the results below cannot "
+                "support a conclusion that the store is compliant (Appendix B lists what and why)."
+                + accepted,
                 tone="fail",
             )
         )
@@ -318,8 +327,10 @@ def _methodology(report: ScanReport, ctx: ReportContext) -> Section:
             "point) was read; payload text was checked for personal data with Presidio and vecaudit's own "
             "recognizers; the encoder that produced the vectors was identified; where an inverter exists for "
             "that encoder the vectors were turned back into text, and that text was checked the same way. "
-            "Findings were judged against the policy's rules. Evidence is masked and findings are identified "
-            "by keyed fingerprints (HMAC), so this report contains no personal data."
+            "Findings were judged against the policy's rules. Every point, payload value (numbers read as "
+            "text), key and vector in scope was either analyzed or counted as not analyzed with its reason "
+            "(Appendix B); long texts were read whole, in overlapping windows. Evidence is masked and "
+            "findings are identified by keyed fingerprints (HMAC), so this report contains no personal data."
         ),
     ]
     rows = []
@@ -611,9 +622,10 @@ def build_compliance_document(
     appendix = []
     for key, title in (
         ("collections", "Appendix A: collections"),
-        ("findings", "Appendix B: all findings"),
-        ("skipped", "Appendix C: skipped stages"),
-        ("inversions", "Appendix D: recovered text (revealed)"),
+        ("coverage", "Appendix B: coverage (what was not analyzed)"),
+        ("findings", "Appendix C: all findings"),
+        ("skipped", "Appendix D: skipped stages"),
+        ("inversions", "Appendix E: recovered text (revealed)"),
     ):
         s = plain.section(key)
         if s is not None:

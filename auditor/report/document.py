@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..coverage import gap_summary, gap_where
 from ..models import ScanReport, VectorInfo
 from .view import (
     SEVERITIES_DESC,
@@ -88,8 +89,12 @@ def _summary_section(report: ScanReport) -> Section:
     tone = {"PASS": "pass", "FAIL": "fail"}.get(verdict(report), "warning")
     lines = {
         "PASS": f"No violations at or above {report.fail_on.value}.",
-        "FAIL": f"{summary.violations} violation(s) at or above {report.fail_on.value}.",
-        "INCOMPLETE": "The scan did not finish: results cover only part of the store and cannot pass.",
+        "FAIL": f"{summary.violations} violation(s) at or above {report.fail_on.value}."
+        + ("" if report.complete else " Some data was not analyzed (see Coverage)."),
+        "PARTIAL": f"No violations at or above {report.fail_on.value} in what was analyzed; some data "
+        "was not (see Coverage), which --allow-partial accepted.",
+        "INCOMPLETE": "The scan could not analyze all data in scope (see Coverage): a partial scan "
+        "cannot pass.",
     }
     blocks: list[Block] = [
         Paragraph(f"{verdict(report)}: {lines[verdict(report)]}", tone=tone),
@@ -142,6 +147,7 @@ def _collections_section(report: ScanReport) -> Section:
                 c.name,
                 str(c.points_total),
                 str(c.points_scanned),
+                "-" if c.coverage is None or c.coverage.complete else gap_summary(c.coverage),
                 vectors or "-",
                 c.encoder.name,
                 f"{c.encoder.confidence:.2f}",
@@ -157,6 +163,7 @@ def _collections_section(report: ScanReport) -> Section:
                     "Collection",
                     "Points",
                     "Scanned",
+                    "Not analyzed",
                     "Vectors",
                     "Encoder",
                     "Confidence",
@@ -171,6 +178,44 @@ def _collections_section(report: ScanReport) -> Section:
         else [Paragraph("No collections were scanned.")]
     )
     return Section("collections", "Collections", blocks)
+
+
+def _coverage_section(report: ScanReport) -> Section:
+    """What the scan did not analyze, per collection and reason: counts, point ids, paths."""
+    recorded = [c for c in report.collections if c.coverage is not None]
+    if not recorded:
+        text = "Coverage was not recorded (a report older than schema 1.1)." if report.collections else ""
+        return Section("coverage", "Coverage", [Paragraph(text or "No collections were scanned.")])
+    analyzed = (
+        f"{sum(c.coverage.points_analyzed for c in recorded if c.coverage)} point(s) and "
+        f"{sum(c.coverage.fields_analyzed for c in recorded if c.coverage)} payload value(s) and key(s) "
+        "were analyzed."
+    )
+    rows = [
+        [c.name, g.unit, str(g.count), g.reason.value, g.description, gap_where(g), "; ".join(g.details)]
+        for c in recorded
+        if c.coverage is not None
+        for g in c.coverage.not_analyzed
+    ]
+    if not rows:
+        return Section(
+            "coverage",
+            "Coverage",
+            [Paragraph(f"Every point, payload value, key and vector in scope was analyzed: {analyzed}")],
+        )
+    accepted = " (accepted with --allow-partial)" if report.allow_partial else ""
+    return Section(
+        "coverage",
+        "Coverage",
+        [
+            Paragraph(
+                f"Not everything in scope was analyzed{accepted}: nothing below was checked for "
+                f"personal data, so its absence from the findings proves nothing. {analyzed}",
+                tone="warning",
+            ),
+            Table(["Collection", "Unit", "Count", "Reason", "What", "Where", "Details"], rows),
+        ],
+    )
 
 
 def _findings_section(report: ScanReport, cap: int) -> Section:
@@ -273,15 +318,18 @@ def build_document(report: ScanReport, *, row_cap: int = DEFAULT_ROW_CAP) -> Doc
         ("Run", report.run_id),
         ("Started", report.started_at),
         ("Finished", report.finished_at or "-"),
-        ("Complete", "yes" if report.complete else "no"),
+        ("Complete", "yes" if report.complete else "no: some data was not analyzed (see Coverage)"),
         ("Tool", f"{report.tool} {report.tool_version}".strip()),
         ("Schema", report.schema_version),
     ]
+    if report.allow_partial:
+        facts.append(("Allow partial", "yes: data left unanalyzed does not fail the scan"))
     if report.revealed:
         facts.append(("Revealed", "yes: contains recovered plaintext"))
     sections = [
         _summary_section(report),
         _collections_section(report),
+        _coverage_section(report),
         _findings_section(report, row_cap),
         _stages_section(report),
     ]

@@ -1,10 +1,13 @@
 """JUnit XML output, for CI systems that gate and display test results.
 
-Layout: a `vecaudit` suite with the `scan-complete` case (an error when the scan did not finish) and
-one skipped case per skipped stage, then one suite per collection with one case per policy rule. A
-rule case fails when the collection has violations of that rule at or above `fail_on`; allowlisted
-findings never fail. Failure bodies show counts and a few masked evidence examples, never recovered
-plaintext: JUnit files are uploaded to CI dashboards whose readers are not the authorised auditors.
+Layout: a `vecaudit` suite with the `scan-complete` case (a failure when data in scope was left
+unanalyzed, skipped when --allow-partial accepted that) and one skipped case per skipped stage,
+then one suite per collection with a `coverage` case (likewise: what was not analyzed, and why)
+and one case per policy rule. A rule case fails when the collection has violations of that rule
+at or above `fail_on`; allowlisted findings never fail. The file validates against the junit-10
+schema of Jenkins' xUnit plugin (tests/data/junit-10.xsd), which GitLab and GitHub also read.
+Failure bodies show counts, point ids and a few masked evidence examples, never recovered plaintext:
+JUnit files are uploaded to CI dashboards whose readers are not the authorised auditors.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 
+from ..coverage import describe_gap, gap_summary
 from ..models import Finding, ScanReport
 from .view import (
     RuleIndex,
@@ -72,25 +76,51 @@ def junit_tree(report: ScanReport) -> ET.Element:
     ):
         _el(props, "property", name=key, value=value)
     case = _el(scan, "testcase", classname="vecaudit", name="scan-complete", time="0")
-    errors = 0
+    failures = skipped = 0
+    gaps = [
+        (c.name, g) for c in report.collections if c.coverage is not None for g in c.coverage.not_analyzed
+    ]
     if not report.complete:
-        errors = 1
-        _el(
-            case,
-            "error",
-            "The scan stopped before covering every sampled point; its results are partial.",
-            message="scan did not finish",
-            type="ScanIncomplete",
-        )
+        counts = _not_analyzed_counts(report)
+        if report.allow_partial:
+            skipped += 1
+            _el(case, "skipped", message=f"{counts}; accepted with --allow-partial")
+        else:
+            failures += 1
+            _el(
+                case,
+                "failure",
+                "The scan could not analyze all data in scope, so it cannot pass:\n"
+                + "\n".join(f"  - collection {name}: {describe_gap(g)}" for name, g in gaps),
+                message=counts,
+                type="IncompleteCoverage",
+            )
     for stage, reason in report.stages_skipped.items():
         skipped_case = _el(scan, "testcase", classname="vecaudit", name=f"stage:{stage}", time="0")
         _el(skipped_case, "skipped", message=reason)
-    _set_counts(scan, 1 + len(report.stages_skipped), 0, errors, len(report.stages_skipped))
-    totals.update(tests=1 + len(report.stages_skipped), errors=errors, skipped=len(report.stages_skipped))
+    skipped += len(report.stages_skipped)
+    _set_counts(scan, 1 + len(report.stages_skipped), failures, 0, skipped)
+    totals.update(tests=1 + len(report.stages_skipped), failures=failures, skipped=skipped)
 
+    by_name = {c.name: c for c in report.collections}
     for collection in collection_names(report):
         suite = _el(root, "testsuite", name=collection, timestamp=report.started_at)
-        failures = 0
+        failures = skipped = tests = 0
+        coverage = by_name[collection].coverage if collection in by_name else None
+        if coverage is not None:
+            tests += 1
+            case = _el(suite, "testcase", classname=f"vecaudit.{collection}", name="coverage", time="0")
+            text = "\n".join(f"  - {describe_gap(g)}" for g in coverage.not_analyzed)
+            counts = f"{gap_summary(coverage)}"
+            if coverage.complete:
+                _el(case, "system-out", f"Every point, field and vector in scope was analyzed: {counts}.")
+            elif report.allow_partial:
+                skipped += 1
+                _el(case, "skipped", message=f"{counts}; accepted with --allow-partial")
+                _el(case, "system-out", f"Not analyzed:\n{text}")
+            else:
+                failures += 1
+                _el(case, "failure", f"Not analyzed:\n{text}", message=counts, type="IncompleteCoverage")
         for idx, rule in enumerate(rules.rules):
             case = _el(suite, "testcase", classname=f"vecaudit.{collection}", name=rule.id, time="0")
             hits = by_case.get((collection, idx), [])
@@ -121,13 +151,28 @@ def junit_tree(report: ScanReport) -> ET.Element:
                 )
             elif hits:
                 _el(case, "system-out", counts)
-        _set_counts(suite, len(rules.rules), failures, 0, 0)
-        totals.update(tests=len(rules.rules), failures=failures)
+        _set_counts(suite, tests + len(rules.rules), failures, 0, skipped)
+        totals.update(tests=tests + len(rules.rules), failures=failures, skipped=skipped)
 
-    for key in ("tests", "failures", "errors", "skipped"):
+    # The root has no "skipped": the junit-10 schema of Jenkins' xUnit plugin rejects the whole
+    # file for it (skips are counted on each testsuite, where every reader looks for them).
+    for key in ("tests", "failures", "errors"):
         root.set(key, str(totals[key]))
     root.set("time", "0")
     return root
+
+
+def _not_analyzed_counts(report: ScanReport) -> str:
+    totals = Counter[str]()
+    for c in report.collections:
+        if c.coverage is not None:
+            totals.update(
+                point=c.coverage.points_not_analyzed,
+                field=c.coverage.fields_not_analyzed,
+                vector=c.coverage.vectors_not_analyzed,
+            )
+    parts = [f"{n} {unit}(s)" for unit, n in totals.items() if n]
+    return f"{', '.join(parts) or 'data'} not analyzed"
 
 
 class JunitFormat:

@@ -11,6 +11,8 @@ Design choices (GitHub's SARIF subset is stricter than the OASIS schema in pract
   historically ingested suppressed results as open alerts (tools such as advanced-security/dismiss-alerts
   exist to patch that up), which would page people about accepted data. Their count is kept in
   `run.properties` and they stay visible in the JSON, Markdown and HTML reports.
+- Data the scan could not analyze makes `executionSuccessful` false, with one
+  `toolExecutionNotifications` entry per collection and reason (counts, point ids and paths only).
 - Recovered plaintext (`--reveal`) is never written here: SARIF files are uploaded to CI and code
   hosting services whose readers are not the authorised auditors. Messages carry masked evidence only.
 """
@@ -26,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
+from ..coverage import describe_gap
 from ..models import Finding, RuleInfo, ScanReport, Severity
 from .view import (
     RuleIndex,
@@ -219,6 +222,36 @@ def _result(finding: Finding, rules: RuleIndex, evidence: str) -> dict[str, Any]
     return result
 
 
+def coverage_notifications(report: ScanReport) -> list[dict[str, Any]]:
+    """One notification per collection and reason for data the scan did not analyze.
+
+    Errors, since a partial scan fails (`executionSuccessful` is false); warnings when the user
+    accepted it with --allow-partial. Counts, point ids and paths only, never a value.
+    """
+    level = "warning" if report.allow_partial else "error"
+    out: list[dict[str, Any]] = []
+    for c in report.collections:
+        for gap in c.coverage.not_analyzed if c.coverage is not None else []:
+            text = f"Collection '{c.name}': {describe_gap(gap)}."
+            out.append(
+                {
+                    "level": level,
+                    "message": {"text": text},
+                    "descriptor": {"id": f"coverage/{gap.reason.value}"},
+                    "properties": {
+                        "collection": c.name,
+                        "reason": gap.reason.value,
+                        "unit": gap.unit,
+                        "count": gap.count,
+                        "pointIds": list(gap.point_ids),
+                        "fields": list(gap.fields),
+                        "vectors": list(gap.vectors),
+                    },
+                }
+            )
+    return out
+
+
 def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
     rules = RuleIndex.build(report)
     findings = sorted_findings(report.findings)  # highest severity first, so truncation keeps the worst
@@ -227,14 +260,7 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
     truncated = len(reportable) - len(results)
     version = report.tool_version or __version__
 
-    notifications: list[dict[str, Any]] = []
-    if not report.complete:
-        notifications.append(
-            {
-                "level": "error",
-                "message": {"text": "The scan did not finish; results cover only part of the store."},
-            }
-        )
+    notifications: list[dict[str, Any]] = coverage_notifications(report)
     if truncated:
         notifications.append(
             {
@@ -256,6 +282,7 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
 
+    with_coverage = [c for c in report.collections if c.coverage is not None]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -277,6 +304,11 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
             "violations": sum(is_violation(f, report.fail_on) for f in findings),
             "allowlistedOmitted": sum(f.allowlisted for f in findings),
             "resultsTruncated": truncated,
+            "allowPartial": report.allow_partial,
+            "notAnalyzed": {
+                unit: sum(getattr(c.coverage, f"{unit}_not_analyzed") for c in with_coverage)
+                for unit in ("points", "fields", "vectors")
+            },
         },
     }
     run = _clean_tree(run)

@@ -154,9 +154,10 @@ def masked_evidence(report: ScanReport, finding: Finding) -> str:
 
 
 def verdict(report: ScanReport) -> str:
-    if not report.complete:
-        return "INCOMPLETE"
-    return "FAIL" if effective_summary(report).violations else "PASS"
+    """PASS, PARTIAL, FAIL or INCOMPLETE (see vecaudit.verdict), on the report's effective summary."""
+    from ..verdict import verdict as run_verdict
+
+    return run_verdict(report, effective_summary(report).violations)
 
 
 def finite(value: float) -> float | None:

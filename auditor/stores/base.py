@@ -18,7 +18,14 @@ class StoreAdapter(Protocol):
     Points carry only dense vectors in `Point.vectors` (float32 numpy arrays, keyed by vector
     name, "" for the unnamed default). Sparse vectors and multivectors are left out: they are
     not invertible, and `collection_info()` reports them with their kind so callers can say so.
-    Malformed dense vectors (NaN, wrong dimension) are passed through unchanged; callers validate.
+    Malformed dense vectors (NaN, wrong dimension) are passed through unchanged, and one that cannot
+    be read as numbers as an empty array; callers validate.
+
+    Nothing is dropped silently: a point the store lists but cannot read is yielded with
+    `Point.unread` set to why (never its content). An adapter whose storage can hold records that
+    no point id lists (e.g. rows with an unreadable id) also has `unlisted_records(collection) ->
+    int`, and the scan counts them as not analyzed. A storage format the adapter cannot read is a
+    CollectionError or TargetError naming it, never an empty collection.
     """
 
     #: Human-readable target with credentials removed, safe to log and report.

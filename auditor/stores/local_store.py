@@ -9,7 +9,10 @@ it writes. This reader follows the library's on-disk format instead:
 - `collection/<name>/storage.sqlite`: table `points(id TEXT PRIMARY KEY, point BLOB)`, where
   `id` is base64(pickle(point_id, protocol 4)) and `point` is a pickled `PointStruct`.
 
-Rows are read through read-only SQLite URIs, one batch at a time. Pickles are decoded by a
+Rows are read through read-only SQLite URIs, one batch at a time. A stored record that cannot be
+decoded comes back as a point marked `unread` (the scan counts it as not analyzed), and a storage
+format this reader does not know (the dbm files of qdrant-client < 1.1.7, a foreign SQLite schema)
+is a CollectionError naming it, never an empty collection. Pickles are decoded by a
 restricted unpickler that builds plain Python objects and refuses every callable outside a
 short allowlist, because a folder under audit may come from anyone: unpickling it with the
 library would run whatever code it contains. Iteration order, offsets and duplicate handling
@@ -184,6 +187,7 @@ class _IdIndex:
     int_rows: np.ndarray  # int64, aligned with int_ids
     str_ids: list[str]  # sorted
     str_rows: list[int]
+    unlisted: int = 0  # rows whose point id cannot be read (not in the index, counted as not analyzed)
 
     def __len__(self) -> int:
         return len(self.int_ids) + len(self.str_ids)
@@ -238,7 +242,7 @@ def _build_index(conn: sqlite3.Connection, warn: _Warner) -> _IdIndex:
             if strs.get(pid, -1) < rowid:
                 strs[pid] = rowid
     if undecodable:
-        warn(f"{undecodable} row(s) have an unreadable point id and are skipped")
+        warn(f"{undecodable} row(s) have an unreadable point id; counted as not analyzed")
     ids = np.frombuffer(int_ids, dtype=np.uint64).copy()
     rows = np.frombuffer(int_rows, dtype=np.int64).copy()
     del int_ids, int_rows
@@ -250,7 +254,7 @@ def _build_index(conn: sqlite3.Connection, warn: _Warner) -> _IdIndex:
         last[:-1] = ids[1:] != ids[:-1]
         ids, rows = ids[last], rows[last]
     str_ids = sorted(strs)
-    return _IdIndex(ids, rows, str_ids, [strs[s] for s in str_ids])
+    return _IdIndex(ids, rows, str_ids, [strs[s] for s in str_ids], undecodable)
 
 
 def _id_from_blob(conn: sqlite3.Connection, rowid: int) -> PointId | None:
@@ -278,6 +282,35 @@ class _Warner:
             log.warning("collection %r: %s", self.collection, message)
 
 
+# --- storage formats --------------------------------------------------------------------
+
+LEGACY_DBM_PREFIX = "storage.dbm"
+
+
+def _check_no_other_storage(name: str, folder: Path) -> None:
+    """Raise CollectionError when a collection folder without storage.sqlite holds other storage.
+
+    A collection without storage.sqlite is empty only if its folder has nothing else: qdrant-client
+    before 1.1.7 kept points in a dbm file, and a scan must say it cannot read them rather than
+    report an empty collection.
+    """
+    try:
+        files = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    except OSError as exc:
+        raise CollectionError(f"collection {name!r}: its folder cannot be listed ({exc.strerror})") from None
+    if any(f.startswith(LEGACY_DBM_PREFIX) for f in files):
+        raise CollectionError(
+            f"collection {name!r} uses qdrant-client's legacy dbm storage ({LEGACY_DBM_PREFIX}, written "
+            "by qdrant-client before 1.1.7), which vecaudit cannot read; open the folder once with "
+            "qdrant-client 1.1.7 to 1.x to migrate it to storage.sqlite (on a copy: that writes)"
+        )
+    if files:
+        raise CollectionError(
+            f"collection {name!r} has no {STORAGE_FILE} but {len(files)} other file(s) in its folder: "
+            "a storage format vecaudit cannot read (it reads qdrant-client's local-mode SQLite storage)"
+        )
+
+
 # --- the adapter ------------------------------------------------------------------------
 
 
@@ -290,6 +323,7 @@ class _Collection(VectorNames):
     warn: _Warner
     index: _IdIndex | None = None
     count: int | None = None  # kept when the index is evicted
+    unlisted: int | None = None  # likewise
 
 
 class QdrantLocalStore:
@@ -358,6 +392,7 @@ class QdrantLocalStore:
     def _connect(self, name: str) -> sqlite3.Connection | None:
         db = self._storage_path(name)
         if not db.is_file():
+            _check_no_other_storage(name, db.parent)
             return None
         side_files = [db.with_name(db.name + suffix) for suffix in ("-journal", "-wal")]
         try:
@@ -367,11 +402,20 @@ class QdrantLocalStore:
                 conn = sqlite3.connect(self._private_copy(name, db, side_files), check_same_thread=False)
             else:
                 conn = connect_readonly(db, immutable=not self._live_writer)
-            conn.execute("SELECT 1 FROM points LIMIT 1").fetchall()
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(points)")}
         except sqlite3.DatabaseError as exc:
             raise CollectionError(
-                f"collection {name!r}: storage is not a readable SQLite table ({exc})"
-            ) from exc
+                f"collection {name!r}: {STORAGE_FILE} is not a readable SQLite database "
+                f"({type(exc).__name__}); vecaudit reads qdrant-client's local-mode format"
+            ) from None
+        if not {"id", "point"} <= columns:
+            conn.close()
+            found = f"tables: {', '.join(sorted(map(repr, tables)))}" if tables else "no tables"
+            raise CollectionError(
+                f"collection {name!r}: {STORAGE_FILE} is not in qdrant-client's local-mode format "
+                f"(a points(id, point) table; found {found}); vecaudit cannot read this storage format"
+            )
         return conn
 
     def _private_copy(self, name: str, db: Path, side_files: list[Path]) -> str:
@@ -410,8 +454,16 @@ class QdrantLocalStore:
     def count(self, collection: str) -> int:
         col = self._collection(collection)
         if col.count is None:
-            col.count = len(self._index(col))
+            index = self._index(col)
+            col.count, col.unlisted = len(index), index.unlisted
         return col.count
+
+    def unlisted_records(self, collection: str) -> int:
+        """Stored rows whose point id cannot be read, so that no point id lists them."""
+        col = self._collection(collection)
+        if col.unlisted is None:
+            self.count(collection)
+        return col.unlisted or 0
 
     # streaming
 
@@ -426,32 +478,37 @@ class QdrantLocalStore:
                 blobs[rowid] = blob
         return blobs
 
-    def _to_point(
-        self, col: _Collection, expected_id: PointId, blob: bytes, with_vectors: bool
-    ) -> Point | None:
+    def _to_point(self, col: _Collection, expected_id: PointId, blob: bytes, with_vectors: bool) -> Point:
+        """The point stored in `blob`, or one marked `unread` (why, never content) when it cannot be read."""
         try:
             obj = safe_loads(blob)
         except Exception as exc:
             # pickle's own messages can quote bytes of the record (e.g. "invalid load key"): name the type
-            reason = str(exc) if isinstance(exc, RefusedGlobal) else type(exc).__name__
-            col.warn(f"skipping point(s) whose stored record cannot be read safely ({reason})")
-            return None
+            why = str(exc) if isinstance(exc, RefusedGlobal) else f"cannot be decoded ({type(exc).__name__})"
+            return self._unread(col, expected_id, why)
         if not isinstance(obj, PickledModel):
-            col.warn("skipping point(s) whose stored record is not a point")
-            return None
+            return self._unread(col, expected_id, f"is not a point ({type(obj).__name__})")
+        raw_payload = obj.get("payload")
+        if raw_payload is not None and not isinstance(raw_payload, dict | PickledModel):
+            kind = type(raw_payload).__name__
+            return self._unread(col, expected_id, f"has a payload that is not an object ({kind})")
         vector = obj.get("vector") if with_vectors else None
         if isinstance(vector, PickledModel):  # never expected; keep it out rather than guess
             vector = None
         if isinstance(vector, dict):
             vector = {k: (v.fields if isinstance(v, PickledModel) else v) for k, v in vector.items()}
         try:
-            payload = _jsonable(obj.get("payload"))
+            payload = _jsonable(raw_payload)
             return make_point(
                 expected_id, vector, payload, dense_names=col.dense, nondense_names=col.nondense
             )
         except Exception as exc:  # malformed data is the caller's to report, never a crash here
-            col.warn(f"skipping point(s) with a malformed record ({type(exc).__name__})")
-            return None
+            return self._unread(col, expected_id, f"is malformed ({type(exc).__name__})")
+
+    @staticmethod
+    def _unread(col: _Collection, point_id: PointId, why: str) -> Point:
+        col.warn(f"point(s) whose stored record {why}: counted as not analyzed")
+        return Point(id=point_id, unread=why)
 
     def _points_at(
         self, col: _Collection, index: _IdIndex, positions: range, with_vectors: bool
@@ -461,11 +518,10 @@ class QdrantLocalStore:
         batch: list[Point] = []
         for pos, rowid in zip(positions, rowids, strict=True):
             blob = blobs.get(rowid)
-            if blob is None:
-                continue
-            point = self._to_point(col, index.id_at(pos), blob, with_vectors)
-            if point is not None:
-                batch.append(point)
+            if blob is None:  # deleted by a live writer since the index was built
+                batch.append(self._unread(col, index.id_at(pos), "was removed while the scan read it"))
+            else:
+                batch.append(self._to_point(col, index.id_at(pos), blob, with_vectors))
         return batch
 
     def iter_points(
@@ -506,9 +562,8 @@ class QdrantLocalStore:
         out: list[Point] = []
         for pid, row in wanted:
             blob = blobs.get(row)
-            point = None if blob is None else self._to_point(col, pid, blob, with_vectors)
-            if point is not None:
-                out.append(point)
+            if blob is not None:  # a missing row is a missing id, as for any store
+                out.append(self._to_point(col, pid, blob, with_vectors))
         return out
 
     def close(self) -> None:

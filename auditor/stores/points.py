@@ -59,13 +59,18 @@ def _is_nested(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and len(value) > 0 and isinstance(value[0], (list, tuple))
 
 
-def _as_float32(name: str, value: Any) -> np.ndarray | None:
+#: What a vector that cannot be read as numbers becomes: an empty array, which callers count as an
+#: unreadable vector instead of a missing one.
+UNREADABLE_VECTOR = np.zeros(0, dtype=np.float32)
+
+
+def _as_float32(name: str, value: Any) -> np.ndarray:
     try:
         return np.asarray(value, dtype=np.float32)
     except (TypeError, ValueError):
         # Never echo the value: it may be someone's data. The name is schema, not content.
-        log.warning("skipping vector %r: it cannot be read as numbers", name or "(default)")
-        return None
+        log.warning("vector %r cannot be read as numbers; counted as not analyzed", name or "(default)")
+        return UNREADABLE_VECTOR
 
 
 def dense_vectors(
@@ -92,15 +97,10 @@ def dense_vectors(
         name = str(name)
         if value is None or name in skip:
             continue
-        if dense is not None and name in dense:
-            # configured dense: pass through whatever shape it has, the caller validates
-            arr = _as_float32(name, value)
-        elif _is_sparse(value) or _is_nested(value):
+        if (dense is None or name not in dense) and (_is_sparse(value) or _is_nested(value)):
             continue
-        else:
-            arr = _as_float32(name, value)
-        if arr is not None:
-            out[name] = arr
+        # configured dense: pass through whatever shape it has, the caller validates
+        out[name] = _as_float32(name, value)
     return out
 
 

@@ -16,6 +16,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from vecaudit.coverage import gap_summary
 from vecaudit.models import Finding, RuleInfo, ScanReport, Severity
 from vecaudit.redact import mask
 
@@ -258,13 +259,27 @@ class MainScreen(Screen[None]):
         scanned = sum(c.points_scanned for c in report.collections)
         skipped = next((r for stage, r in report.stages_skipped.items() if "invert" in stage), None)
         encoders = {c.encoder.name for c in report.collections if c.encoder.name != "unknown"}
+        gaps = [
+            f"{c.name}: {gap_summary(c.coverage)}"
+            for c in report.collections
+            if c.coverage is not None and not c.coverage.complete
+        ]
         progress.finished(
             scanned,
             report.summary.findings_total,
             inverted=sum(c.inverted for c in report.collections),
             invert_skipped=skipped,
             encoder=", ".join(sorted(encoders)) or None,
+            not_analyzed="; ".join(gaps) or None,
+            partial_accepted=report.allow_partial,
         )
+        if gaps and not report.allow_partial:
+            self.notify(
+                "; ".join(gaps) + ". A partial scan does not pass (see the report's coverage).",
+                title="data not analyzed",
+                severity="error",
+                timeout=15,
+            )
         self._set_scanned_findings(report.findings)
         self._update_subtitle()
 

@@ -29,7 +29,13 @@ _LABEL = {
     "policy": "policy",
 }
 _SHORT = {"discover": "disc", "encoder": "enc", "payload": "pii", "inversion": "inv", "policy": "pol"}
-_MARK = {"wait": ("·", "dim"), "run": ("▸", "bold yellow"), "done": ("✓", "bold green"), "skip": ("–", "dim")}
+_MARK = {
+    "wait": ("·", "dim"),
+    "run": ("▸", "bold yellow"),
+    "done": ("✓", "bold green"),
+    "skip": ("–", "dim"),
+    "gap": ("!", "bold red"),  # finished, but part of the data was not analyzed
+}
 
 
 def _duration(seconds: float) -> str:
@@ -44,7 +50,7 @@ class ScanProgress(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.state = "idle"  # idle | running | finished | stopped | failed
+        self.state = "idle"  # idle | running | finished | incomplete | partial | stopped | failed
         self.compact = False  # one line of stages, for narrow terminals
         self.error: str | None = None
         self.run_id = ""
@@ -86,9 +92,19 @@ class ScanProgress(Vertical):
         inverted: int | None = None,
         invert_skipped: str | None = None,
         encoder: str | None = None,
+        not_analyzed: str | None = None,
+        partial_accepted: bool = False,
     ) -> None:
-        """The run is complete; the keyword arguments describe a finished run opened from its report."""
-        self.state = "finished"
+        """The run is complete; the keyword arguments describe a finished run opened from its report.
+
+        `not_analyzed` says what the scan left unanalyzed: the run is then "incomplete" (it does not
+        pass), or "partial" when the user accepted that with --allow-partial.
+        """
+        if not_analyzed:
+            self.state = "partial" if partial_accepted else "incomplete"
+            self._detail["payload"] = f"not analyzed: {not_analyzed}"
+        else:
+            self.state = "finished"
         self._done, self._findings = points, findings
         if inverted:
             self._stage["inversion"], self._detail["inversion"] = "done", f"{inverted:,} inverted"
@@ -100,6 +116,8 @@ class ScanProgress(Vertical):
         for stage in STAGES:
             if self._stage[stage] == "run" or (self._stage[stage] == "wait" and stage != "inversion"):
                 self._stage[stage] = "done"
+        if not_analyzed:
+            self._stage["payload"] = "gap"
         self._detail["policy"] = f"{findings:,} findings"
         self._redraw()
 
@@ -180,6 +198,8 @@ class ScanProgress(Vertical):
             "finished": "bold green",
             "stopped": "bold magenta",
             "failed": "bold red",
+            "incomplete": "bold red",
+            "partial": "bold yellow",
         }.get(self.state, "dim")
         label = (
             {"running": "scan", "finished": "done"}.get(self.state, self.state)
@@ -212,7 +232,8 @@ class ScanProgress(Vertical):
             mark, style = _MARK[self._stage[stage]]
             lines.append(f"{mark} ", style=style)
             lines.append(f"{_LABEL[stage]:<17}")
-            lines.append(self._detail[stage], style="dim")
+            style = "red" if self._stage[stage] == "gap" else "dim"
+            lines.append(self._detail[stage], style=style)
             if stage != STAGES[-1]:
                 lines.append("\n")
         self.query_one("#stages", Static).update(lines)
