@@ -27,6 +27,7 @@ import typer
 
 from . import __version__
 from .errors import VecauditError
+from .terminal_text import printable
 
 #: Subcommands in the order `--help` lists them; other modules in vecaudit.commands follow by name.
 COMMAND_ORDER = ("scan", "report", "demo", "encoders", "tui", "train", "bench", "serve_inverter")
@@ -86,9 +87,16 @@ def _root(
     _setup_logging(_Debug.enabled)
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines can carry store metadata (collection names, error details): shown escaped."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record), keep_newlines=True)
+
+
 def _setup_logging(debug: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("vecaudit: %(levelname)s: %(message)s"))
+    handler.setFormatter(_PrintableFormatter("vecaudit: %(levelname)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
@@ -114,8 +122,8 @@ _register_commands()
 
 
 def error(message: str) -> None:
-    """One line on stderr, the way every vecaudit error looks."""
-    typer.echo(f"vecaudit: error: {message}", err=True)
+    """One line on stderr, the way every vecaudit error looks (control characters escaped)."""
+    typer.echo(f"vecaudit: error: {printable(message, keep_newlines=True)}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -171,7 +179,7 @@ def _print_notes(exc: BaseException) -> None:
 
     for note in getattr(exc, "__notes__", ()):
         if note.startswith(NOTE_PREFIX):
-            typer.echo(f"vecaudit: {note.removeprefix(NOTE_PREFIX)}", err=True)
+            typer.echo(f"vecaudit: {printable(note.removeprefix(NOTE_PREFIX))}", err=True)
 
 
 def _show_usage_error(exc: typer.TyperException) -> None:

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -36,6 +37,7 @@ from ..progress import (
     ScanPlanned,
     StageSkipped,
 )
+from ..terminal_text import printable
 
 PLAIN_INTERVAL = 10.0
 
@@ -89,8 +91,10 @@ class ProgressView:
             self._progress = None
 
     def line(self, text: str) -> None:
+        """One line on the progress stream; store names in it are shown escaped, never obeyed."""
         if self.quiet:
             return
+        text = printable(text)
         if self._progress is not None:
             self._progress.console.print(text, markup=False, highlight=False)
         else:
@@ -137,7 +141,8 @@ class ProgressView:
 
     def _describe(self, collection: str) -> None:
         if self._progress is not None:
-            self._progress.update(self._task, description=collection)
+            # The description is rich markup: "[red]" in a name must stay text too.
+            self._progress.update(self._task, description=escape(printable(collection)))
 
     def _advance(self, event: BatchScanned) -> None:
         if self._progress is not None:

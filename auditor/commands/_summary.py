@@ -1,4 +1,8 @@
-"""The human summary printed after a scan: counts, encoders, coverage and skipped stages, never a value."""
+"""The human summary printed after a scan: counts, encoders, coverage and skipped stages, never a value.
+
+Names and notes come from the audited store, so every line is passed through `printable`: a
+collection name cannot move the cursor, recolour the terminal or forge a "result" line.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import TextIO
 
 from ..coverage import describe_gap, gap_summary
 from ..models import ScanReport
+from ..terminal_text import printable
 from ..verdict import verdict
 
 #: Point ids shown per gap in the summary (the reports list more).
@@ -36,12 +41,12 @@ def print_summary(
     scanned = sum(c.points_scanned for c in report.collections)
     out.append(f"vecaudit scan {report.run_id}: {report.target}, policy {report.policy}")
     out.append(f"  {len(report.collections)} collection(s), {scanned:,} points scanned")
-    width = max((len(c.name) for c in report.collections), default=0)
+    width = max((len(printable(c.name)) for c in report.collections), default=0)
     for c in report.collections:
         enc = c.encoder
         encoder = enc.name if enc.name == "unknown" else f"{enc.name} ({enc.method}, {enc.confidence:.2f})"
         out.append(
-            f"    {c.name:<{width}}  {c.points_scanned:>8,}/{c.points_total:,} points  "
+            f"    {printable(c.name):<{width}}  {c.points_scanned:>8,}/{c.points_total:,} points  "
             f"encoder {encoder}  inverted {c.inverted:,}"
         )
         out.extend(f"    {' ' * width}  note: {note}" for note in c.notes)
@@ -79,5 +84,5 @@ def print_summary(
         out.append(f"  report: {path}")
     if db_path is not None:
         out.append(f"  run database: {db_path}")
-    stream.write("\n".join(out) + "\n")
+    stream.write("\n".join(printable(line) for line in out) + "\n")
     stream.flush()

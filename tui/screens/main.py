@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from vecaudit.coverage import gap_summary
 from vecaudit.models import Finding, RuleInfo, ScanReport, Severity
 from vecaudit.redact import mask
+from vecaudit.terminal_text import printable
 
 from ..findings_model import (
     ALL,
@@ -146,7 +147,7 @@ class MainScreen(Screen[None]):
     def _update_subtitle(self) -> None:
         target = self.request.target or self.display_target
         parts = [p for p in (target, f"policy {self.policy_name}") if p]
-        self.sub_title = " · ".join(parts)
+        self.sub_title = printable(" · ".join(parts))
 
     # -- the scan ----------------------------------------------------------------------------------
 
@@ -189,7 +190,7 @@ class MainScreen(Screen[None]):
             self.running = False
             self.resumable = item.run_id is not None
             progress.stopped(error=item.message)
-            self.notify(item.message, title="scan failed", severity="error", timeout=15)
+            self.notify(printable(item.message), title="scan failed", severity="error", timeout=15)
 
     def _on_opened(self, item: RunOpened) -> None:
         self.run_id = item.run_id
@@ -275,7 +276,7 @@ class MainScreen(Screen[None]):
         )
         if gaps and not report.allow_partial:
             self.notify(
-                "; ".join(gaps) + ". A partial scan does not pass (see the report's coverage).",
+                printable("; ".join(gaps)) + ". A partial scan does not pass (see the report's coverage).",
                 title="data not analyzed",
                 severity="error",
                 timeout=15,

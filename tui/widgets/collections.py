@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from vecaudit.terminal_text import printable
 
 from .styles import risk_text
 from .table import ColumnsTable
@@ -51,7 +52,7 @@ class CollectionsTable(ColumnsTable):
                 f"{done:,}/{row.planned:,}" if row.planned and done < row.planned else f"{row.points_total:,}"
             )
             self.add_row(
-                Text(row.name, style="bold"),
+                Text(printable(row.name), style="bold"),  # a store's name, shown never obeyed
                 risk_text(row.risk),
                 encoder,
                 points,

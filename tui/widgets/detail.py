@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 from vecaudit.models import Finding
+from vecaudit.terminal_text import printable
 
 from .styles import severity_text
 
@@ -51,13 +52,14 @@ class DetailPane(VerticalScroll):
         if cosine is not None:
             # Cosine between the stored vector and the re-embedded recovered text: how close the attack came.
             grid.add_row("inversion", Text(f"cosine {cosine:.3f} to the vector", style="bold magenta"))
-        where = f"{finding.source} · {finding.collection}"
+        # Names and paths come from the store: shown escaped, never obeyed.
+        where = f"{finding.source} · {printable(finding.collection)}"
         grid.add_row("where", where)
-        grid.add_row("point", str(finding.point_id))
+        grid.add_row("point", printable(str(finding.point_id)))
         if finding.field:
-            grid.add_row("field", finding.field)
+            grid.add_row("field", printable(finding.field))
         if finding.vector:
-            grid.add_row("vector", finding.vector)
+            grid.add_row("vector", printable(finding.vector))
         grid.add_row("score", f"{finding.score:.2f}  rule {finding.rule_id}")
         if finding.allowlisted:
             grid.add_row("allowlisted", Text("yes (not a violation)", style="green"))

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from vecaudit.models import Finding
+from vecaudit.terminal_text import printable
 
 from .styles import severity_text
 from .table import ColumnsTable
 
 
 def short_id(point_id: object, width: int = 10) -> str:
-    text = str(point_id)
+    text = printable(str(point_id))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -39,7 +40,7 @@ class FindingsTable(ColumnsTable):
                 f.entity_type,
                 Text(ev, style="dim strike" if f.allowlisted else ""),
                 "pay" if f.source == "payload" else Text("inv", style="magenta"),
-                f.collection,
+                printable(f.collection),
                 short_id(f.point_id),
                 f"{f.score:.2f}",
                 key=str(i),

@@ -19,6 +19,7 @@ from vecaudit.progress import (
     ScanPlanned,
     StageSkipped,
 )
+from vecaudit.terminal_text import printable
 
 STAGES = ("discover", "encoder", "payload", "inversion", "policy")
 _LABEL = {
@@ -218,7 +219,7 @@ class ScanProgress(Vertical):
             rate += Text("  r: resume", style="bold")
         self.query_one("#rate-line", Static).update(rate)
         if self.error is not None:
-            self.query_one("#stages", Static).update(Text(self.error, style="red"))
+            self.query_one("#stages", Static).update(Text(printable(self.error), style="red"))
             return
         lines = Text(no_wrap=True, overflow="ellipsis")
         if self.compact:
@@ -233,7 +234,7 @@ class ScanProgress(Vertical):
             lines.append(f"{mark} ", style=style)
             lines.append(f"{_LABEL[stage]:<17}")
             style = "red" if self._stage[stage] == "gap" else "dim"
-            lines.append(self._detail[stage], style=style)
+            lines.append(printable(self._detail[stage]), style=style)  # may name store collections
             if stage != STAGES[-1]:
                 lines.append("\n")
         self.query_one("#stages", Static).update(lines)
