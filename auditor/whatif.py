@@ -260,6 +260,11 @@ def measure(
     return results
 
 
+def _usable(vec: np.ndarray, dim: int | None) -> bool:
+    right_size = vec.ndim == 1 and vec.size > 0 and (dim is None or vec.size == dim)
+    return right_size and bool(np.isfinite(vec).all())
+
+
 def payload_truth(
     payloads: Sequence[dict[str, Any]], *, text_field: str | None = None, detector: Any = None
 ) -> tuple[list[str | None], list[list[tuple[str, str]]]]:
@@ -330,7 +335,8 @@ def run_whatif(
         for batch in iter_sample(store, collection, ids):
             for p in batch:
                 vec = p.vectors.get(chosen.name)
-                if vec is not None:
+                # A what-if measures mitigations on usable vectors; the scan reports the broken ones.
+                if vec is not None and _usable(np.asarray(vec, dtype=np.float32), chosen.dim):
                     rows.append(np.asarray(vec, dtype=np.float32))
                     payloads.append(p.payload)
     finally:

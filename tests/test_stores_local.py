@@ -255,6 +255,17 @@ def test_a_malicious_pickle_is_refused_not_executed(tmp_path: Path, caplog: pyte
     assert "refused" in caplog.text
 
 
+def test_a_corrupted_record_never_shows_its_bytes_as_a_callable_name(tmp_path: Path) -> None:
+    folder = build_local(tmp_path / "q", "c", RNG.normal(size=(1, 4)), [{"k": 0}])
+    key = base64.b64encode(pickle.dumps(779, protocol=4)).decode()
+    # A damaged record whose bytes read as a GLOBAL opcode naming payload text as the module.
+    with sqlite3.connect(folder / "collection" / "c" / "storage.sqlite") as conn:
+        conn.execute("INSERT INTO points VALUES (?, ?)", (key, b"cjane.doe@example.org\nx\n."))
+    with QdrantLocalStore(folder) as store:
+        (point,) = store.retrieve("c", [779])
+    assert point.unread == "refused to load a callable whose name is not shown"
+
+
 def test_an_unreadable_record_is_logged_by_error_type_only(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

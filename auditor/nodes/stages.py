@@ -126,14 +126,23 @@ def scan_payloads(
     return findings
 
 
+#: A key with a detection this confident is treated as personal data: no path shows it. Lower
+#: scores are recognizer noise on any digits (driver licence 0.01, bank number 0.05).
+KEY_PII_MIN_SCORE = 0.4
+
+
 def _flagged_keys(
     reads: Sequence[tuple[PointId, PayloadRead]], detections: Sequence[Sequence[Detection]]
 ) -> list[set[int]]:
-    """Per point, the indices of its keys in which the detector found anything."""
+    """Per point, the indices of its keys that hold personal data themselves."""
     out: list[set[int]] = []
     position = 0
     for _, read in reads:
-        hits = {i for i, item in enumerate(read.texts) if item.kind == "key" and detections[position + i]}
+        hits = {
+            i
+            for i, item in enumerate(read.texts)
+            if item.kind == "key" and any(d.score >= KEY_PII_MIN_SCORE for d in detections[position + i])
+        }
         position += len(read.texts)
         out.append(hits)
     return out

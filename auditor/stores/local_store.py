@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -117,6 +118,16 @@ class RefusedGlobal(pickle.UnpicklingError):
     """A pickle named a callable outside the allowlist: its message names only that callable."""
 
 
+# A corrupted record can make pickle read payload bytes as a module or callable name: such a name
+# is shown only when it looks like one (dotted identifiers), never as the bytes it read.
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*){0,8}")
+
+
+def _callable_name(module: str, name: str) -> str:
+    full = f"{module}.{name}"
+    return full if len(full) <= 120 and _DOTTED_NAME.fullmatch(full) else "a callable whose name is not shown"
+
+
 class SafeUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if module == "qdrant_client" or module.startswith("qdrant_client."):
@@ -124,7 +135,7 @@ class SafeUnpickler(pickle.Unpickler):
         if module.startswith("numpy.core."):  # pickled by numpy 1.x
             module = "numpy._core." + module[len("numpy.core.") :]
         if (module, name) not in _ALLOWED_GLOBALS:
-            raise RefusedGlobal(f"refused to load {module}.{name}")
+            raise RefusedGlobal(f"refused to load {_callable_name(module, name)}")
         return getattr(importlib.import_module(module), name)
 
 
