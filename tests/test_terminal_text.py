@@ -118,7 +118,11 @@ async def test_the_tui_shows_names_escaped_and_an_incomplete_scan_as_such(
         text = screen_text(app)
         table = app.screen.query_one("#collections")
         cells = " ".join(str(c) for i in range(table.row_count) for c in table.get_row_at(i))  # type: ignore[attr-defined]
+        toasts = [n.message for n in app._notifications]
     for char in RAW:
         assert char not in text and char not in cells
     assert "docs\\x1b]0;pwned" in cells
+    (toast,) = [t for t in toasts if "unreadable_record" in t]
+    assert "point id(s) 1" in toast and "a partial scan does not pass" in toast  # ids, never content
+    assert not any(char in toast for char in RAW)
     assert "incomplete" in text and "1 point not analyzed" in text

@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
-from vecaudit.coverage import gap_summary
+from vecaudit.coverage import describe_gap, gap_summary
 from vecaudit.models import Finding, RuleInfo, ScanReport, Severity
 from vecaudit.redact import mask
 from vecaudit.terminal_text import printable
@@ -190,7 +190,8 @@ class MainScreen(Screen[None]):
             self.running = False
             self.resumable = item.run_id is not None
             progress.stopped(error=item.message)
-            self.notify(printable(item.message), title="scan failed", severity="error", timeout=15)
+            shown = printable(item.message)
+            self.notify(shown, title="scan failed", severity="error", timeout=15, markup=False)
 
     def _on_opened(self, item: RunOpened) -> None:
         self.run_id = item.run_id
@@ -274,12 +275,22 @@ class MainScreen(Screen[None]):
             not_analyzed="; ".join(gaps) or None,
             partial_accepted=report.allow_partial,
         )
-        if gaps and not report.allow_partial:
+        if gaps:
+            # Counts, reasons and the first point ids: what an auditor needs to go and look.
+            lines = [
+                printable(f"{c.name}: {describe_gap(g, max_ids=5)}")  # a name's own newlines escaped too
+                for c in report.collections
+                if c.coverage is not None
+                for g in c.coverage.not_analyzed
+            ]
+            accepted = report.allow_partial
+            verdict = "accepted with --allow-partial" if accepted else "a partial scan does not pass"
             self.notify(
-                printable("; ".join(gaps)) + ". A partial scan does not pass (see the report's coverage).",
+                "\n".join(lines) + f"\n({verdict}; the reports list it all)",
                 title="data not analyzed",
-                severity="error",
-                timeout=15,
+                severity="warning" if accepted else "error",
+                timeout=20,
+                markup=False,  # store names may hold "[...]"
             )
         self._set_scanned_findings(report.findings)
         self._update_subtitle()

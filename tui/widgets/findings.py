@@ -40,8 +40,8 @@ class FindingsTable(ColumnsTable):
                 f.entity_type,
                 Text(ev, style="dim strike" if f.allowlisted else ""),
                 "pay" if f.source == "payload" else Text("inv", style="magenta"),
-                printable(f.collection),
-                short_id(f.point_id),
+                Text(printable(f.collection)),  # Text: a str cell would be read as markup
+                Text(short_id(f.point_id)),
                 f"{f.score:.2f}",
                 key=str(i),
             )
