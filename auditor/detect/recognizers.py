@@ -7,10 +7,12 @@
 - PHONE_NUMBER in North American or "+country" shape that libphonenumber rejects as unassigned
   ("(293) 555-0183"), as in fixtures and garbled inversions.
 - PERSON: a capitalized name right after a cue ("Dear Piotr Ramirez", "Patient Amara Jones"),
-  where the small spaCy model often misses it.
+  where the small spaCy model often misses it; and runs of given names and surnames from a name
+  lexicon of many cultures, also in ALL-CAPS and lowercase text (names.py).
 - STREET_ADDRESS ("42 Oak Street, Apt 5"): Presidio has no street-address recognizer, and
   spaCy's LOCATION is too noisy on PII-free text to be a violation on its own.
-- DATE_OF_BIRTH: a date right after a birth cue ("DOB: 03/14/1985"); plain DATE_TIME is noisy.
+- DATE_OF_BIRTH: a date right after a birth cue ("DOB: 03/14/1985", "born on the fourteenth of
+  March, 1985"); plain DATE_TIME is noisy.
 - MEDICAL_RECORD_NUMBER ("MRN 00482913"): a HIPAA identifier Presidio lacks.
 - CARD_SECURITY_CODE ("CVV 123"): PCI DSS forbids storing it after authorization.
 
@@ -24,13 +26,21 @@ from __future__ import annotations
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
 
+from .names import gazetteer_person
 from .normalize import COMMON_TLDS, NAME_CUES, NAME_CUES_WITH_PERIOD, NOT_NAMES
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?"
+# Ordinal days in words, as birth dates are often written: "the fourteenth of March, 1985".
+_ORDINAL_WORD = (
+    r"(?:(?:twenty|thirty)[-\s]?)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
+    r"|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth"
+    r"|nineteenth|twentieth|thirtieth"
+)
+_DAY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?|{_ORDINAL_WORD})"
 _DATE = (
     r"(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}"
-    rf"|{_MONTH}\s\d{{1,2}}(?:st|nd|rd|th)?,?\s\d{{4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s(?:of\s)?{_MONTH},?\s\d{{4}})"
+    rf"|{_MONTH}\s(?:the\s)?{_DAY},?\s\d{{4}}"
+    rf"|(?:the\s)?{_DAY}\s(?:of\s)?{_MONTH},?\s\d{{4}})"
 )
 
 _STREET_SUFFIXES = (
@@ -310,6 +320,7 @@ BUILTIN_RECOGNIZERS = {
     "loose_ssn": loose_ssn,
     "loose_phone": loose_phone,
     "cued_person": cued_person,
+    "gazetteer_person": gazetteer_person,
     "spaced_email": spaced_email,
     "street_address": street_address,
     "date_of_birth": date_of_birth,

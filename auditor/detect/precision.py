@@ -1,0 +1,341 @@
+"""The precision stage: every detection of every source passes through here before a policy sees it.
+
+Presidio's recognizers each judge a value alone. A person reading the text does better, and
+these rules write down what that person sees. They run inside `PiiDetector.analyze`, so payload
+text and text recovered by inversion are judged alike.
+
+- A name is made of name words. spaCy's PERSON spans are vetted with the name lexicon
+  (`names.py`; `vet_person`, applied where the NLP engine hands spaCy's entities to Presidio):
+  a span with a digit or a symbol is no name ("Mar 18"); a span with a common English word
+  that is no name, or ending on a place word, is no name ("Incident Review", "Victoria Park");
+  in text without capitals (inverter output, a lowercase review) a span needs a known name word
+  ("mug" is none); a single word must be a given name that is no surname, or follow a title
+  ("Mr. Okonkwo"). Such spans keep a score of 0.3, below every preset threshold.
+- Durations and frequencies are not dates: "two days", "thirty days", "Quarterly", "every
+  hour" are dropped from DATE_TIME, and so is a bare number that is no plausible year ("5531").
+- A phone number is written as one: a number that is part of a decimal ("1712345678.00",
+  "[ 1234.567890]"), a version ("10.0.19045") or a bare run of digits without any phone cue
+  near it (an epoch timestamp, an order id) is not a PHONE_NUMBER.
+- Checksums that any tenth number passes need context: a UK_NHS number (mod 11) without an NHS
+  cue keeps 0.3.
+- A public place's address is not personal data: a STREET_ADDRESS in text that presents a shop,
+  library, office... ("visit our store at", "the library at") and no private marker ("my", "ship
+  to", "Apt") keeps 0.3; so does a phone number given as an organisation's line ("call us",
+  "hotline").
+- One value, one entity type: where detections of different types overlap, the best supported
+  one is kept: a pattern-based identifier over an NER guess (STREET_ADDRESS over LOCATION,
+  DATE_OF_BIRTH over DATE_TIME), then the one with its cue in the text ("Call 212-555-0105" is a
+  phone, not an NHS number), then the longer span ("Natalia Ivanova" over spaCy's "Natalia" as a
+  place), then the higher score. Overlapping spans of one type are merged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .names import PLACE_WORDS, NameLexicon, WordKind, casing_of, name_lexicon
+
+#: Score of a detection the rules above demote: reported nowhere by the presets (all >= 0.4).
+DEMOTED_SCORE = 0.3
+#: Digits below which a PHONE_NUMBER match is no phone number (six-digit order and ticket numbers
+#: pass libphonenumber as German numbers).
+MIN_PHONE_DIGITS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One recognizer result on the analyzed text."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    recognizer: str = ""
+
+
+# --- cues -----------------------------------------------------------------------------------------
+
+#: Words that, near a value, say which identifier it is. Matched as whole words, lowercase.
+ENTITY_CUES: dict[str, tuple[str, ...]] = {
+    "PHONE_NUMBER": (
+        "phone",
+        "call",
+        "calls",
+        "called",
+        "tel",
+        "telephone",
+        "mobile",
+        "cell",
+        "fax",
+        "whatsapp",
+        "ring",
+        "sms",
+        "text",
+        "reach",
+        "dial",
+        "number",
+        "contact",
+        "ph",
+        "mob",
+    ),
+    "UK_NHS": ("nhs", "national health", "health service", "health authority"),
+    "US_SSN": ("ssn", "social security", "ss#"),
+    "US_BANK_NUMBER": ("account", "acct", "bank", "routing", "checking", "savings"),
+    "US_PASSPORT": ("passport",),
+    "US_DRIVER_LICENSE": ("driver", "drivers", "license", "licence", "dl"),
+    "CREDIT_CARD": ("card", "visa", "mastercard", "amex", "credit", "debit"),
+    "IBAN_CODE": ("iban", "bank", "account", "wire", "transfer"),
+    "MEDICAL_RECORD_NUMBER": ("mrn", "medical record", "chart", "patient"),
+}
+_CUE_BEFORE, _CUE_AFTER = 48, 24
+_CUE_PATTERNS = {
+    entity: re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![a-z])")
+    for entity, cues in ENTITY_CUES.items()
+}
+
+
+def has_cue(text: str, start: int, end: int, entity: str) -> bool:
+    """Whether a cue word for `entity` stands near [start, end) (the label of a payload value,
+    "phone: ...", is part of the text the detector reads)."""
+    pattern = _CUE_PATTERNS.get(entity)
+    if pattern is None:
+        return False
+    around = text[max(0, start - _CUE_BEFORE) : start] + " " + text[end : end + _CUE_AFTER]
+    return pattern.search(around.lower()) is not None
+
+
+# --- names ----------------------------------------------------------------------------------------
+
+_WORDS = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
+_NOT_IN_NAMES = re.compile(r"[\d@/\\_=<>\[\]{}|#:;()\"]")
+
+
+_TITLE_BEFORE = re.compile(r"\b(?:mr|mrs|ms|mx|dr|prof|miss|sir|dame|madam|mme|herr|frau)\.?\s+$", re.I)
+
+
+def vet_person(
+    text: str, start: int, end: int, score: float, lexicon: NameLexicon | None = None
+) -> float | None:
+    """The score an NER PERSON span [start, end) of `text` keeps; None drops it.
+
+    Applied to spaCy's spans before Presidio merges results, so that a name the lexicon finds
+    inside a rejected span ("AHMED KHALIL" in "AHMED KHALIL MISSED THE") survives.
+    """
+    lex = lexicon or name_lexicon()
+    value = text[start:end]
+    if _NOT_IN_NAMES.search(value):
+        return None
+    words = _WORDS.findall(value)
+    if not words:
+        return None
+    kinds = [lex.kind(w) for w in words]
+    casing = casing_of(text)
+    if casing == "cased" and not any(ch.isupper() for ch in value):
+        return min(score, DEMOTED_SCORE)  # "agenda attached" is no name in cased prose
+    if len(words) == 1:
+        # One word: any name word right after a title ("Mr. Okonkwo"), else only a word that is
+        # a given name and nothing else ("Ingrid"; not "Austin", "Jenkins", "Kafka", "Agenda").
+        titled = _TITLE_BEFORE.search(text[max(0, start - 12) : start]) is not None
+        named = (kinds[0] != WordKind.WORD and titled) or (
+            kinds[0] == WordKind.GIVEN and not lex.is_surname(words[0])
+        )
+    else:
+        named = WordKind.WORD not in kinds and words[-1].lower() not in PLACE_WORDS  # "Victoria Park"
+        if casing != "cased":  # no capital letters to go by: a name word must be there
+            named = named and any(k in (WordKind.GIVEN, WordKind.SURNAME) for k in kinds)
+    return score if named else min(score, DEMOTED_SCORE)
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+_NUMBER_WORDS = (
+    "a an one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand half quarter couple few several many some more less most least"
+)
+_UNITS = (
+    "second seconds sec secs minute minutes min mins hour hours hr hrs day days night nights week "
+    "weeks weekend weekends fortnight fortnights month months quarter quarters year years decade "
+    "decades century centuries business working calendar full whole"
+)
+_FREQUENCIES = (
+    "hourly daily nightly weekly biweekly fortnightly monthly bimonthly quarterly yearly annually "
+    "annual semiannual semiannually biannual biannually"
+)
+_GLUE = "of per every each other within about around up to at least over under almost nearly roughly and or"
+_DURATION_WORDS = frozenset(f"{_NUMBER_WORDS} {_UNITS} {_FREQUENCIES} {_GLUE} the".split())
+_FREQUENCY_WORDS = frozenset(_FREQUENCIES.split())
+_UNIT_WORDS = frozenset(_UNITS.split())
+
+
+def is_duration(value: str) -> bool:
+    """ "two days", "30 days", "thirty-day", "Quarterly", "every hour", "18 months": an amount of
+    time or a frequency, no point in time."""
+    words = re.findall(r"[a-z]+|\d+(?:[.,]\d+)?", value.lower().replace("-", " "))
+    if not words:
+        return False
+    if not all(w in _DURATION_WORDS or w[0].isdigit() for w in words):
+        return False
+    return any(w in _UNIT_WORDS or w in _FREQUENCY_WORDS for w in words)
+
+
+def _is_bare_non_year(value: str) -> bool:
+    digits = value.strip()
+    return digits.isdigit() and not (len(digits) == 4 and 1900 <= int(digits) <= 2099)
+
+
+# --- numbers --------------------------------------------------------------------------------------
+
+_VERSION_CUE = re.compile(r"(?:\bv|\bver\.?|\bversion|\bbuild|\brelease|\bfirmware|\blinux|\bkernel)\s*$")
+_PHONE_SEPARATED = re.compile(r"[-.\s()/+]")
+
+
+def _phone_is_number(text: str, c: Candidate) -> bool:
+    """Whether a PHONE_NUMBER match is some other number: a decimal, a version, or bare digits
+    without a phone cue."""
+    value = text[c.start : c.end]
+    core = value.strip(" [](){}")
+    digits = sum(ch.isdigit() for ch in value)
+    if digits < MIN_PHONE_DIGITS:
+        return True
+    before, after = text[max(0, c.start - 2) : c.start], text[c.end : c.end + 2]
+    if re.fullmatch(r"\d+\.\d+", core):
+        return True  # "1234.567890": one decimal point, no phone grouping
+    if re.match(r"[.,]\d", after) or re.search(r"\d[.,]$", before):
+        return True  # the match is part of a decimal: "1712345678.00"
+    groups = core.split(".")
+    if len(groups) >= 3 and any(len(g) == 1 for g in groups):
+        return True  # "10.0.19045", "6.1.0"
+    if _VERSION_CUE.search(text[max(0, c.start - 12) : c.start].lower()):
+        return True
+    if core.isdigit() and not has_cue(text, c.start, c.end, "PHONE_NUMBER"):
+        return True  # "1712345678": a timestamp or id unless something says phone
+    return False
+
+
+# --- public places --------------------------------------------------------------------------------
+
+_PUBLIC_PLACE = re.compile(
+    r"\b(?:store|stores|shop|shops|showroom|boutique|outlet|library|museum|gallery|theat(?:re|er)|"
+    r"cinema|office|offices|headquarters|hq|branch|warehouse|depot|factory|plant|clinic|hospital|"
+    r"pharmacy|restaurant|cafe|café|bakery|bar|pub|hotel|hostel|market|mall|pool|gym|stadium|arena|"
+    r"school|university|college|campus|bookstore|church|mosque|temple|synagogue|station|airport|"
+    r"city\s+hall|town\s+hall|council|visitor\s+cent(?:er|re)|service\s+cent(?:er|re)|"
+    r"(?:community|conference|shopping|business|data)\s+cent(?:er|re)|co-?working|venue|studio|"
+    r"park|zoo|embassy|consulate|courthouse|post\s+office|inc|ltd|llc|gmbh|corp|plc|"
+    r"visit\s+us|find\s+us|located\s+at|opening\s+hours|open\s+daily|our\s+address)\b",
+    re.IGNORECASE,
+)
+_PRIVATE_PLACE = re.compile(
+    r"\b(?:my|i|i'm|me|mine|his|her|their|home|house|live|lives|living|lived|reside|resides|"
+    r"resident|ship\s+to|shipping\s+address|deliver\s+to|delivery\s+address|billing\s+address|"
+    r"apt|apartment|flat|tenant|mr|mrs|ms|miss|dear)\b",
+    re.IGNORECASE,
+)
+_ORGANISATION_PHONE = re.compile(
+    r"\b(?:call\s+us|contact\s+us|reach\s+us|toll[-\s]?free|hotline|helpline|help\s+desk|"
+    r"customer\s+(?:service|support|care)|switchboard|reception|front\s+desk|box\s+office|"
+    r"our\s+(?:office|store|shop|team|line|number))\b",
+    re.IGNORECASE,
+)
+
+
+#: How far around a value the public/private markers are looked for (about a sentence or two).
+_PLACE_WINDOW = 160
+
+
+def _around(text: str, c: Candidate) -> str:
+    return text[max(0, c.start - _PLACE_WINDOW) : c.end + _PLACE_WINDOW]
+
+
+def _public_address(text: str, c: Candidate) -> bool:
+    near = _around(text, c)
+    return _PUBLIC_PLACE.search(near) is not None and _PRIVATE_PLACE.search(near) is None
+
+
+def _organisation_phone(text: str, c: Candidate) -> bool:
+    near = _around(text, c)
+    return _ORGANISATION_PHONE.search(near) is not None and _PRIVATE_PLACE.search(near) is None
+
+
+# --- one value, one type --------------------------------------------------------------------------
+
+#: Entities that come from NER guesses: a pattern-based identifier on the same value is better
+#: supported. DATE_TIME ranks below the others (spaCy calls any number a date).
+_NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "ORGANIZATION"})
+_WEAKEST_TYPES = frozenset({"DATE_TIME"})
+#: Scores from which a detection can be a finding at all (the lowest preset threshold is 0.4).
+_REPORTABLE = 0.4
+
+
+def _support(text: str, c: Candidate) -> tuple[bool, int, bool, int, float]:
+    tier = 0 if c.entity_type in _WEAKEST_TYPES else 1 if c.entity_type in _NER_TYPES else 2
+    cue = has_cue(text, c.start, c.end, c.entity_type)
+    return (c.score >= _REPORTABLE, tier, cue, c.end - c.start, c.score)
+
+
+def _overlap(a: Candidate, b: Candidate) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def one_type_per_value(text: str, candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Among overlapping detections of different types keep the best supported (see module doc)."""
+    ranked = sorted(candidates, key=lambda c: _support(text, c), reverse=True)
+    kept: list[Candidate] = []
+    for c in ranked:
+        if not any(k.entity_type != c.entity_type and _overlap(k, c) for k in kept):
+            kept.append(c)
+    return kept
+
+
+def merge_same_type(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Overlapping spans of one type become one: the union of the reportable ones (spaCy's
+    "Yilmaz" and the lexicon's "Mehmet Yilmaz"), at their best score; a weaker span inside a
+    reportable one adds nothing."""
+    out: list[Candidate] = []
+    for c in sorted(candidates, key=lambda c: (c.entity_type, -c.score, c.start)):
+        for i, k in enumerate(out):
+            if k.entity_type != c.entity_type or not _overlap(k, c):
+                continue
+            if c.score >= _REPORTABLE:
+                out[i] = Candidate(
+                    k.entity_type,
+                    min(k.start, c.start),
+                    max(k.end, c.end),
+                    max(k.score, c.score),
+                    k.recognizer,
+                )
+            break
+        else:
+            out.append(c)
+    return out
+
+
+# --- the stage ------------------------------------------------------------------------------------
+
+
+def refine(text: str, candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Apply every rule of this module to the detections made in `text`; spans stay on `text`."""
+    kept: list[Candidate] = []
+    for c in candidates:
+        score: float | None = c.score
+        entity = c.entity_type
+        if entity == "DATE_TIME":
+            value = text[c.start : c.end]
+            if is_duration(value) or _is_bare_non_year(value):
+                score = None
+        elif entity == "PHONE_NUMBER":
+            if _phone_is_number(text, c):
+                score = None
+            elif _organisation_phone(text, c):
+                score = min(c.score, DEMOTED_SCORE)
+        elif entity == "UK_NHS" and not has_cue(text, c.start, c.end, "UK_NHS"):
+            score = min(c.score, DEMOTED_SCORE)
+        elif entity == "STREET_ADDRESS" and _public_address(text, c):
+            score = min(c.score, DEMOTED_SCORE)
+        if score is not None:
+            kept.append(Candidate(entity, c.start, c.end, score, c.recognizer))
+    merged = merge_same_type(kept)
+    return sorted(one_type_per_value(text, merged), key=lambda c: (c.start, c.end, c.entity_type))
