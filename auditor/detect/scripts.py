@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 
 #: The script the NER model of each language reads (unicodedata's name for it).
-NER_SCRIPTS = {"en": "LATIN"}
+NER_SCRIPTS = {"en": "LATIN", "fr": "LATIN"}
 
 #: Letters of one other script that make a text unreadable for names: a lone Greek "μ" in "5 μg"
 #: is no name, two letters can be one (CJK names are often two characters).
@@ -29,10 +30,16 @@ def script_of(char: str) -> str | None:
     return name.split(" ", 1)[0] or None
 
 
-def unread_scripts(text: str, language: str = "en") -> list[str]:
-    """Scripts in `text` that the NER model of `language` cannot read, most frequent first."""
-    readable = NER_SCRIPTS.get(language)
-    if text.isascii() or readable is None:
+def unread_scripts(text: str, languages: str | Sequence[str] = "en") -> list[str]:
+    """Scripts in `text` that none of the NER models of `languages` can read, most frequent first.
+
+    A language without a known script (no NER model) reads nothing: every script is reported.
+    """
+    if text.isascii() and not isinstance(languages, str) and not languages:
         return []
-    counts = Counter(s for s in map(script_of, text) if s is not None and s != readable)
+    wanted = [languages] if isinstance(languages, str) else list(languages)
+    readable = {NER_SCRIPTS[lang] for lang in wanted if lang in NER_SCRIPTS}
+    if text.isascii() and "LATIN" in readable:
+        return []
+    counts = Counter(s for s in map(script_of, text) if s is not None and s not in readable)
     return [s for s, n in counts.most_common() if n >= MIN_FOREIGN_LETTERS]

@@ -80,7 +80,9 @@ class ScanContext:
             from ..detect.engine import PiiDetector
 
             policy = self.policy()
-            self._detector = PiiDetector(entities=policy.entities(), mode=policy.detector_mode)
+            self._detector = PiiDetector(
+                entities=policy.entities(), mode=policy.detector_mode, languages=policy.languages
+            )
         return self._detector
 
     def inverter(self, encoder_id: str) -> Any | None:

@@ -66,7 +66,7 @@ def scan_payloads(
     """
     from ..detect.payload_text import read_payload
     from ..detect.scripts import unread_scripts
-    from ..policy.evaluate import evaluate
+    from ..policy.evaluate import PointText, evaluate_point
 
     tally = tally if tally is not None else CoverageTally()
     texts: list[PayloadText] = []
@@ -92,12 +92,13 @@ def scan_payloads(
         for skip in read.skips:
             where = skip.blind_path if hidden & set(skip.keys) else skip.path
             tally.skipped(GapReason(skip.reason), point_id=point_id, field=where, detail=skip.detail)
+        point_texts: list[PointText] = []
         for item in read.texts:
             found = detections[position]
             position += 1
             where = item.blind_path if hidden & set(item.keys) else item.path
             if detector.reads_names and item.reads_names:
-                scripts = unread_scripts(item.text, detector.language)
+                scripts = unread_scripts(item.text, detector.languages)
                 if scripts:
                     tally.fields_analyzed -= 1
                     tally.skipped(
@@ -109,20 +110,21 @@ def scan_payloads(
             if item.kind == "number" and item.label is None:
                 found = [d for d in found if d.score >= BARE_NUMBER_MIN_SCORE]
             if found:
-                findings.extend(
-                    evaluate(
-                        policy,
-                        collection=collection,
-                        point_id=point_id,
-                        vector="",
-                        source="payload",
-                        text=item.text,
-                        detections=found,
-                        field=where,
-                        reveal=reveal,
-                        key=key,
-                    )
+                point_texts.append((item.text, found, where))
+        if point_texts:
+            # One point at a time: a rule's `with_any` looks at every field of the point.
+            findings.extend(
+                evaluate_point(
+                    policy,
+                    collection=collection,
+                    point_id=point_id,
+                    vector="",
+                    source="payload",
+                    texts=point_texts,
+                    reveal=reveal,
+                    key=key,
                 )
+            )
     return findings
 
 

@@ -41,13 +41,48 @@ class Scope(_Strict):
 
 
 class Rule(_Strict):
+    """One entity's severity. The first rule (in policy order) that fits a detection decides.
+
+    `with_any` makes the rule depend on identifiability: it fits only when a detection of one of
+    those entities is in the same point (any field of its payload; for inversion, the same
+    recovered text). A quasi-identifier can so be graded by what it is found next to:
+        - {entity: STREET_ADDRESS, severity: high, with_any: [PERSON, EMAIL_ADDRESS]}
+        - {entity: STREET_ADDRESS, severity: medium}
+    and an entity with only `with_any` rules is reported next to a person and never alone.
+    """
+
     id: str | None = Field(default=None, pattern=_RULE_ID)
     entity: str = Field(pattern=_ENTITY)
     severity: Severity
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    with_any: list[str] | None = Field(default=None, min_length=1)
     sources: list[Source] | None = Field(default=None, min_length=1)
     scope: Scope | None = None
     description: str = ""
+
+    @field_validator("with_any")
+    @classmethod
+    def _entity_names(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        for name in value:
+            if not re.fullmatch(_ENTITY, name):
+                raise ValueError(
+                    f"'{name}' is not an entity name (upper case, digits and underscores, e.g. PERSON)"
+                )
+        repeated = sorted({name for name in value if value.count(name) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return value
+
+    @model_validator(mode="after")
+    def _not_with_itself(self) -> Rule:
+        if self.with_any is not None and self.entity in self.with_any:
+            raise ValueError(
+                f"with_any names the rule's own entity {self.entity}; list the entities that must be "
+                "found beside it (e.g. PERSON, EMAIL_ADDRESS)"
+            )
+        return self
 
     @property
     def rule_id(self) -> str:
@@ -57,6 +92,10 @@ class Rule(_Strict):
         if self.sources is not None and source not in self.sources:
             return False
         return self.scope is None or self.scope.matches(collection)
+
+    def accepts(self, present: frozenset[str] | set[str]) -> bool:
+        """Whether the co-occurrence condition holds for the entities `present` in the point."""
+        return self.with_any is None or any(entity in present for entity in self.with_any)
 
     def info(self) -> RuleInfo:
         return RuleInfo(
@@ -123,7 +162,9 @@ class Policy(_Strict):
     name: str = Field(min_length=1)
     version: str = "1"
     description: str = ""
-    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
+    # One language code or a list ("en", [en, fr]): the NER models that read the texts. The first
+    # language's pass runs every recognizer; each further one adds its model's names and places.
+    language: str | list[str] = "en"
     detector_mode: Literal["full", "fast"] = "full"
     scope: Scope = Field(default_factory=Scope)
     rules: list[Rule] = Field(min_length=1)
@@ -136,6 +177,19 @@ class Policy(_Strict):
     def _version_text(cls, value: object) -> object:
         # YAML reads `version: 1` and `version: 1.2` as numbers; both are fine as versions.
         return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+    @field_validator("language")
+    @classmethod
+    def _language_codes(cls, value: str | list[str]) -> str | list[str]:
+        codes = [value] if isinstance(value, str) else value
+        if not codes:
+            raise ValueError("name at least one language, e.g. en")
+        for code in codes:
+            if not re.fullmatch(r"[a-z]{2,3}", code):
+                raise ValueError(f"'{code}' is not a language code (two or three lowercase letters, e.g. en)")
+        if len(set(codes)) != len(codes):
+            raise ValueError("lists a language more than once")
+        return value
 
     @field_validator("rules")
     @classmethod
@@ -154,13 +208,21 @@ class Policy(_Strict):
         return rules
 
     @property
+    def languages(self) -> list[str]:
+        """The policy's languages as a list, the first one first."""
+        return [self.language] if isinstance(self.language, str) else list(self.language)
+
+    @property
     def origin(self) -> str:
         """Where the policy came from ("preset:gdpr" or a file path), for messages and reports."""
         return self._origin or self.name
 
     def entities(self) -> list[str]:
-        """Entity names the detector must look for, in rule order, without repeats."""
-        return list(dict.fromkeys(rule.entity for rule in self.rules))
+        """Entity names the detector must look for, in rule order, without repeats: each rule's
+        entity, then those its `with_any` needs."""
+        names = [rule.entity for rule in self.rules]
+        names += [name for rule in self.rules for name in rule.with_any or ()]
+        return list(dict.fromkeys(names))
 
     def rule_infos(self) -> list[RuleInfo]:
         return [rule.info() for rule in self.rules]
