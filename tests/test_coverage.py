@@ -443,10 +443,19 @@ def test_nesting_beyond_the_depth_limit_is_reported(
 def test_text_in_a_script_the_ner_model_cannot_read_is_reported(
     sandbox: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    payloads = [{"text": "Dear Jane Doe, thanks."}, {"text": "Звонил Иван Петров, номер заказа 1234"}]
+    payloads = [
+        {"text": "Dear Jane Doe, thanks."},
+        {"text": "Звонил Иван Петров, номер заказа 1234"},
+        {"note": "Invoice for Γιώργος Παπαδόπουλος, due in 30 days."},
+    ]
     s = scan(capsys, sandbox, make_store("local", sandbox, payloads), policy="default")
-    gap = assert_incomplete(s, "unsupported_script", point_ids=[1], unit="field")
-    assert gap["fields"] == ["text"] and gap["details"] == ["scripts: CYRILLIC"]
+    gap = assert_incomplete(s, "unsupported_script", point_ids=[1, 2], unit="field")
+    assert gap["count"] == 2 and gap["fields"] == ["text", "note"]
+    assert gap["details"] == ["scripts: CYRILLIC", "scripts: GREEK"]
+    # The NER model cannot read them, but the name lexicon (transliterated) still finds the names.
+    persons = {(f["point_id"], f["field"]) for f in s.json["findings"] if f["entity_type"] == "PERSON"}
+    assert {(1, "text"), (2, "note")} <= persons
+    assert_no_values(s, ["Петров", "Παπαδόπουλος"])
     # Pattern-only policies read every script the same way: nothing is left out.
     fast = scan(capsys, sandbox, make_store("local", sandbox / "fast", payloads))
     assert fast.cli.code == 0 and fast.json["complete"] is True

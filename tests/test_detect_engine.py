@@ -292,3 +292,22 @@ def test_broken_plugin_names_itself(plugin_dir: Path, body: str, target: str, me
     _install_plugin(plugin_dir, body, target)
     with pytest.raises(DetectorError, match=f"employee_id.*{message}"):
         list(iter_entry_point_recognizers("en"))
+
+
+def test_a_language_list_adds_that_languages_ner_model() -> None:
+    both = PiiDetector(entities=["PERSON", "LOCATION", "EMAIL_ADDRESS"], languages=["en", "fr"])
+    assert both.languages == ("en", "fr") and both.language == "en"
+    text = "Le dossier de Maëlle Kerbrat-Le Goff est parti à Quimper, écrire à m.kerbrat@exemple.fr"
+    found = _found(both, text)
+    assert ("EMAIL_ADDRESS", "m.kerbrat@exemple.fr") in found  # patterns: the first language's pass
+    assert ("LOCATION", "Quimper") in found
+    assert any(e == "PERSON" and "Maëlle" in v for e, v in found)
+    from vecaudit.detect.scripts import unread_scripts
+
+    assert unread_scripts("Γιώργος Παπαδόπουλος", ["en", "fr"]) == ["GREEK"]
+    assert unread_scripts("Γιώργος Παπαδόπουλος", ["el"]) == ["GREEK"]  # no model: nothing read
+
+
+def test_a_language_without_an_ner_model_is_a_clear_error() -> None:
+    with pytest.raises(DetectorError, match="no spaCy model configured for language 'el'"):
+        PiiDetector(entities=["PERSON"], languages=["en", "el"])

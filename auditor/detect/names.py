@@ -262,6 +262,8 @@ def _name_score(words: list[str], casing: Casing, lex: NameLexicon) -> float | N
     g2, s2 = kinds[-1] == WordKind.GIVEN, lex.is_surname(last)
     o1, o2 = kinds[0] == WordKind.OTHER, kinds[-1] == WordKind.OTHER
     known = sum(k != WordKind.OTHER for k in kinds)
+    if len(words) == 3 and o1:
+        return None  # a three-word name starts with a known name word ("Called Ivan Petrov" no)
     if casing != "cased":
         if (g1 or s1) and (g2 or s2):
             very_common = all(lex.count(w) >= VERY_COMMON_WORD_MIN_COUNT for w in (first, last))

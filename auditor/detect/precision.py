@@ -10,7 +10,8 @@ text and text recovered by inversion are judged alike.
   that is no name, or ending on a place word, is no name ("Incident Review", "Victoria Park");
   in text without capitals (inverter output, a lowercase review) a span needs a known name word
   ("mug" is none); a single word must be a given name that is no surname, or follow a title
-  ("Mr. Okonkwo"). Such spans keep a score of 0.3, below every preset threshold.
+  ("Mr. Okonkwo"); a span in another script than Latin is a guess of a model that cannot read
+  it. Such spans keep a score of 0.3, below every preset threshold.
 - Durations and frequencies are not dates: "two days", "thirty days", "Quarterly", "every
   hour" are dropped from DATE_TIME, and so is a bare number that is no plausible year ("5531").
 - A phone number is written as one: a number that is part of a decimal ("1712345678.00",
@@ -37,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .names import PLACE_WORDS, NameLexicon, WordKind, casing_of, name_lexicon
+from .scripts import script_of
 
 #: Score of a detection the rules above demote: reported nowhere by the presets (all >= 0.4).
 DEMOTED_SCORE = 0.3
@@ -131,6 +133,8 @@ def vet_person(
     words = _WORDS.findall(value)
     if not words:
         return None
+    if any(script_of(ch) not in (None, "LATIN") for ch in value):
+        return min(score, DEMOTED_SCORE)  # the model reads Latin script only (scripts.py)
     kinds = [lex.kind(w) for w in words]
     casing = casing_of(text)
     if casing == "cased" and not any(ch.isupper() for ch in value):
@@ -294,22 +298,21 @@ def one_type_per_value(text: str, candidates: Sequence[Candidate]) -> list[Candi
 
 
 def merge_same_type(candidates: Iterable[Candidate]) -> list[Candidate]:
-    """Overlapping spans of one type become one: the union of the reportable ones (spaCy's
-    "Yilmaz" and the lexicon's "Mehmet Yilmaz"), at their best score; a weaker span inside a
-    reportable one adds nothing."""
+    """Overlapping spans of one type become one. Where one span lies inside the other, the more
+    confident one's span is kept (the lexicon's "Ivan Petrov" inside spaCy's "Zvonil Ivan
+    Petrov"; the lexicon's "Mehmet Yilmaz" around spaCy's "Yilmaz"); spans that only partly
+    overlap are joined, at the best score. A span below 0.4 adds nothing."""
     out: list[Candidate] = []
     for c in sorted(candidates, key=lambda c: (c.entity_type, -c.score, c.start)):
         for i, k in enumerate(out):
             if k.entity_type != c.entity_type or not _overlap(k, c):
                 continue
-            if c.score >= _REPORTABLE:
-                out[i] = Candidate(
-                    k.entity_type,
-                    min(k.start, c.start),
-                    max(k.end, c.end),
-                    max(k.score, c.score),
-                    k.recognizer,
-                )
+            nested = (k.start <= c.start and c.end <= k.end) or (c.start <= k.start and k.end <= c.end)
+            if c.score >= _REPORTABLE and not nested:
+                start, end = min(k.start, c.start), max(k.end, c.end)
+                out[i] = Candidate(k.entity_type, start, end, max(k.score, c.score), k.recognizer)
+            elif c.score >= _REPORTABLE and c.score == k.score and c.end - c.start > k.end - k.start:
+                out[i] = c  # equally sure: the longer span
             break
         else:
             out.append(c)
