@@ -11,7 +11,8 @@ start of a sentence persons ("Agenda", "Kafka"). Two public word lists give bett
 
 `NameLexicon.kind` sorts a word into one of those. `GazetteerPersonRecognizer` reports runs of
 two or three name words ("Eva Novak", "SOPHIE MARCHETTI", "Jan de Vries"), with stricter rules in
-ALL-CAPS and all-lowercase text, where capital letters say nothing. The engine's precision stage
+ALL-CAPS and all-lowercase text, where capital letters say nothing, and not where spaCy reads the
+words as a company in a text about companies ("Morgan Stanley", "Wells Fargo"). The engine's precision stage
 (`precision.py`) uses the same lexicon to vet spaCy's PERSON spans. Both lists are read from
 installed packages, never downloaded.
 """
@@ -298,7 +299,41 @@ class GazetteerPersonRecognizer(EntityRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         if "PERSON" not in entities:
             return []
-        return [RecognizerResult("PERSON", start, end, score) for start, end, score in find_names(text)]
+        doc = getattr(nlp_artifacts, "tokens", None)
+        organisations = [
+            (ent.start_char, ent.end_char)
+            for ent in getattr(doc, "ents", ())
+            if ent.label_ in ORGANISATION_LABELS
+        ]
+        if casing_of(text) != "cased":
+            organisations = []  # spaCy's labels mean little without capital letters
+        return [
+            RecognizerResult("PERSON", start, end, score)
+            for start, end, score in find_names(text)
+            if not _organisation(text, start, end, organisations)
+        ]
+
+
+#: spaCy labels for names of things, not people (Presidio does not report them).
+ORGANISATION_LABELS = frozenset({"ORG", "ORGANIZATION", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
+_COMPANY_CONTEXT = re.compile(
+    r"\b(?:shares|stocks?|futures|nasdaq|nyse|ipo|inc|corp|corporation|company|ltd|llc|plc|gmbh|"
+    r"holdings|subsidiary|merger|brands?|retailer|branches)\b",
+    re.IGNORECASE,
+)
+
+
+def _organisation(text: str, start: int, end: int, organisations: list[tuple[int, int]]) -> bool:
+    """Whether spaCy reads a lexicon name as a company, brand or event: an organisation span that
+    goes on after it ("The Walt Disney Company"), or the same words in a text about companies ("Morgan
+    Stanley raised its price target on the stock"). A person's name that spaCy calls an
+    organisation in other text ("Invoice for Eva Novak") stays a name."""
+    for o_start, o_end in organisations:
+        if o_start >= end or start >= o_end:
+            continue
+        if o_end > end or _COMPANY_CONTEXT.search(text):
+            return True  # "Walt Disney Company": more name after the person's name
+    return False
 
 
 def gazetteer_person(language: str) -> EntityRecognizer:
