@@ -20,8 +20,6 @@ installed packages, never downloaded.
 from __future__ import annotations
 
 import functools
-import importlib
-import pkgutil
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,28 +66,6 @@ def fold(word: str) -> str:
     from anyascii import anyascii
 
     return anyascii(word).translate(_FOLD_DROP).casefold()
-
-
-def _faker_names() -> tuple[set[str], set[str]]:
-    import faker.providers.person as person
-
-    given: set[str] = set()
-    surnames: set[str] = set()
-    for module in pkgutil.iter_modules(person.__path__):
-        if not module.ispkg:
-            continue
-        provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
-        for attrs, into in (
-            (("first_names", "first_names_male", "first_names_female", "first_names_nonbinary"), given),
-            (("first_romanized_names",), given),
-            (("last_names", "last_names_male", "last_names_female", "last_romanized_names"), surnames),
-        ):
-            for attr in attrs:
-                # Class attributes only: some locales define a list as a property.
-                value = next((c.__dict__[attr] for c in provider.__mro__ if attr in c.__dict__), None)
-                if isinstance(value, tuple | list | dict | set | frozenset):
-                    into.update(str(v) for v in value)
-    return given, surnames
 
 
 def _keys(name: str) -> set[str]:
@@ -151,7 +127,9 @@ def name_lexicon() -> NameLexicon:
     """The lexicon, built once per process (about half a second)."""
     from spellchecker import SpellChecker
 
-    given_raw, surnames_raw = _faker_names()
+    from ..namelists import faker_names
+
+    given_raw, surnames_raw = faker_names()
     given = frozenset(k for name in given_raw for k in _keys(name))
     surnames = frozenset(k for name in surnames_raw for k in _keys(name))
     words = SpellChecker(language="en", distance=1).word_frequency
