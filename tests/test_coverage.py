@@ -442,7 +442,9 @@ def test_a_value_glued_into_a_key_is_found_and_never_reaches_a_path(
         {"user_4155550143": {"plan": "pro"}},
         {"ssn536227341": {"note": "z" * 40}},  # no separator at all: a key with a number is no path
     ]
-    s = scan(capsys, sandbox, make_store("local", sandbox, payloads), "--max-text-chars", "20", policy="default")
+    s = scan(
+        capsys, sandbox, make_store("local", sandbox, payloads), "--max-text-chars", "20", policy="default"
+    )
     assert s.cli.code == 2, s.cli.err  # the gaps, as always
     found = s.found()
     assert {

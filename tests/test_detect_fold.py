@@ -41,22 +41,26 @@ def test_folding_keeps_the_length() -> None:
     assert len(fold_for_detection(text)) == len(text)
 
 
+FULLWIDTH_NAME = "\uff2a\uff4f\uff48\uff4e\u3000\uff33\uff4d\uff49\uff54\uff48"  # "John Smith"
+FULLWIDTH_EMAIL = "".join(chr(ord(c) + 0xFEE0) for c in "john@example.com")
+DEVANAGARI_SSN = "\u0968\u0967\u096f-\u096a\u096b-\u096b\u096d\u096e\u0968"  # 219-45-5782
+ARABIC_INDIC_PHONE = "\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0661\u0664\u0663"  # 4155550143
+
+
 @pytest.mark.parametrize(
     ("text", "entity", "value"),
     [
         ("Invoice for Eva\u00a0Novak, due in 30 days.", "PERSON", "Eva\u00a0Novak"),
         ("Please call Maria\u202fLopez at (415)\u00a0555-0143.", "PHONE_NUMBER", "(415)\u00a0555-0143"),
-        ("\uff2a\uff4f\uff48\uff4e\u3000\uff33\uff4d\uff49\uff54\uff48 called about the refund.", "PERSON",
-         "\uff2a\uff4f\uff48\uff4e\u3000\uff33\uff4d\uff49\uff54\uff48"),
-        ("Write to \uff4a\uff4f\uff48\uff4e\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d",
-         "EMAIL_ADDRESS", "\uff4a\uff4f\uff48\uff4e\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d"),
-        ("SSN \u0968\u0967\u096f-\u096a\u096b-\u096b\u096d\u096e\u0968", "US_SSN",
-         "\u0968\u0967\u096f-\u096a\u096b-\u096b\u096d\u096e\u0968"),
-        ("\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0661\u0664\u0663", "PHONE_NUMBER",
-         "\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0661\u0664\u0663"),
+        (f"{FULLWIDTH_NAME} called about the refund.", "PERSON", FULLWIDTH_NAME),
+        (f"Write to {FULLWIDTH_EMAIL} today", "EMAIL_ADDRESS", FULLWIDTH_EMAIL),
+        (f"SSN {DEVANAGARI_SSN}", "US_SSN", DEVANAGARI_SSN),
+        (ARABIC_INDIC_PHONE, "PHONE_NUMBER", ARABIC_INDIC_PHONE),
     ],
-)  # fmt: skip
-def test_variants_of_ascii_are_read_as_ascii(detector: PiiDetector, text: str, entity: str, value: str) -> None:
+)
+def test_variants_of_ascii_are_read_as_ascii(
+    detector: PiiDetector, text: str, entity: str, value: str
+) -> None:
     found = {(d.entity_type, text[d.start : d.end]) for d in detector.analyze([text])[0]}
     assert (entity, value) in found, found
 

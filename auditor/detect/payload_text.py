@@ -19,8 +19,8 @@ strings longer than `max_chars` (only their first `max_chars` characters are ana
 Paths name where a text is, never what it says: "customer.emails[1]", "by_email[key #0]". A key
 is written into a path only when it looks like a schema name: an identifier with at most
 `MAX_KEY_DIGITS` digits (a key holding a phone, SSN or date, "ssn219455782", is data); any other
-key is shown by position ("[#3]"). `blind_path` shows every key by position, for texts under a key that turns out to hold
-personal data itself.
+key is shown by position ("[#3]"). `blind_path` shows every key by position, for texts under a
+key that turns out to hold personal data itself.
 """
 
 from __future__ import annotations

@@ -23,10 +23,9 @@ look-behinds used to report only the value after a cue.
 
 from __future__ import annotations
 
-from typing import Any
-
 import regex
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .names import gazetteer_person
 from .normalize import COMMON_TLDS, NAME_CUES, NAME_CUES_WITH_PERIOD, NOT_NAMES
@@ -265,10 +264,16 @@ class DateOfBirthRecognizer(PatternRecognizer):
             patterns=self.PATTERNS,
         )
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None, **kwargs: Any) -> Any:
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
         if self._CUE.search(text) is None:
             return []
-        return super().analyze(text, entities, nlp_artifacts, **kwargs)
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
 
 
 class MedicalRecordNumberRecognizer(DigitRecognizer):

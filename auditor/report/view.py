@@ -173,8 +173,7 @@ def fmt_score(value: float) -> str:
 # Markdown report is printed), bidi overrides and isolates (they reorder what a reader sees in a
 # table row or CI log) and line/paragraph separators (they break a one-line cell).
 _UNSAFE = re.compile(
-    "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-    "|[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+    "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
 )
 
 
