@@ -387,3 +387,30 @@ def test_more_names_are_found_in_full(detector: PiiDetector, text: str, name: st
 )
 def test_more_birth_dates_in_words_are_dates_of_birth(detector: PiiDetector, text: str, dob: str) -> None:
     assert ("DATE_OF_BIRTH", dob) in _found(detector, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        # Support tickets name the support desk and still carry the customer's number.
+        (
+            "Customer service note: please call the customer back at 415-555-0143 about the refund.",
+            "415-555-0143",
+        ),
+        (
+            "Support ticket: customer support promised a callback, reach the client at 415-555-0143.",
+            "415-555-0143",
+        ),
+        ("Hotline escalation: Jane Doe asked to be called on 415-555-0143.", "415-555-0143"),
+        # An organisation named in another sentence says nothing about this number.
+        ("Our office is closed on Friday. Call 415-555-0143 to reach Dana.", "415-555-0143"),
+    ],
+)
+def test_a_persons_number_near_an_organisation_word_is_still_found(
+    detector: PiiDetector, text: str, phone: str
+) -> None:
+    assert ("PHONE_NUMBER", phone) in _found(detector, text)
+
+
+def test_a_card_number_glued_to_a_word_is_still_a_card(detector: PiiDetector) -> None:
+    assert ("CREDIT_CARD", "4111111111111111") in _found(detector, "cc-4111111111111111")

@@ -88,7 +88,7 @@ ENTITY_CUES: dict[str, tuple[str, ...]] = {
     "US_BANK_NUMBER": ("account", "acct", "bank", "routing", "checking", "savings"),
     "US_PASSPORT": ("passport",),
     "US_DRIVER_LICENSE": ("driver", "drivers", "license", "licence", "dl"),
-    "CREDIT_CARD": ("card", "visa", "mastercard", "amex", "credit", "debit"),
+    "CREDIT_CARD": ("card", "visa", "mastercard", "amex", "credit", "debit", "cc"),
     "IBAN_CODE": ("iban", "bank", "account", "wire", "transfer"),
     "MEDICAL_RECORD_NUMBER": ("mrn", "medical record", "chart", "patient"),
 }
@@ -248,7 +248,8 @@ def is_other_number(text: str, c: Candidate) -> bool:
         return True  # "Part number 212-555-0199": the label says which number it is
     if has_cue(text, c.start, c.end, c.entity_type):
         return False  # "fax-415-555-0143", "card ending 4111..." say what the number is
-    if re.search(r"[A-Za-z][-_/]$", before) or re.match(r"[-_][A-Za-z]", after):
+    glued = re.search(r"[A-Za-z][-_/]$", before) or re.match(r"[-_][A-Za-z]", after)
+    if glued and c.entity_type != "CREDIT_CARD":  # a Luhn-valid card is one wherever it stands
         return True
     return _UNIT_AFTER.match(text, c.end) is not None and not text[c.end : c.end + 1].isalnum()
 
@@ -323,22 +324,43 @@ _ORGANISATION_PHONE = re.compile(
 )
 
 
-#: How far around a value the public/private markers are looked for (about a sentence or two).
+#: How far around a value the public/private markers are looked for, within its sentence.
 _PLACE_WINDOW = 160
+# A sentence ends at ".", "!" or "?" before a space, at ";" or at a line break; "St." inside an
+# address is part of the value, which is never cut.
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|[;\n]")
+# Someone reached at a number, as a support ticket says it: "call the customer back at ...".
+_PERSON_REACHED = re.compile(
+    r"\b(?:customer(?!\s+(?:service|support|care|success|experience))|client|patient|caller|member|"
+    r"applicant|call(?:ed)?\s+(?:him|her|them|back)|callback|call\s+back|asked|requested)\b",
+    re.IGNORECASE,
+)
 
 
-def _around(text: str, c: Candidate) -> str:
-    return text[max(0, c.start - _PLACE_WINDOW) : c.end + _PLACE_WINDOW]
+def _sentence(text: str, c: Candidate) -> str:
+    """The sentence around a value, at most `_PLACE_WINDOW` characters either side of it."""
+    before = text[max(0, c.start - _PLACE_WINDOW) : c.start]
+    after = text[c.end : c.end + _PLACE_WINDOW]
+    ends = list(_SENTENCE_END.finditer(before))
+    start = ends[-1].end() if ends else 0
+    stop = _SENTENCE_END.search(after)
+    return before[start:] + text[c.start : c.end] + (after[: stop.start()] if stop else after)
 
 
 def _public_address(text: str, c: Candidate) -> bool:
-    near = _around(text, c)
+    near = _sentence(text, c)
     return _PUBLIC_PLACE.search(near) is not None and _PRIVATE_PLACE.search(near) is None
 
 
 def _organisation_phone(text: str, c: Candidate) -> bool:
-    near = _around(text, c)
-    return _ORGANISATION_PHONE.search(near) is not None and _PRIVATE_PLACE.search(near) is None
+    """ "Call us at ...", "our hotline ...": the organisation's own line, said in the number's
+    sentence, and nobody in it is reached at the number ("call the customer back at ...")."""
+    near = _sentence(text, c)
+    return (
+        _ORGANISATION_PHONE.search(near) is not None
+        and _PRIVATE_PLACE.search(near) is None
+        and _PERSON_REACHED.search(near) is None
+    )
 
 
 # --- one value, one type --------------------------------------------------------------------------
