@@ -379,6 +379,9 @@ def test_a_key_is_the_label_a_bare_value_needs(
         {"patient": {"mrn": "00482913"}},
         {"card": {"cvv": 123}},
         {"order_id": "219455782", "ref": "00482913", "code": 123},  # labels that say nothing
+        {"dob": 19850314},  # a birth date stored as a number
+        {"dateofbirth": "14-MAR-1985"},  # one-word key, clinical date spelling
+        {"soc_sec_no": 536227341},
     ]
     s = scan(capsys, sandbox, make_store(kind, sandbox, payloads), policy=LABEL_POLICY)
     assert s.cli.code == 1, s.cli.err
@@ -392,11 +395,16 @@ def test_a_key_is_the_label_a_bare_value_needs(
         (6, "bank_account", "US_BANK_NUMBER"),
         (7, "patient.mrn", "MEDICAL_RECORD_NUMBER"),
         (8, "card.cvv", "CARD_SECURITY_CODE"),
+        (10, "dob", "DATE_OF_BIRTH"),
+        (11, "dateofbirth", "DATE_OF_BIRTH"),
+        (12, "soc_sec_no", "US_SSN"),
     }
     # Evidence is the value alone (masked), its span inside the value, not inside a label.
     ssn = next(f for f in s.json["findings"] if f["point_id"] == 0)
     assert (ssn["start"], ssn["end"], ssn["evidence"]) == (0, 9, "2********")
-    assert_no_values(s, ["219455782", "1985-03-14", "912803456", "000123456789", "00482913"])
+    assert_no_values(
+        s, ["219455782", "1985-03-14", "912803456", "000123456789", "00482913", "19850314", "536227341"]
+    )
 
 
 def test_keys_are_analyzed_and_a_key_holding_pii_never_reaches_a_path(
@@ -416,6 +424,41 @@ def test_keys_are_analyzed_and_a_key_holding_pii_never_reaches_a_path(
         (1, "[#0][#0][#0]", "EMAIL_ADDRESS"),
     }
     assert_no_values(s, ["jane.doe@example.org", "4155550143", "4111111111111111", "ann.lee@example.com"])
+
+
+def test_a_value_glued_into_a_key_is_found_and_never_reaches_a_path(
+    sandbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key like "id_219-45-5782" is an identifier to a regex and personal data to a person: the
+    underscore hides the SSN from the recognizers, and the path of anything under the key (a
+    finding, or a gap in coverage) would print it in every report."""
+    deep: Any = "x"
+    for _ in range(70):
+        deep = {"n": deep}
+    payloads = [
+        {"id_219-45-5782": deep},  # a depth-limit gap under a key holding an SSN
+        {"Jane_Doe_1985-03-14": {"body": "y" * 40}},  # a size-limit gap under a name and a date
+        {"by_name": {"Maria_Lopez": {"dob": "1985-03-14"}}},  # a finding under a name
+        {"user_4155550143": {"plan": "pro"}},
+        {"ssn536227341": {"note": "z" * 40}},  # no separator at all: a key with a number is no path
+    ]
+    s = scan(
+        capsys, sandbox, make_store("local", sandbox, payloads), "--max-text-chars", "20", policy="default"
+    )
+    assert s.cli.code == 2, s.cli.err  # the gaps, as always
+    found = s.found()
+    assert {
+        (0, "[key #0]", "US_SSN"),
+        (1, "[key #0]", "PERSON"),
+        (2, "by_name[key #0]", "PERSON"),
+        (2, "[#0][#0][#0]", "DATE_OF_BIRTH"),
+        (3, "[key #0]", "PHONE_NUMBER"),
+    } <= found, found
+    gaps = s.gaps()
+    assert gaps["depth_limit"]["fields"] == ["[#0]" * 64]
+    assert gaps["size_limit"]["count"] == 2 and gaps["size_limit"]["point_ids"] == [1, 4]
+    assert set(gaps["size_limit"]["fields"]) <= {"[#0][#0]", "[#0].note"}
+    assert_no_values(s, ["219-45-5782", "Jane_Doe", "1985-03-14", "Maria_Lopez", "4155550143", "536227341"])
 
 
 def test_generic_keys_add_no_findings_of_their_own(sandbox: Path, capsys: pytest.CaptureFixture[str]) -> None:

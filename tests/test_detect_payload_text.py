@@ -55,11 +55,12 @@ def test_keys_are_read_too_and_paths_never_show_a_key_that_is_not_an_identifier(
     payload = {"by_email": {"jane.doe@example.org": "owner", "ok_key": "x"}, "575-85-5582": "y"}
     read = read_payload(payload)
     keys = [(t.path, t.text) for t in read.texts if t.kind == "key"]
+    # Keys are read with underscores as spaces, as a person reads them (same length: spans hold).
     assert keys == [
-        ("[key #0]", "by_email"),
+        ("[key #0]", "by email"),
         ("[key #1]", "575-85-5582"),
         ("by_email[key #0]", "jane.doe@example.org"),
-        ("by_email[key #1]", "ok_key"),
+        ("by_email[key #1]", "ok key"),
     ]
     values = [t.path for t in read.texts if t.kind != "key"]
     assert values == ["by_email[#0]", "by_email.ok_key", "[#1]"]
@@ -67,9 +68,27 @@ def test_keys_are_read_too_and_paths_never_show_a_key_that_is_not_an_identifier(
     # Each text knows the keys above it, and a path with every key by position, for when one of
     # those keys turns out to be personal data.
     owner = next(t for t in read.texts if t.text == "owner")
-    assert [read.texts[i].text for i in owner.keys] == ["by_email", "jane.doe@example.org"]
+    assert [read.texts[i].text for i in owner.keys] == ["by email", "jane.doe@example.org"]
     ok = next(t for t in read.texts if t.text == "x")
     assert ok.blind_path == "[#0][#1]"
+
+
+@pytest.mark.parametrize(
+    ("key", "in_path"),
+    [
+        ("address_line2", True),
+        ("sha256", True),
+        ("created-at", True),
+        ("ssn536227341", False),  # a number in a key is data, not a schema name
+        ("user_4155550143", False),
+        ("Jane_Doe_1985-03-14", False),
+        ("jane.doe@example.org", False),
+        ("Jane Doe", False),
+    ],
+)
+def test_only_schema_names_are_written_into_paths(key: str, in_path: bool) -> None:
+    (value,) = [t for t in read_payload({key: "x"}).texts if t.kind == "string"]
+    assert (value.path == key) is in_path and (value.path == "[#0]") is not in_path
 
 
 @pytest.mark.parametrize(

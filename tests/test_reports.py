@@ -506,3 +506,25 @@ def test_inversion_record_without_text_renders() -> None:
     report.inversions.append(InversionRecord(collection="hr_notes", point_id=9, text=None, cosine=0.4))
     for fmt in BUILTINS:
         assert render(report, fmt)
+
+
+# ---------------------------------------------------------------- controls no report may carry raw
+
+#: C1 CSI (a terminal obeys it like ESC "["), DEL, a bidi override and isolate, a line separator.
+_INVISIBLE = "\x9b2J\x7f\u202eevil\u2066x\u2069\u2028"
+
+
+@pytest.mark.parametrize("fmt", [*BUILTINS, "compliance-md", "compliance"])
+def test_no_report_carries_c1_controls_or_bidi_overrides(fmt: str) -> None:
+    report = build_report(complete=False)
+    collections = [c.model_copy(update={"name": "docs" + _INVISIBLE}) for c in report.collections[:1]]
+    findings = [
+        f.model_copy(update={"collection": "docs" + _INVISIBLE, "vector": "v" + _INVISIBLE})
+        for f in report.findings
+        if f.collection == report.collections[0].name
+    ]
+    raw = render(report.model_copy(update={"collections": collections, "findings": findings}), fmt)
+    text = raw.decode("utf-8")
+    assert not any(ch in text for ch in _INVISIBLE if not ch.isalnum()), fmt
+    if fmt == "json":  # escaped, not lost: the name reads back exactly
+        assert json.loads(text)["collections"][0]["name"] == "docs" + _INVISIBLE

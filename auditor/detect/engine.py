@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import DetectorError
 from .base import build_recognizer, iter_entry_point_recognizers
+from .fold import fold_for_detection
 from .normalize import NormalizedText, normalize_with_offsets
 from .precision import MIN_PHONE_DIGITS, Candidate, merge_same_type, one_type_per_value, refine, vet_person
 from .windows import Window, split_windows
@@ -352,7 +353,8 @@ class _Unit:
     @classmethod
     def of(cls, label: str | None, text: str, normalize: bool, names: bool = True) -> _Unit:
         normalized = normalize_with_offsets(text) if normalize else None
-        body = normalized.text if normalized is not None else text
+        # Folding keeps the length, so spans need no map back (fold.py).
+        body = fold_for_detection(normalized.text if normalized is not None else text)
         prefix = f"{label}: " if label else ""
         return cls(prefix + body, len(prefix), normalized, names)
 

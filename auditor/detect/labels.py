@@ -24,9 +24,9 @@ _NUMBER = r"(?: (?:numbers?|nos?|num|nbr|#))"
 
 #: (what the lowercased words of the keys say, the cue phrase the detector reads before the value)
 _VOCABULARY: tuple[tuple[str, str], ...] = (
-    (rf"ssns?|social security{_NUMBER}?|ss{_NUMBER}", "ssn"),
+    (rf"ssns?|social security{_NUMBER}?|soc sec{_NUMBER}?|ss{_NUMBER}", "ssn"),
     (rf"itin|tax ?id|taxpayer id(?:entification)?{_NUMBER}?", "itin"),
-    (r"dob|d o b|date of birth|birth ?(?:date|day|dt)|born(?: on)?|bday|b day", "date of birth"),
+    (r"dob|d o b|date ?of ?birth|birth ?(?:date|day|dt)|born(?: on)?|bday|b day", "date of birth"),
     (rf"passports?{_NUMBER}?", "passport"),
     (
         rf"(?:bank|checking|savings)(?: account| acct)?{_NUMBER}?|(?:account|acct){_NUMBER}|acct|iban"
@@ -35,9 +35,9 @@ _VOCABULARY: tuple[tuple[str, str], ...] = (
     ),
     (rf"mrn|medical record{_NUMBER}?|patient (?:id|number|no|num)|chart{_NUMBER}", "mrn"),
     (r"cvv2?|cvc2?|card (?:security|verification) (?:code|value|number)|security code", "cvv"),
-    (rf"drivers? licen[cs]e{_NUMBER}?|driving licen[cs]e|dl{_NUMBER}", "driver license"),
+    (rf"drivers? lic(?:en[cs]e)?{_NUMBER}?|driving licen[cs]e|dl{_NUMBER}", "driver license"),
     (rf"(?:phones?|telephone|tel|mobile|cell(?: ?phone)?|fax|msisdn|whatsapp|contact){_NUMBER}?", "phone"),
-    (rf"credit card|card{_NUMBER}|cc{_NUMBER}", "credit card"),
+    (rf"credit card|card{_NUMBER}|cc{_NUMBER}|ccn|cc ?num", "credit card"),
     (rf"nhs{_NUMBER}?", "nhs number"),
     (r"e ?mails?|email address", "email"),
 )

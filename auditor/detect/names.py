@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Any, Literal
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -47,8 +48,15 @@ PLACE_WORDS = frozenset(
     "street st road rd avenue ave lane drive way boulevard place court square terrace parkway "
     "highway close crescent plaza park station hall bridge gardens heights hill valley bay "
     "center centre tower house building market mall college university school hospital church "
-    "airport beach river lake island county city town village".split()
+    "airport beach river lake island county city town village hills springs falls lakes islands "
+    "mount fort port cape".split()
 )
+# A capital inside a word makes a product or code name ("QuietComfort", "RabbitMQ", "PayPal"),
+# except after these name prefixes ("McDonald", "MacLeod", "DeShawn", "LaToya", "JoAnn").
+NAME_PREFIXES = frozenset(
+    "mc mac de da di du la le lo van von fitz st jo mary ann anna rae lee el al abu bin ben".split()
+)
+_INNER_CAPITAL = re.compile(r"[a-z\u00df-\u00ff](?=[A-Z])")
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
 _FOLD_DROP = str.maketrans("", "", "'\u2019-. ")
@@ -95,6 +103,9 @@ class NameLexicon:
         return found
 
     def _kind(self, word: str) -> WordKind:
+        inner = _INNER_CAPITAL.search(word)
+        if inner is not None and word[: inner.end()].lower() not in NAME_PREFIXES:
+            return WordKind.WORD  # "QuietComfort", "OpenSearch": a made-up compound, no name
         key = fold(word)
         if key in self.given or self._parts_in(word, self.given):
             return WordKind.GIVEN
@@ -122,6 +133,22 @@ class NameLexicon:
         return len(parts) > 1 and all(fold(p) in names for p in parts if p) and any(parts)
 
 
+#: Our own list of names that Faker's locales lack or transliterate unlike usual romanization.
+EXTRA_NAMES = Path(__file__).resolve().parent.parent / "data" / "names_extra.txt"
+
+
+def _extra_names(words: Any) -> tuple[set[str], set[str]]:
+    """Given names and surnames from `EXTRA_NAMES`, without common English words."""
+    found: dict[str, set[str]] = {"given": set(), "surnames": set()}
+    section = "given"
+    for line in EXTRA_NAMES.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+        elif line.strip() and not line.startswith("#"):
+            found[section].update(n for n in line.split() if int(words[n.lower()]) < COMMON_WORD_MIN_COUNT)
+    return found["given"], found["surnames"]
+
+
 @functools.lru_cache(maxsize=1)
 def name_lexicon() -> NameLexicon:
     """The lexicon, built once per process (about half a second)."""
@@ -129,11 +156,57 @@ def name_lexicon() -> NameLexicon:
 
     from ..namelists import faker_names
 
-    given_raw, surnames_raw = faker_names()
-    given = frozenset(k for name in given_raw for k in _keys(name))
-    surnames = frozenset(k for name in surnames_raw for k in _keys(name))
     words = SpellChecker(language="en", distance=1).word_frequency
+    given_raw, surnames_raw = faker_names()
+    extra_given, extra_surnames = _extra_names(words)
+    given = frozenset(k for name in given_raw | extra_given for k in _keys(name))
+    surnames = frozenset(k for name in surnames_raw | extra_surnames for k in _keys(name))
     return NameLexicon(given, surnames, words)
+
+
+# Places whose names are made of name words ("Hong" a given name, "Kong" a surname; "San
+# Francisco", "Costa Rica"), which the lexicon alone would read as persons: countries and
+# territories, and large or well-known cities, of two or more words. One-word places are left out:
+# many are names too ("Jackson", "Florence", "Georgia").
+_MULTIWORD_PLACES = """
+united states; united kingdom; united arab emirates; new zealand; south africa; north korea;
+south korea; sri lanka; costa rica; puerto rico; el salvador; sierra leone; burkina faso;
+saudi arabia; hong kong; czech republic; dominican republic; san marino; ivory coast;
+cote d'ivoire; cape verde; cabo verde; papua new guinea; solomon islands; marshall islands;
+trinidad and tobago; bosnia and herzegovina; east timor; timor leste; western sahara;
+equatorial guinea; guinea bissau; south sudan; new caledonia; north macedonia; faroe islands;
+cayman islands; virgin islands; sao tome; vatican city; isle of man; new york; los angeles;
+san francisco; san diego; san jose; san antonio; santa clara; santa monica; santa barbara;
+santa cruz; santa fe; santa ana; santa rosa; san mateo; san rafael; las vegas; el paso;
+fort worth; des moines; baton rouge; palo alto; beverly hills; salt lake city; kansas city;
+oklahoma city; saint louis; st louis; saint paul; st paul; new orleans; new jersey; new mexico;
+new hampshire; north carolina; south carolina; north dakota; south dakota; west virginia;
+rhode island; long island; long beach; new delhi; buenos aires; rio de janeiro; sao paulo;
+porto alegre; belo horizonte; mexico city; panama city; guatemala city; santo domingo;
+san juan; kuala lumpur; tel aviv; abu dhabi; addis ababa; cape town; ho chi minh; chiang mai;
+phnom penh; da nang; hai phong; kota kinabalu; dar es salaam; port louis; port moresby;
+port of spain; monte carlo; rio grande; victoria falls; alice springs; gold coast; quezon city;
+cebu city; la paz; tel aviv yafo; santiago de chile; san sebastian; las palmas; costa brava;
+costa del sol; mont blanc; monte rosa; saint petersburg; st petersburg; nizhny novgorod;
+rostov on don; frankfurt am main; den haag; the hague; bandar seri begawan; ulan bator;
+puerto vallarta; punta cana; san pedro; santa marta; bel air; la jolla; mission viejo;
+daly city; mountain view; menlo park; silicon valley; death valley; great britain;
+northern ireland; new south wales; western australia; south australia; british columbia;
+nova scotia; prince edward island; costa mesa; grand rapids; cedar rapids; lake tahoe;
+""".replace("\n", " ")
+
+
+@functools.lru_cache(maxsize=1)
+def known_places() -> frozenset[str]:
+    """The places above, folded as the lexicon folds words ("hong kong")."""
+    return frozenset(
+        " ".join(fold(w) for w in place.split()) for place in _MULTIWORD_PLACES.split(";") if place.strip()
+    )
+
+
+def is_known_place(words: list[str]) -> bool:
+    """Whether `words` name a place of two or more words ("Hong Kong", "San Francisco")."""
+    return len(words) >= 2 and " ".join(fold(w) for w in words) in known_places()
 
 
 Casing = Literal["cased", "upper", "lower"]
@@ -167,11 +240,12 @@ def _shaped(token: str, casing: Casing) -> bool:
     return token[0].isupper() and not token.isupper() and len(token) >= 2
 
 
-#: Scores, set against spaCy's constant 0.85: where spaCy calls the same words a place, the place
-#: wins ("San Francisco": two given names), unless one word is only ever a surname ("Lenka
-#: Svobodová", "Folasade Adeyemi", "Tanaka Hiroshi"), which no place name is made of.
+#: Scores, set against spaCy's constant 0.85. A given name and a surname ("Emre Kaya", "Shirin
+#: Karimi") beat spaCy's guess that the same words are a place: places made of name words are in
+#: `known_places` and never reach scoring ("San Francisco", "Hong Kong"). Where only one word is
+#: known, or two names of one kind, the place wins ("Victoria Falls" aside, "Santa Clara").
 SCORE_SURNAME_ONLY = 0.9
-SCORE_BOTH_KNOWN = 0.8
+SCORE_BOTH_KNOWN = 0.86
 SCORE_ONE_KNOWN = 0.7
 
 
@@ -217,14 +291,25 @@ def find_names(text: str, lexicon: NameLexicon | None = None) -> Iterator[tuple[
 
 
 def _best_name(run: list[_Token], casing: Casing, lex: NameLexicon) -> tuple[int, int, float] | None:
-    """The longest acceptable name starting at the run's first word."""
-    for length in (3, 2):
+    """The longest acceptable name starting at the run's first word. Particles inside a name are
+    read over ("Maria dos Santos", "Carlos de la Cruz", "Pieter van den Berg" are scored as the
+    names around them); four words make a name only with a particle among them."""
+    for length in (4, 3, 2):
         if len(run) < length:
             continue
         words = run[:length]
-        if words[-1].text in PARTICLES:
+        if words[0].text in PARTICLES or words[-1].text in PARTICLES:
             continue
-        score = _name_score([w.text for w in words], casing, lex)
+        # In ALL-CAPS text a particle is written in capitals too ("PIETER VAN DEN BERG").
+        middle = [
+            w.text
+            for w in words[1:-1]
+            if w.text not in PARTICLES and not (casing == "upper" and w.text.lower() in PARTICLES)
+        ]
+        names = [words[0].text, *middle, words[-1].text]
+        if len(names) == 4:
+            continue
+        score = _name_score(names, casing, lex)
         if score is not None:
             return words[0].start, words[-1].end, score
     return None
@@ -232,8 +317,8 @@ def _best_name(run: list[_Token], casing: Casing, lex: NameLexicon) -> tuple[int
 
 def _name_score(words: list[str], casing: Casing, lex: NameLexicon) -> float | None:
     kinds = [lex.kind(w) for w in words]
-    if WordKind.WORD in kinds or any(w.lower() in PLACE_WORDS for w in words):
-        return None
+    if WordKind.WORD in kinds or any(w.lower() in PLACE_WORDS for w in words) or is_known_place(words):
+        return None  # "Hong Kong", "Sri Lanka": name words, but a place
     if casing != "cased" and any(w.lower() in STOP_WORDS for w in words):
         return None  # "BY", "WILL": no capital letter tells a name from a word here
     first, last = words[0], words[-1]
@@ -273,6 +358,7 @@ class GazetteerPersonRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         name_lexicon()
+        known_places()
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         if "PERSON" not in entities:
@@ -296,7 +382,8 @@ class GazetteerPersonRecognizer(EntityRecognizer):
 ORGANISATION_LABELS = frozenset({"ORG", "ORGANIZATION", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
 _COMPANY_CONTEXT = re.compile(
     r"\b(?:shares|stocks?|futures|nasdaq|nyse|ipo|inc|corp|corporation|company|ltd|llc|plc|gmbh|"
-    r"holdings|subsidiary|merger|brands?|retailer|branches)\b",
+    r"holdings|subsidiary|merger|brands?|retailer|branches|recalls?|recalled|dealers?|dealerships?|"
+    r"franchises?|acquired|acquisition|lineup)\b",
     re.IGNORECASE,
 )
 

@@ -5,7 +5,9 @@ returns what the detector must analyze:
 - every string value, whole (the detector reads long ones in overlapping windows);
 - every number, as the text it would be written as (4155550143, not 4.15e9): phone, SSN and card
   numbers are often stored as JSON numbers;
-- every dictionary key: a key can itself be personal data ({"jane@x.org": {...}});
+- every dictionary key: a key can itself be personal data ({"jane@x.org": {...}}); underscores in
+  a key read as spaces, as a person reads "jane_doe" or "id_219-45-5782" (a value glued to a word
+  by "_" has no word boundary for the recognizers to find);
 - for each value, the cue its keys give it (`labels.context_label`), e.g. "ssn" for
   {"ssn": "219455782"}, so label-gated recognizers see the context a person sees.
 Booleans and nulls are read too; they hold no text.
@@ -15,9 +17,10 @@ as `PayloadSkip`s: containers nested deeper than `max_depth` (their contents are
 strings longer than `max_chars` (only their first `max_chars` characters are analyzed).
 
 Paths name where a text is, never what it says: "customer.emails[1]", "by_email[key #0]". A key
-is written into a path only when it looks like an identifier; any other key is shown by position
-("[#3]"). `blind_path` shows every key by position, for texts under a key that turns out to hold
-personal data itself.
+is written into a path only when it looks like a schema name: an identifier with at most
+`MAX_KEY_DIGITS` digits (a key holding a phone, SSN or date, "ssn219455782", is data); any other
+key is shown by position ("[#3]"). `blind_path` shows every key by position, for texts under a
+key that turns out to hold personal data itself.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ MAX_TEXT_CHARS = 1_000_000
 SkipReason = Literal["depth_limit", "size_limit"]
 
 _SAFE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}")
+#: Digits a key may have and still be written into a path ("address_line2", "sha256", "v1").
+MAX_KEY_DIGITS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +51,19 @@ class PayloadText:
 
     path: str  # e.g. "customer.ssn"; keys by position where they do not look like identifiers
     blind_path: str  # the same place with every key by position
-    text: str  # the value as text (a number as written), or the key
+    text: str  # the value as text (a number as written), or the key as read (see `key_reading`)
     label: str | None  # the cue its keys give a value ("ssn"), read as context before it
     kind: Literal["string", "number", "key"]
     keys: tuple[int, ...]  # indices in `PayloadRead.texts` of the keys on the way here
+    spaced_key: bool = False  # a key written with whitespace ("Jane Doe"), not only underscores
 
     @property
     def reads_names(self) -> bool:
         """Whether NER should read it: strings, and keys of several words ("Jane Doe"). A one-word
-        key is a schema name ("lang", "owner") that spaCy would call a person or place; patterns
-        still read it (an email or phone number as a key is found)."""
-        return self.kind == "string" or (self.kind == "key" and any(c.isspace() for c in self.text))
+        key is a schema name ("lang", "owner", "first_name") that spaCy would call a person or
+        place; patterns and the name lexicon still read it (an email, a phone number or
+        "maria_lopez" as a key is found)."""
+        return self.kind == "string" or self.spaced_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +96,24 @@ def number_text(value: int | float) -> str | None:
     return str(value)
 
 
+def key_reading(key: str) -> str:
+    """A key as the detector reads it: underscores as spaces ("id_219-45-5782" -> "id 219-45-5782",
+    "Maria_Lopez" -> "Maria Lopez"). Same length, so spans on it are spans on the key."""
+    return key.replace("_", " ")
+
+
+def is_schema_key(key: object) -> bool:
+    """Whether a key may be written into a path: an identifier without a number in it."""
+    return (
+        isinstance(key, str)
+        and _SAFE_KEY.fullmatch(key) is not None
+        and sum(c.isdigit() for c in key) <= MAX_KEY_DIGITS
+    )
+
+
 def _child(parent: str, key: object, position: int) -> str:
-    if isinstance(key, str) and _SAFE_KEY.fullmatch(key):
-        return f"{parent}.{key}" if parent else key
+    if is_schema_key(key):
+        return f"{parent}.{key}" if parent else str(key)
     return f"{parent}[#{position}]"
 
 
@@ -129,7 +151,17 @@ def read_payload(
                 where = f"{frame.path}[key #{i}]"
                 blind_where = f"{frame.blind_path}[key #{i}]"
                 key_index = len(out.texts)
-                out.texts.append(PayloadText(where, blind_where, key_text, None, "key", frame.keys))
+                out.texts.append(
+                    PayloadText(
+                        where,
+                        blind_where,
+                        key_reading(key_text),
+                        None,
+                        "key",
+                        frame.keys,
+                        spaced_key=any(c.isspace() for c in key_text),
+                    )
+                )
                 out.fields += 1
                 children.append(
                     _Frame(

@@ -37,7 +37,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .names import PLACE_WORDS, NameLexicon, WordKind, casing_of, name_lexicon
+from .names import PLACE_WORDS, NameLexicon, WordKind, casing_of, is_known_place, name_lexicon
 from .scripts import script_of
 
 #: Score of a detection the rules above demote: reported nowhere by the presets (all >= 0.4).
@@ -88,21 +88,30 @@ ENTITY_CUES: dict[str, tuple[str, ...]] = {
     "US_BANK_NUMBER": ("account", "acct", "bank", "routing", "checking", "savings"),
     "US_PASSPORT": ("passport",),
     "US_DRIVER_LICENSE": ("driver", "drivers", "license", "licence", "dl"),
-    "CREDIT_CARD": ("card", "visa", "mastercard", "amex", "credit", "debit"),
+    "CREDIT_CARD": ("card", "visa", "mastercard", "amex", "credit", "debit", "cc"),
     "IBAN_CODE": ("iban", "bank", "account", "wire", "transfer"),
     "MEDICAL_RECORD_NUMBER": ("mrn", "medical record", "chart", "patient"),
 }
 _CUE_BEFORE, _CUE_AFTER = 48, 24
-_CUE_PATTERNS = {
-    entity: re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![a-z])")
-    for entity, cues in ENTITY_CUES.items()
+#: Cues that say "some number" rather than which one ("Part number ...").
+_GENERIC_CUES = frozenset({"number", "contact"})
+
+
+def _cue_pattern(cues: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![a-z])")
+
+
+_CUE_PATTERNS = {entity: _cue_pattern(cues) for entity, cues in ENTITY_CUES.items()}
+_SPECIFIC_CUE_PATTERNS = {
+    entity: _cue_pattern(c for c in cues if c not in _GENERIC_CUES) for entity, cues in ENTITY_CUES.items()
 }
 
 
-def has_cue(text: str, start: int, end: int, entity: str) -> bool:
+def has_cue(text: str, start: int, end: int, entity: str, *, generic: bool = True) -> bool:
     """Whether a cue word for `entity` stands near [start, end) (the label of a payload value,
-    "phone: ...", is part of the text the detector reads)."""
-    pattern = _CUE_PATTERNS.get(entity)
+    "phone: ...", is part of the text the detector reads). `generic=False` ignores cues that
+    name no kind of number ("number", "contact")."""
+    pattern = (_CUE_PATTERNS if generic else _SPECIFIC_CUE_PATTERNS).get(entity)
     if pattern is None:
         return False
     around = text[max(0, start - _CUE_BEFORE) : start] + " " + text[end : end + _CUE_AFTER]
@@ -147,7 +156,11 @@ def vet_person(
             kinds[0] == WordKind.GIVEN and not lex.is_surname(words[0])
         )
     else:
-        named = WordKind.WORD not in kinds and words[-1].lower() not in PLACE_WORDS  # "Victoria Park"
+        named = (
+            WordKind.WORD not in kinds
+            and words[-1].lower() not in PLACE_WORDS  # "Victoria Park"
+            and not is_known_place(words)  # "Hong Kong"
+        )
         if casing != "cased":  # no capital letters to go by: a name word must be there
             named = named and any(k in (WordKind.GIVEN, WordKind.SURNAME) for k in kinds)
     return score if named else min(score, DEMOTED_SCORE)
@@ -199,6 +212,48 @@ _VERSION_CUE = re.compile(r"(?:\bv|\bver\.?|\bversion|\bbuild|\brelease|\bfirmwa
 _NANP = re.compile(r"1?[2-9]\d{2}[2-9]\d{6}")
 
 
+# A number written right after the name of another kind of identifier is that identifier:
+# "Order 2125550143", "Ticket #4155550199", "Part number 212-555-0199", "IMEI 490154203237518".
+_OTHER_ID_LABEL = re.compile(
+    r"\b(?:order|invoice|inv|ticket|case|issue|incident|job|build|run|task|trace|span|request|req|"
+    r"ref|reference|confirmation|booking|reservation|tracking|shipment|parcel|waybill|awb|sku|part|"
+    r"item|product|model|serial|s/n|sn|lot|batch|isbn|issn|ean|upc|gtin|asin|imei|imsi|iccid|uuid|"
+    r"guid|hash|checksum|crc32|crc|sha1|sha256|md5|commit|pid|port|queue|offset|epoch|timestamp|"
+    r"meeting|webinar|conference|room|gate|flight|store|branch|region|depth|count|size|total|sum|"
+    r"amount|balance|length|duration|latency|index|row|page|bytes|seed|nonce)(?:-\d{1,3})?"
+    r"(?:\s*(?:id|ids|number|numbers|no\.?|nr\.?|num|#|code|key))?\s*[:#=]?\s*#?$",
+    re.IGNORECASE,
+)
+#: Entities that are bare digit strings, which other identifiers can look like.
+_NUMBER_ENTITIES = frozenset(
+    {"PHONE_NUMBER", "CREDIT_CARD", "US_BANK_NUMBER", "US_DRIVER_LICENSE", "US_PASSPORT", "UK_NHS", "US_ITIN"}
+)
+# A measured quantity: "415 555 0143 ns".
+_UNIT_AFTER = re.compile(
+    r"\s?(?:ns|us|µs|ms|s|sec|secs|min|mins|h|hrs|b|kb|mb|gb|tb|kib|mib|gib|bytes|rows|ops|req|"
+    r"reqs|tokens|kg|g|mg|km|m|cm|mm|mi|ft|hz|khz|mhz|ghz|px|usd|eur|gbp|%)\b",
+    re.IGNORECASE,
+)
+
+
+def is_other_number(text: str, c: Candidate) -> bool:
+    """Whether a number-shaped identifier match is some other number: part of a decimal
+    ("4155550143.27 USD"), glued into a longer code ("INV-2024-000871", "415-555-0143-BLK"),
+    named as another identifier ("Order 2125550143", "ISBN-10 0-306-40615-2"), or a quantity."""
+    before, after = text[max(0, c.start - 2) : c.start], text[c.end : c.end + 2]
+    if re.match(r"[.,]\d", after) or re.search(r"\d[.,]$", before):
+        return True
+    labelled = _OTHER_ID_LABEL.search(text[max(0, c.start - 32) : c.start]) is not None
+    if labelled and not has_cue(text, c.start, c.end, c.entity_type, generic=False):
+        return True  # "Part number 212-555-0199": the label says which number it is
+    if has_cue(text, c.start, c.end, c.entity_type):
+        return False  # "fax-415-555-0143", "card ending 4111..." say what the number is
+    glued = re.search(r"[A-Za-z][-_/]$", before) or re.match(r"[-_][A-Za-z]", after)
+    if glued and c.entity_type != "CREDIT_CARD":  # a Luhn-valid card is one wherever it stands
+        return True
+    return _UNIT_AFTER.match(text, c.end) is not None and not text[c.end : c.end + 1].isalnum()
+
+
 def _phone_is_number(text: str, c: Candidate) -> bool:
     """Whether a PHONE_NUMBER match is some other number: a decimal, a version, or bare digits
     without a phone cue."""
@@ -207,11 +262,8 @@ def _phone_is_number(text: str, c: Candidate) -> bool:
     digits = sum(ch.isdigit() for ch in value)
     if digits < MIN_PHONE_DIGITS:
         return True
-    before, after = text[max(0, c.start - 2) : c.start], text[c.end : c.end + 2]
     if re.fullmatch(r"\d+\.\d+", core):
         return True  # "1234.567890": one decimal point, no phone grouping
-    if re.match(r"[.,]\d", after) or re.search(r"\d[.,]$", before):
-        return True  # the match is part of a decimal: "1712345678.00"
     groups = core.split(".")
     if len(groups) >= 3 and any(len(g) == 1 for g in groups):
         return True  # "10.0.19045", "6.1.0"
@@ -220,6 +272,25 @@ def _phone_is_number(text: str, c: Candidate) -> bool:
     if core.isdigit() and not _NANP.fullmatch(core) and not has_cue(text, c.start, c.end, "PHONE_NUMBER"):
         return True  # "1712345678": a timestamp or id unless it is shaped or called a phone
     return False
+
+
+# --- network addresses ----------------------------------------------------------------------------
+
+
+def is_network_not_host(value: str) -> bool:
+    """An IP match that names no one's device: a network range ("10.0.0.0/8"), a netmask, the
+    unspecified, loopback, multicast or broadcast address."""
+    import ipaddress
+
+    if "/" in value:
+        return True
+    try:
+        ip = ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return False
+    if ip.is_unspecified or ip.is_loopback or ip.is_multicast:
+        return True
+    return ip.version == 4 and str(ip).startswith("255.")
 
 
 # --- public places --------------------------------------------------------------------------------
@@ -232,7 +303,11 @@ _PUBLIC_PLACE = re.compile(
     r"city\s+hall|town\s+hall|council|visitor\s+cent(?:er|re)|service\s+cent(?:er|re)|"
     r"(?:community|conference|shopping|business|data)\s+cent(?:er|re)|co-?working|venue|studio|"
     r"park|zoo|embassy|consulate|courthouse|post\s+office|inc|ltd|llc|gmbh|corp|plc|"
-    r"visit\s+us|find\s+us|located\s+at|opening\s+hours|open\s+daily|our\s+address)\b",
+    r"institute|foundation|aquarium|planetarium|observatory|bookshop|books|galleries|exhibits?|"
+    r"admission|box\s+office|open\s+to\s+the\s+public|"
+    r"open\s+(?:daily|every\s+day|seven\s+days|weekdays|weekends|24\s+hours|late|until|from|on|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?)|"
+    r"visit\s+us|find\s+us|located\s+at|opening\s+(?:hours|times)|our\s+address)\b",
     re.IGNORECASE,
 )
 _PRIVATE_PLACE = re.compile(
@@ -249,22 +324,43 @@ _ORGANISATION_PHONE = re.compile(
 )
 
 
-#: How far around a value the public/private markers are looked for (about a sentence or two).
+#: How far around a value the public/private markers are looked for, within its sentence.
 _PLACE_WINDOW = 160
+# A sentence ends at ".", "!" or "?" before a space, at ";" or at a line break; "St." inside an
+# address is part of the value, which is never cut.
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|[;\n]")
+# Someone reached at a number, as a support ticket says it: "call the customer back at ...".
+_PERSON_REACHED = re.compile(
+    r"\b(?:customer(?!\s+(?:service|support|care|success|experience))|client|patient|caller|member|"
+    r"applicant|call(?:ed)?\s+(?:him|her|them|back)|callback|call\s+back|asked|requested)\b",
+    re.IGNORECASE,
+)
 
 
-def _around(text: str, c: Candidate) -> str:
-    return text[max(0, c.start - _PLACE_WINDOW) : c.end + _PLACE_WINDOW]
+def _sentence(text: str, c: Candidate) -> str:
+    """The sentence around a value, at most `_PLACE_WINDOW` characters either side of it."""
+    before = text[max(0, c.start - _PLACE_WINDOW) : c.start]
+    after = text[c.end : c.end + _PLACE_WINDOW]
+    ends = list(_SENTENCE_END.finditer(before))
+    start = ends[-1].end() if ends else 0
+    stop = _SENTENCE_END.search(after)
+    return before[start:] + text[c.start : c.end] + (after[: stop.start()] if stop else after)
 
 
 def _public_address(text: str, c: Candidate) -> bool:
-    near = _around(text, c)
+    near = _sentence(text, c)
     return _PUBLIC_PLACE.search(near) is not None and _PRIVATE_PLACE.search(near) is None
 
 
 def _organisation_phone(text: str, c: Candidate) -> bool:
-    near = _around(text, c)
-    return _ORGANISATION_PHONE.search(near) is not None and _PRIVATE_PLACE.search(near) is None
+    """ "Call us at ...", "our hotline ...": the organisation's own line, said in the number's
+    sentence, and nobody in it is reached at the number ("call the customer back at ...")."""
+    near = _sentence(text, c)
+    return (
+        _ORGANISATION_PHONE.search(near) is not None
+        and _PRIVATE_PLACE.search(near) is None
+        and _PERSON_REACHED.search(near) is None
+    )
 
 
 # --- one value, one type --------------------------------------------------------------------------
@@ -332,12 +428,16 @@ def refine(text: str, candidates: Iterable[Candidate]) -> list[Candidate]:
             value = text[c.start : c.end]
             if is_duration(value) or _is_bare_non_year(value):
                 score = None
+        if entity in _NUMBER_ENTITIES and is_other_number(text, c):
+            score = None
         elif entity == "PHONE_NUMBER":
             if _phone_is_number(text, c):
                 score = None
             elif _organisation_phone(text, c):
                 score = min(c.score, DEMOTED_SCORE)
         elif entity == "UK_NHS" and not has_cue(text, c.start, c.end, "UK_NHS"):
+            score = min(c.score, DEMOTED_SCORE)
+        elif entity == "IP_ADDRESS" and is_network_not_host(text[c.start : c.end]):
             score = min(c.score, DEMOTED_SCORE)
         elif entity == "STREET_ADDRESS" and _public_address(text, c):
             score = min(c.score, DEMOTED_SCORE)

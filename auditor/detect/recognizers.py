@@ -24,7 +24,8 @@ look-behinds used to report only the value after a cue.
 from __future__ import annotations
 
 import regex
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from .names import gazetteer_person
 from .normalize import COMMON_TLDS, NAME_CUES, NAME_CUES_WITH_PERIOD, NOT_NAMES
@@ -37,10 +38,25 @@ _ORDINAL_WORD = (
     r"|nineteenth|twentieth|thirtieth"
 )
 _DAY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?|{_ORDINAL_WORD})"
+# Years in words, as dates are read out: "nineteen eighty-five", "two thousand and one".
+_UNIT_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_TEENS_WORD = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+_TENS_WORD = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_YEAR_WORDS = (
+    rf"(?:nineteen|twenty)[-\s](?:hundred(?:\s(?:and\s)?(?:{_UNIT_WORD}|{_TEENS_WORD}))?|{_TEENS_WORD}"
+    rf"|{_TENS_WORD}(?:[-\s]{_UNIT_WORD})?|o[-\s]{_UNIT_WORD})"
+    rf"|two\sthousand(?:\s(?:and\s)?(?:{_UNIT_WORD}|{_TEENS_WORD}|twenty(?:[-\s]{_UNIT_WORD})?))?"
+)
+# A year after a written month: four digits, two ("14 Mar 85"), or words.
+_YEAR = rf"(?:\d{{4}}|\d{{2}}\b|{_YEAR_WORDS})"
+_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|rsday|urday)?\.?,?\s"
 _DATE = (
+    rf"(?:{_WEEKDAY})?"  # "born on Thursday, March 14, 1985"
     r"(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}"
-    rf"|{_MONTH}\s(?:the\s)?{_DAY},?\s\d{{4}}"
-    rf"|(?:the\s)?{_DAY}\s(?:of\s)?{_MONTH},?\s\d{{4}})"
+    r"|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"  # 19850314, as stored in a "dob" number
+    rf"|\d{{1,2}}[-/.]{_MONTH}[-/.]\d{{2,4}}"  # "14-MAR-1985", as clinical systems write it
+    rf"|{_MONTH}\s(?:the\s)?{_DAY},?\s{_YEAR}"
+    rf"|(?:the\s)?{_DAY}\s(?:of\s)?{_MONTH},?\s{_YEAR})"
 )
 
 _STREET_SUFFIXES = (
@@ -226,7 +242,10 @@ class StreetAddressRecognizer(DigitRecognizer):
         return any(w in _NOT_STREET_WORDS for w in middle)
 
 
-class DateOfBirthRecognizer(DigitRecognizer):
+class DateOfBirthRecognizer(PatternRecognizer):
+    """A date right after a birth cue. Not digit-only: a birth date can be all words ("born on the
+    first of May, nineteen eighty-five"), so texts without a birth cue are skipped instead."""
+
     PATTERNS = [
         Pattern(
             "date after a birth cue",
@@ -235,6 +254,7 @@ class DateOfBirthRecognizer(DigitRecognizer):
             0.8,
         )
     ]
+    _CUE = regex.compile(r"dob|d\.o\.b|birth|born", regex.IGNORECASE)
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -243,6 +263,17 @@ class DateOfBirthRecognizer(DigitRecognizer):
             supported_language=supported_language,
             patterns=self.PATTERNS,
         )
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        if self._CUE.search(text) is None:
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)
 
 
 class MedicalRecordNumberRecognizer(DigitRecognizer):

@@ -12,6 +12,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from .fold import fold_char
+
 #: The script the NER model of each language reads (unicodedata's name for it).
 NER_SCRIPTS = {"en": "LATIN", "fr": "LATIN"}
 
@@ -21,7 +23,9 @@ MIN_FOREIGN_LETTERS = 2
 
 
 def script_of(char: str) -> str | None:
-    """The script of a letter ("LATIN", "CYRILLIC", "CJK", ...), or None for anything else."""
+    """The script of a letter ("LATIN", "CYRILLIC", "CJK", ...), or None for anything else. A
+    fullwidth or mathematical Latin letter is Latin: the detector reads it folded (fold.py)."""
+    char = fold_char(char)
     if not unicodedata.category(char).startswith("L") or unicodedata.category(char) == "Lm":
         return None  # modifier letters (e.g. the apostrophe-like ʼ) belong to no one script
     name = unicodedata.name(char, "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from ..models import ScanReport
@@ -36,9 +37,18 @@ def report_dict(report: ScanReport) -> dict[str, Any]:
 
 _STREAMED = ("findings", "inversions")
 
+# JSON escapes C0 controls itself; these it may carry raw, and a terminal that prints the file obeys
+# them (C1 CSI "\x9b", DEL) or reorders the line (bidi overrides and isolates). As \uXXXX escapes
+# they stay the same strings to any JSON reader.
+_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _escape_unsafe(text: str) -> str:
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
 
 def _dumps(value: Any, indent: str) -> str:
-    text = json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False)
+    text = _escape_unsafe(json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False))
     return text.replace("\n", "\n" + indent)
 
 

@@ -168,13 +168,19 @@ def fmt_score(value: float) -> str:
     return f"{value:.2f}" if math.isfinite(value) else "n/a"
 
 
-# Characters that XML 1.0 cannot carry at all (not even escaped); HTML and terminals mis-handle them too.
-_INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters that XML 1.0 cannot carry at all (not even escaped); HTML and terminals mis-handle them
+# too. Also C1 controls (U+0080-U+009F: "\x9b" is CSI, which a terminal obeys like ESC "[" when a
+# Markdown report is printed), bidi overrides and isolates (they reorder what a reader sees in a
+# table row or CI log) and line/paragraph separators (they break a one-line cell).
+_UNSAFE = re.compile(
+    "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
 
 
 def clean_text(text: str) -> str:
-    """Replace control characters and lone surrogates so every format stays well-formed."""
-    return _INVALID_XML.sub("\ufffd", text)
+    """Replace control characters, bidi overrides and lone surrogates so every format stays
+    well-formed and shows what it says."""
+    return _UNSAFE.sub("\ufffd", text)
 
 
 def point_label(point_id: int | str) -> str:

@@ -529,8 +529,10 @@ class QdrantLocalStore:
         batch: list[Point] = []
         for pos, rowid in zip(positions, rowids, strict=True):
             blob = blobs.get(rowid)
-            if blob is None:  # deleted by a live writer since the index was built
+            if rowid not in blobs:  # deleted by a live writer since the index was built
                 batch.append(self._unread(col, index.id_at(pos), "was removed while the scan read it"))
+            elif blob is None:  # a row without its record (NULL): nothing to decode
+                batch.append(self._unread(col, index.id_at(pos), "is empty (NULL)"))
             else:
                 batch.append(self._to_point(col, index.id_at(pos), blob, with_vectors))
         return batch
@@ -573,8 +575,11 @@ class QdrantLocalStore:
         out: list[Point] = []
         for pid, row in wanted:
             blob = blobs.get(row)
-            if blob is not None:  # a missing row is a missing id, as for any store
+            if blob is not None:
                 out.append(self._to_point(col, pid, blob, with_vectors))
+            elif row in blobs:  # a row without its record: there, but unreadable
+                out.append(self._unread(col, pid, "is empty (NULL)"))
+            # else a missing row is a missing id, as for any store
         return out
 
     def close(self) -> None:
