@@ -11,8 +11,13 @@ import functools
 import importlib
 import pkgutil
 
-_GIVEN_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
-_GIVEN_ATTRS += ("first_romanized_names",)
+_GIVEN_ATTRS: tuple[str, ...] = (
+    "first_names",
+    "first_names_male",
+    "first_names_female",
+    "first_names_nonbinary",
+    "first_romanized_names",
+)
 _SURNAME_ATTRS = ("last_names", "last_names_male", "last_names_female", "last_romanized_names")
 
 
