@@ -37,6 +37,18 @@ class Encoder(Protocol):
 
 
 @runtime_checkable
+class ScoringEncoder(Encoder, Protocol):
+    """An encoder with a faster, slightly less precise path for ranking many candidate texts.
+
+    Oracle-guided inversion embeds thousands of candidates per vector; `embed_scoring` may use
+    lower precision (bf16 on CPUs with native bf16) as long as cosines stay within about 1e-3 of
+    `embed`'s. Reported cosines always come from `embed`.
+    """
+
+    def embed_scoring(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray: ...
+
+
+@runtime_checkable
 class PromptedEncoder(Encoder, Protocol):
     """An encoder whose model expects an instruction prefix (e5: "query: " / "passage: ").
 

@@ -85,3 +85,26 @@ class MiniLMEncoder:
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         return self.embed_tensor(texts, batch_size).cpu().numpy().astype(np.float32)
+
+    def embed_scoring(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """`embed` under bf16 autocast where the CPU computes bf16 natively (2.5-3x on AVX512-BF16/AMX).
+
+        Cosines stay within about 1e-3 of fp32 on short texts; elsewhere this is plain `embed`.
+        """
+        import torch
+
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=_fast_bf16(self.device.type)):
+            return self.embed_tensor(texts, batch_size).cpu().numpy().astype(np.float32)
+
+
+def _fast_bf16(device_type: str) -> bool:
+    import os
+
+    import torch
+
+    if os.environ.get("VECAUDIT_SCORING_DTYPE", "").lower() in ("fp32", "float32"):
+        return False
+    if device_type == "cuda":
+        return True
+    caps = torch.cpu.get_capabilities() if hasattr(torch.cpu, "get_capabilities") else {}
+    return bool(caps.get("avx512_bf16") or caps.get("amx_bf16"))

@@ -1,0 +1,119 @@
+"""The learned proposer: the shipped inverter's LM, as strategies of an attack plan.
+
+`LmHypotheses` asks the LM for a greedy and several sampled texts per vector and keeps the one
+the oracle scores best (vec2text's hypothesis step, ranked by the real encoder).
+`SequenceCorrection` is vec2text's corrector loop: the LM reads the target and the current best
+guess with its embedding, writes candidates, and the oracle keeps the best.
+
+The LM lives in the space of the inverter's encoder (all-MiniLM-L6-v2). Vectors of another
+encoder reach it through a translation adapter; the oracle still judges every candidate in the
+stored vector's own space, where it is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..inverter import Inverter
+from ..prompts import correction_prompts, hypothesis_prompts
+from .base import Guess, SearchState, charge
+from .oracle import unit
+
+Translate = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass
+class Proposer:
+    """The shipped inverter plus how stored vectors reach its space (None: they are in it)."""
+
+    inverter: Inverter
+    translate: Translate | None = None
+
+    def conditions(self, targets: np.ndarray) -> torch.Tensor:
+        vectors = targets if self.translate is None else self.translate(targets)
+        return torch.from_numpy(unit(vectors)).to(self.inverter.device)
+
+    def decode(self, ids: list[list[int]]) -> list[str]:
+        return [t.strip() for t in self.inverter.tokenizer.batch_decode(ids, skip_special_tokens=True)]  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class HypothesisSettings:
+    samples: int = 8  # candidates per vector: one greedy, the rest sampled
+    temperature: float = 0.9
+    seed: int = 0
+
+
+class LmHypotheses:
+    name = "lm_hypotheses"
+
+    def __init__(self, proposer: Proposer, settings: HypothesisSettings | None = None) -> None:
+        self.proposer = proposer
+        self.settings = settings or HypothesisSettings()
+
+    @torch.inference_mode()
+    def run(self, state: SearchState, budget: int) -> None:
+        before = state.oracle.calls.copy()
+        inv, s = self.proposer.inverter, self.settings
+        e = self.proposer.conditions(state.oracle.targets)
+        prompts = list(hypothesis_prompts(inv.lm, inv.projector, inv.cfg, e))
+        out = inv.backend.generate(
+            prompts,
+            n=max(1, min(s.samples, budget)),
+            temperature=s.temperature,
+            max_new_tokens=inv.cfg.max_new_tokens,
+            seed=s.seed,
+        )
+        for i, cands in enumerate(out):
+            texts = [t for t in dict.fromkeys(self.proposer.decode(cands)) if t]
+            scored = state.score(i, [Guess.of_text(t) for t in texts], self.name)
+            scored.sort(key=lambda g: -g.cos)
+            state.pool[i] = scored[:4]
+            state.offer(i, scored)
+        charge(state, self.name, before)
+
+
+@dataclass(frozen=True)
+class CorrectionSettings:
+    steps: int = 1
+    candidates: int = 4  # per step: one greedy, the rest sampled
+    temperature: float = 0.7
+    seed: int = 0
+
+
+class SequenceCorrection:
+    """vec2text's correction loop on the current best guesses (the inverter's corrector head)."""
+
+    name = "sequence_correction"
+
+    def __init__(self, proposer: Proposer, settings: CorrectionSettings | None = None) -> None:
+        self.proposer = proposer
+        self.settings = settings or CorrectionSettings()
+
+    @torch.inference_mode()
+    def run(self, state: SearchState, budget: int) -> None:
+        before = state.oracle.calls.copy()
+        inv, s = self.proposer.inverter, self.settings
+        e = self.proposer.conditions(state.oracle.targets)
+        for step in range(s.steps):
+            texts = [g.text for g in state.best]
+            # The corrector reads the hypothesis as the LM's encoder embeds it (its own space).
+            e_hat = torch.nn.functional.normalize(inv.embed(texts).to(e.device, torch.float32), dim=-1)
+            tok = inv.tokenizer
+            ids = [tok(t, add_special_tokens=False)["input_ids"][: inv.cfg.max_new_tokens] for t in texts]  # type: ignore[operator]
+            prompts = correction_prompts(inv.lm, inv.projector, inv.cfg, e, e_hat, ids)
+            out = inv.backend.generate(
+                prompts,
+                n=s.candidates,
+                temperature=s.temperature,
+                max_new_tokens=inv.cfg.max_new_tokens,
+                seed=s.seed + step + 1,
+            )
+            for i, cands in enumerate(out):
+                fresh = [t for t in dict.fromkeys(self.proposer.decode(cands)) if t]
+                state.offer(i, state.score(i, [Guess.of_text(t) for t in fresh], self.name))
+        charge(state, self.name, before)
