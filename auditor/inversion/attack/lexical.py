@@ -65,7 +65,7 @@ class LexicalSearch:
         scored = state.score(i, deletions, self.name) if deletions else []
         moves += scored
         # Where a deletion costs least, the word is most likely wrong: try others there.
-        order = np.argsort([-g.cos for g in scored])[: s.replace_at] if scored else []
+        order: list[int] = [int(k) for k in np.argsort([-g.cos for g in scored])[: s.replace_at]]
         replacements = [guess.replace(movable[k], movable[k] + 1, w) for k in order for w in pool]
         gaps = sorted({0, n // 2, n})[: s.insert_at]
         insertions = [guess.replace(p, p, w) for p in gaps for w in pool]

@@ -119,7 +119,7 @@ def lexicon_embeddings(encoder_id: str, embed) -> LexiconEmbeddings:  # type: ig
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **parts)
+    np.savez(tmp, given=parts["given"], family=parts["family"], words=parts["words"])
     os.replace(tmp, path)
     return LexiconEmbeddings(parts["given"], parts["family"], parts["words"])
 

@@ -23,7 +23,7 @@ made invented names worse in inferred contexts in our measurements, so no plan r
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,7 +113,7 @@ class Ascent:
         return guesses[k][0], float(cos[k])
 
     def run(
-        self, start: dict[str, str], options: dict[str, Sequence[str]], order: Sequence[str], rounds: int
+        self, start: dict[str, str], options: Mapping[str, Sequence[str]], order: Sequence[str], rounds: int
     ) -> tuple[dict[str, str], float]:
         fields, cos = dict(start), -1.0
         for _ in range(rounds):
