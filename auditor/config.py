@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .detect.payload_text import MAX_TEXT_CHARS
 from .errors import VecauditError
@@ -66,6 +66,11 @@ class ScanConfig(BaseModel):
     verify_tls: bool = True
     timeout: float = Field(30.0, gt=0, le=3600)
 
+    # Effort of the inversion attack (see vecaudit.inversion.attack.plan); "loop" is the learned loop alone.
+    # The default comes from $VECAUDIT_ATTACK when set (scheduled scans, test suites), else standard.
+    attack: Literal["loop", "quick", "standard", "thorough"] = Field(
+        default_factory=lambda: os.environ.get("VECAUDIT_ATTACK", "standard")  # type: ignore[arg-type,return-value]
+    )
     inverter_backend: Literal["torch", "vllm"] = "torch"
     vllm_url: str | None = None
     steps: int | None = Field(None, ge=0, le=100)
@@ -83,6 +88,14 @@ class ScanConfig(BaseModel):
         if not v.startswith(("http://", "https://")):
             raise ValueError("--vllm-url must start with http:// or https://")
         return _reject_credentials_in_url(v, "--vllm-url")
+
+    @model_validator(mode="after")
+    def _loop_settings(self) -> ScanConfig:
+        if self.invert and self.attack != "loop" and (self.steps is not None or self.beam is not None):
+            raise ValueError(
+                f"--steps and --beam set the learned loop; add --attack loop (not {self.attack})"
+            )
+        return self
 
     @field_validator("formats")
     @classmethod

@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field, computed_field
 
 #: 1.1 added `allow_partial`, `collections[].coverage`, and `complete` now also requires that every
 #: point, field and vector in scope was analyzed (1.0 reports are still read; their coverage is None).
-SCHEMA_VERSION = "1.1"
+#: 1.2 added `attacks`: the inversion attack each encoder's vectors got, with its budget and cost.
+SCHEMA_VERSION = "1.2"
 
 PointId = int | str
 
@@ -134,6 +135,38 @@ class InversionRecord(BaseModel):
     vector: str = ""
     text: str | None = None  # only with --reveal
     cosine: float
+
+
+class AttackRun(BaseModel):
+    """The inversion attack one encoder's vectors got, and what it spent (no text, no values).
+
+    A clean inversion result reads as "not recovered by this attack at this budget".
+    `budget` and `encoder_calls*` count texts embedded by the stored vectors' encoder (the
+    attacker's cost); they are None for the learned loop alone (`level` "loop"), which is not
+    budgeted in encoder calls.
+    """
+
+    encoder: str
+    level: str  # quick | standard | thorough | loop
+    budget: int | None = None  # encoder calls per vector, all strategies together
+    strategies: list[dict[str, Any]] = Field(default_factory=list)  # in order, with frozen settings
+    proposer: str | None = None  # the learned model that proposes texts, if any
+    vectors: int = 0
+    encoder_calls: int | None = None
+    seconds: float = 0.0
+    calls_by_strategy: dict[str, int] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def encoder_calls_per_vector(self) -> float | None:
+        if self.encoder_calls is None or not self.vectors:
+            return None
+        return round(self.encoder_calls / self.vectors, 1)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def seconds_per_vector(self) -> float | None:
+        return round(self.seconds / self.vectors, 3) if self.vectors else None
 
 
 class GapReason(str, enum.Enum):
@@ -286,4 +319,5 @@ class ScanReport(BaseModel):
     collections: list[CollectionReport] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     inversions: list[InversionRecord] | None = None
+    attacks: list[AttackRun] = Field(default_factory=list)  # one per inverted encoder (schema 1.2)
     summary: ScanSummary = Field(default_factory=ScanSummary)

@@ -32,7 +32,7 @@ from typing import Any
 
 from .config import ScanConfig
 from .errors import VecauditError
-from .models import Coverage, Finding, InversionRecord, PointId, ScanSummary, Severity
+from .models import AttackRun, Coverage, Finding, InversionRecord, PointId, ScanSummary, Severity
 
 #: The channel of LangGraph's pending writes that hold a failed node's exception.
 _ERROR_CHANNEL = "__error__"
@@ -240,7 +240,10 @@ class RunDB:
         raw = self.get_meta("config")
         if raw is None:
             raise RunNotFound(f"{self.path} holds no scan configuration")
-        return ScanConfig.model_validate_json(raw)
+        stored = json.loads(raw)
+        # Runs from before effort levels ran the learned loop alone; a resume must not change that.
+        stored.setdefault("attack", "loop")
+        return ScanConfig.model_validate(stored)
 
     @property
     def status(self) -> str:
@@ -252,6 +255,31 @@ class RunDB:
             self.set_meta("error", error)
         if status == "finished":
             self.set_meta("finished_at", _now_iso())
+
+    # -- inversion attacks -------------------------------------------------------------------------
+
+    def record_attack(self, method: dict[str, Any], vectors: int, cost: Any | None) -> None:
+        """Add one inverted batch to the attack record of `method["encoder"]` (no text, no values).
+
+        `method` is the inverter's `describe()`; `cost` its `last_cost` (None for the loop alone).
+        """
+        key = f"attack:{method['encoder']}"
+        raw = self.get_meta(key)
+        run = AttackRun.model_validate_json(raw) if raw else _attack_run(method)
+        run.vectors += vectors
+        if cost is not None:
+            run.encoder_calls = (run.encoder_calls or 0) + int(cost.encoder_calls)
+            run.seconds += float(cost.seconds)
+            for name, calls in cost.calls_by_strategy.items():
+                run.calls_by_strategy[name] = run.calls_by_strategy.get(name, 0) + int(calls)
+        self.set_meta(key, run.model_dump_json(exclude={"encoder_calls_per_vector", "seconds_per_vector"}))
+
+    def attacks(self) -> list[AttackRun]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT value FROM meta WHERE key LIKE 'attack:%' ORDER BY key"
+            ).fetchall()
+        return [AttackRun.model_validate_json(r[0]) for r in rows]
 
     # -- samples -----------------------------------------------------------------------------------
 
@@ -561,3 +589,13 @@ def _now_iso() -> str:
 
 def list_runs(state_dir: Path) -> list[Path]:
     return sorted(state_dir.glob("*.sqlite")) if state_dir.is_dir() else []
+
+
+def _attack_run(method: dict[str, Any]) -> AttackRun:
+    return AttackRun(
+        encoder=str(method["encoder"]),
+        level=str(method.get("level", "loop")),
+        budget=method.get("budget"),
+        strategies=list(method.get("strategies", [])),
+        proposer=method.get("proposer"),
+    )

@@ -312,6 +312,7 @@ def assemble_report(db: RunDB) -> ScanReport:
         collections=collections,
         findings=list(db.iter_findings()),
         inversions=list(db.iter_inversions()) if config.reveal else None,
+        attacks=db.attacks(),
         summary=db.summary(config.fail_on),
     )
 

@@ -13,6 +13,7 @@ quality a translated path needs, and whether an adapter's errors hurt more or le
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 
 import numpy as np
@@ -44,7 +45,7 @@ def main() -> None:
     inverter = load_inverter(TARGET, steps=args.steps, beam=1)
     if adapter is None or not isinstance(inverter, Inverter):
         raise SystemExit("needs the shipped inverter and L3 -> L6 adapter in models/")
-    inverter.settings.candidates = args.candidates
+    inverter.settings = dataclasses.replace(inverter.settings, candidates=args.candidates)
     l3 = get_encoder(SOURCE)
     judge = Judge(lambda texts: torch.from_numpy(l3.embed(list(texts))), torch.from_numpy(x))
     translated = adapter.translate(x)

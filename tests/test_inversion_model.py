@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -157,12 +158,12 @@ def test_beam_merge_reuses_a_text_another_point_already_holds(inverter) -> None:
     e = torch.nn.functional.normalize(torch.randn(2, 384), dim=-1)
     emb = torch.nn.functional.normalize(inverter.embed([text]).float(), dim=-1)[0]
     beams = [_Beam([text], [ids], [float(emb @ e[0])], [emb], [emb]), _Beam()]
-    saved = inverter.settings.beam
-    inverter.settings.beam = 2
+    saved = inverter.settings
+    inverter.settings = dataclasses.replace(saved, beam=2)
     try:
         inverter._merge(beams, [0, 1], [[ids], [ids]], e)
     finally:
-        inverter.settings.beam = saved
+        inverter.settings = saved
     assert beams[1].texts == [text]
     assert abs(beams[1].cos[0] - float(emb @ e[1])) < 1e-5
 

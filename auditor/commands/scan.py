@@ -78,6 +78,13 @@ class Backend(enum.StrEnum):
     vllm = "vllm"
 
 
+class AttackEffort(enum.StrEnum):
+    loop = "loop"
+    quick = "quick"
+    standard = "standard"
+    thorough = "thorough"
+
+
 def scan(
     ctx: typer.Context,
     target: OptionalTarget = None,
@@ -175,6 +182,19 @@ def scan(
             show_default=False,
         ),
     ] = None,
+    attack: Annotated[
+        AttackEffort | None,
+        typer.Option(
+            "--attack",
+            metavar="quick|standard|thorough|loop",
+            help="Effort of the inversion attack: a budget of encoder calls per vector (quick 800, "
+            "standard 3,000, thorough 20,000), spent on search scored by the vectors' own encoder; "
+            "loop runs the learned inverter alone (--steps/--beam). Reports record what ran. "
+            "Default: $VECAUDIT_ATTACK, else standard.",
+            rich_help_panel=INVERT,
+            show_default=False,
+        ),
+    ] = None,
     inverter_backend: Annotated[
         Backend,
         typer.Option(
@@ -200,7 +220,7 @@ def scan(
             "--steps",
             metavar="N",
             min=0,
-            help="Correction steps per inversion.",
+            help="Correction steps of the learned loop (--attack loop).",
             rich_help_panel=INVERT,
             show_default=False,
         ),
@@ -211,7 +231,7 @@ def scan(
             "--beam",
             metavar="N",
             min=1,
-            help="Beam width of the inverter.",
+            help="Beam width of the learned loop (--attack loop).",
             rich_help_panel=INVERT,
             show_default=False,
         ),
@@ -313,6 +333,7 @@ def scan(
             api_key_file=api_key_file,
             verify_tls=not insecure,
             timeout=timeout,
+            **({"attack": attack.value} if attack is not None else {}),
             inverter_backend=inverter_backend.value,
             vllm_url=vllm_url,
             steps=steps,

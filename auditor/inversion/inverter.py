@@ -8,7 +8,7 @@ A vector stops early once its best cosine passes `stop_cosine`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,10 @@ from .prompts import correction_prompts, hypothesis_prompts
 EmbedFn = Callable[[Sequence[str]], torch.Tensor]
 
 
-@dataclass
+@dataclass(frozen=True)
 class InversionSettings:
+    """The learned loop's settings, resolved once per scan and recorded in its report."""
+
     steps: int = 1
     beam: int = 1
     candidates: int = 1  # per beam entry and step; >1 adds sampled candidates
@@ -82,6 +84,10 @@ class Inverter:
     @property
     def encoder_id(self) -> str:
         return self.cfg.encoder
+
+    def describe(self) -> dict[str, Any]:
+        """The loop as reports record it: the strategy and its frozen settings."""
+        return {"level": "loop", "strategies": [{"strategy": "sequence_correction", **asdict(self.settings)}]}
 
     def _decode(self, ids: Sequence[Sequence[int]]) -> list[str]:
         return [t.strip() for t in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]  # type: ignore[attr-defined]

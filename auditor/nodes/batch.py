@@ -21,7 +21,7 @@ from ..progress import BatchScanned, emit
 from ..rundb import BatchRecord, InversionRow, finding_key
 from ..stores.points import normalize_id
 from .context import ScanContext
-from .stages import inversion_results, payload_findings, usable_vectors
+from .stages import AttackSpend, inversion_results, payload_findings, usable_vectors
 from .state import ScanState, current_plan
 
 
@@ -83,6 +83,7 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
             tally.skipped(GapReason.unreadable_record, point_id=p.id, detail=p.unread)
     findings: list[Finding] = payload_findings(ctx, name, points, tally)
     rows: list[InversionRow] = []
+    spends: list[AttackSpend] = []
     for vector, dim in dense.items():
         ctx.check_cancelled()
         keep, matrix, rejected = usable_vectors(points, vector, dim)
@@ -92,7 +93,9 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         if encoder is None:
             continue
         ids: list[PointId] = [points[i].id for i in keep]
-        vector_rows, vector_findings = inversion_results(ctx, name, vector, encoder, ids, matrix)
+        vector_rows, vector_findings, spend = inversion_results(ctx, name, vector, encoder, ids, matrix)
+        if spend is not None:
+            spends.append(spend)
         rows.extend(vector_rows)
         findings.extend(vector_findings)
 
@@ -109,6 +112,8 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         coverage=tally.coverage(),
     )
     ctx.db.commit_batch(record, findings, rows, keys=keys)
+    for spend in spends:
+        ctx.db.record_attack(spend.method, spend.vectors, spend.cost)
     return record
 
 

@@ -20,6 +20,7 @@ from ..rundb import RunDB
 
 if TYPE_CHECKING:
     from ..detect.engine import PiiDetector
+    from ..inversion.protocol import VectorInverter
     from ..policy.loader import Policy
     from ..stores.base import StoreAdapter
 
@@ -43,7 +44,7 @@ class ScanContext:
     _store: StoreAdapter | None = None
     _policy: Policy | None = None
     _detector: PiiDetector | None = None
-    _inverters: dict[str, Any] = field(default_factory=dict)
+    _inverters: dict[str, VectorInverter | None] = field(default_factory=dict)
     # A live scroll over the collection being scanned, reused while its cursor matches.
     _stream: tuple[str, Any, bool, Iterator[tuple[list[Point], PointId | None]]] | None = None
 
@@ -85,7 +86,7 @@ class ScanContext:
             )
         return self._detector
 
-    def inverter(self, encoder_id: str) -> Any | None:
+    def inverter(self, encoder_id: str) -> VectorInverter | None:
         """The inverter for `encoder_id`, or None when none exists (cached, loaded once per run)."""
         if encoder_id not in self._inverters:
             self._inverters[encoder_id] = load_inverter_for(self.config, encoder_id)
@@ -138,12 +139,13 @@ def open_configured_store(config: ScanConfig, target: str | None = None) -> Stor
     )
 
 
-def load_inverter_for(config: ScanConfig, encoder_id: str) -> Any | None:
+def load_inverter_for(config: ScanConfig, encoder_id: str) -> VectorInverter | None:
     """The configured inverter for `encoder_id`; None when none ships for it (the graph says so)."""
     from ..inversion import load_inverter
 
     return load_inverter(
         encoder_id,
+        attack=config.attack,
         backend=config.inverter_backend,
         device=config.device,
         steps=config.steps,

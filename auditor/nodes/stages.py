@@ -7,7 +7,8 @@ findings (masked evidence unless --reveal) and inversion rows; nothing here writ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -180,6 +181,15 @@ def usable_vectors(
     return keep, matrix, rejected
 
 
+@dataclass(frozen=True)
+class AttackSpend:
+    """One batch's inversion as the run records it: the method, vectors inverted, cost (or None)."""
+
+    method: dict[str, Any]
+    vectors: int
+    cost: Any | None
+
+
 def inversion_results(
     ctx: ScanContext,
     collection: str,
@@ -187,20 +197,24 @@ def inversion_results(
     encoder_id: str,
     point_ids: Sequence[PointId],
     matrix: np.ndarray,
-) -> tuple[list[InversionRow], list[Finding]]:
+) -> tuple[list[InversionRow], list[Finding], AttackSpend | None]:
     """Invert the vectors, then detect and evaluate PII in the recovered text.
 
     The recovered text is kept in the returned rows only with --reveal; otherwise it is dropped
-    here, once its findings (masked evidence) have been computed.
+    here, once its findings (masked evidence) have been computed. The third value is what the
+    attack ran and spent on this batch, for the run's record (None when nothing was inverted).
     """
     if matrix.shape[0] == 0:
-        return [], []
+        return [], [], None
     from ..policy.evaluate import evaluate
 
     inverter = ctx.inverter(encoder_id)
     if inverter is None:
-        return [], []
+        return [], [], None
     recovered = inverter.invert(matrix)
+    spend = AttackSpend(
+        {"encoder": encoder_id, **inverter.describe()}, len(recovered), getattr(inverter, "last_cost", None)
+    )
     texts = [text for text, _ in recovered]
     # Inverter output is tokenizer-shaped ("575 - 85 - 5582"); the detector repairs it before
     # matching and maps spans back onto the text as recovered.
@@ -227,7 +241,7 @@ def inversion_results(
                     key=key,
                 )
             )
-    return rows, findings
+    return rows, findings, spend
 
 
 def _supported(

@@ -320,6 +320,47 @@ def _method_text(method: str) -> str:
     return "; ".join(_METHOD_TEXT.get(m, m) for m in method.split("+"))
 
 
+_LEVEL_TEXT = {
+    "loop": "the learned inverter's loop alone, without search scored by the encoder",
+    "quick": "a quick oracle-guided attack",
+    "standard": "the standard oracle-guided attack",
+    "thorough": "a thorough oracle-guided attack",
+}
+
+
+def _attack_blocks(report: ScanReport) -> list[Block]:
+    """What inverted the vectors, its budget and what it spent: the bound a clean result carries."""
+    if not report.attacks:
+        return []
+    rows = []
+    for a in report.attacks:
+        rows.append(
+            [
+                a.encoder,
+                a.level,
+                ", ".join(str(s.get("strategy", "")) for s in a.strategies) or "-",
+                f"{a.budget:,}" if a.budget is not None else "-",
+                f"{a.encoder_calls_per_vector:,.0f}" if a.encoder_calls_per_vector is not None else "-",
+                f"{a.vectors:,}",
+                f"{a.seconds_per_vector:.2f}" if a.seconds_per_vector is not None else "-",
+            ]
+        )
+    levels = "; ".join(f"{a.encoder}: {_LEVEL_TEXT.get(a.level, a.level)}" for a in report.attacks)
+    return [
+        Paragraph(
+            f"Inversion attack ({levels}). Every candidate text was scored by the encoder that made the "
+            "stored vectors, as an attacker who copied them can do; the budget is the number of texts that "
+            "encoder embedded per vector. A recovered value became a finding only where the vector supports "
+            "it. What this audit did not recover was not recovered by this attack at this budget; a "
+            "stronger attack or more compute may recover more."
+        ),
+        Table(
+            ["Encoder", "Effort", "Strategies", "Budget / vector", "Calls / vector", "Vectors", "s / vector"],
+            rows,
+        ),
+    ]
+
+
 def _methodology(report: ScanReport, ctx: ReportContext) -> Section:
     blocks: list[Block] = [
         Paragraph(
@@ -363,12 +404,7 @@ def _methodology(report: ScanReport, ctx: ReportContext) -> Section:
         if lines:
             blocks.append(Paragraph(f"Inverter for {enc}:"))
             blocks.append(BulletList(lines))
-    blocks.append(
-        Paragraph(
-            "Inversion on CPU uses few correction steps, so recovery measured here is a lower bound on what "
-            "a determined attacker with more compute (or a stronger inverter) could read."
-        )
-    )
+    blocks.extend(_attack_blocks(report))
     if report.stages_skipped:
         blocks.append(
             BulletList([f"Stage {stage} skipped: {why}" for stage, why in report.stages_skipped.items()])

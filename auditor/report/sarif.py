@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..coverage import describe_gap
-from ..models import Finding, RuleInfo, ScanReport, Severity
+from ..models import AttackRun, Finding, RuleInfo, ScanReport, Severity
 from .view import (
     RuleIndex,
     clean_text,
@@ -309,11 +309,28 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
                 unit: sum(getattr(c.coverage, f"{unit}_not_analyzed") for c in with_coverage)
                 for unit in ("points", "fields", "vectors")
             },
+            # What inverted the vectors and at what cost: a clean result means "not recovered by
+            # this attack at this budget".
+            "inversionAttacks": [_attack_properties(a) for a in report.attacks],
         },
     }
     run = _clean_tree(run)
     run["results"] = results  # already cleaned field by field in _result
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _attack_properties(attack: AttackRun) -> dict[str, Any]:
+    return {
+        "encoder": attack.encoder,
+        "level": attack.level,
+        "budgetPerVector": attack.budget,
+        "strategies": [str(s.get("strategy", "")) for s in attack.strategies],
+        "proposer": attack.proposer,
+        "vectors": attack.vectors,
+        "encoderCalls": attack.encoder_calls,
+        "encoderCallsPerVector": attack.encoder_calls_per_vector,
+        "secondsPerVector": attack.seconds_per_vector,
+    }
 
 
 def _clean_tree(value: Any) -> Any:

@@ -8,6 +8,7 @@ what that cost (`AttackRecord`), which reports state as the method of the audit.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,16 @@ from ...errors import InverterError
 from .base import Guess, SearchState
 from .oracle import Oracle
 from .plan import AttackPlan
+
+
+@dataclass(frozen=True)
+class BatchCost:
+    """What one `invert` call spent: vectors, encoder calls (all strategies), wall seconds."""
+
+    vectors: int
+    encoder_calls: int
+    seconds: float
+    calls_by_strategy: dict[str, int]
 
 
 @dataclass
@@ -54,12 +65,13 @@ class OracleAttack:
         self.encoder = encoder
         self.plan = plan
         self.record = AttackRecord(plan.describe(), encoder.spec.id, proposer_name)
+        self.last_cost: BatchCost | None = None
 
     @property
     def encoder_id(self) -> str:
         return self.encoder.spec.id
 
-    def embed(self, texts: list[str]) -> torch.Tensor:
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:
         """The encoder's embeddings of texts (for the support test of findings)."""
         return torch.from_numpy(np.asarray(self.encoder.embed(list(texts)), dtype=np.float32))
 
@@ -84,9 +96,11 @@ class OracleAttack:
             step.strategy.run(state, left)
         texts = [g.text for g in state.best]
         cos = oracle.exact(list(range(oracle.n)), texts)
-        self.record.vectors += oracle.n
-        self.record.encoder_calls += int(oracle.calls.sum())
-        self.record.seconds += time.monotonic() - started
-        for name, calls in state.spent.items():
+        cost = BatchCost(oracle.n, int(oracle.calls.sum()), time.monotonic() - started, dict(state.spent))
+        self.last_cost = cost
+        self.record.vectors += cost.vectors
+        self.record.encoder_calls += cost.encoder_calls
+        self.record.seconds += cost.seconds
+        for name, calls in cost.calls_by_strategy.items():
             self.record.calls_by_strategy[name] = self.record.calls_by_strategy.get(name, 0) + calls
         return [(t, float(c)) for t, c in zip(texts, cos, strict=True)]

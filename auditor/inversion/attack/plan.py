@@ -50,7 +50,11 @@ class AttackPlan:
     steps: tuple[Step, ...] = field(default_factory=tuple)
 
     def describe(self) -> dict[str, Any]:
-        return {"level": str(self.level), "budget": self.budget, "steps": [s.describe() for s in self.steps]}
+        return {
+            "level": str(self.level),
+            "budget": self.budget,
+            "strategies": [s.describe() for s in self.steps],
+        }
 
 
 def build_plan(

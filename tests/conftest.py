@@ -1,0 +1,12 @@
+"""Suite-wide defaults.
+
+Scans in most tests check reporting, coverage or policy, not inversion quality, so they run the
+learned loop alone (`VECAUDIT_ATTACK=loop`, seconds per store). The oracle-guided attack that
+users get by default (`standard`) is exercised on purpose in tests/test_attack.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("VECAUDIT_ATTACK", "loop")

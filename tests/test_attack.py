@@ -1,0 +1,85 @@
+"""The oracle-guided inversion attack: real MiniLM-L6 encoder, the shipped inverter, small data.
+
+Each case states what a store's owner relies on: search scored by the real encoder reads names the
+learned loop alone misses, the scan records which attack ran at which budget, and options that
+cannot apply are refused.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from clitools import enter_sandbox, run_cli, write_policy
+from storebuild import build_local
+from vecaudit.encoders.registry import get_encoder
+from vecaudit.inversion import inverter_dir, load_inverter
+
+L6 = "all-MiniLM-L6-v2"
+# Short records whose names the greedy loop gets wrong (checked below, not assumed).
+PLANTED = {
+    "Refund approved for Olga Petrova.": "Olga Petrova",
+    "Send the signed lease to Kenji Watanabe.": "Kenji Watanabe",
+}
+
+PERSON_POLICY = """\
+name: names
+detector_mode: fast
+rules:
+  - {entity: PERSON, severity: high}
+"""
+
+pytestmark = pytest.mark.skipif(inverter_dir(L6) is None, reason="shipped inverter missing")
+
+
+@pytest.fixture(scope="module")
+def vectors():
+    return get_encoder(L6).embed(list(PLANTED))
+
+
+def test_search_finds_planted_names_that_greedy_decoding_misses(vectors) -> None:
+    greedy = load_inverter(L6, attack="loop", steps=0)
+    assert greedy is not None
+    for (text, _), name in zip(greedy.invert(vectors), PLANTED.values(), strict=True):
+        assert name not in text  # the learned loop alone writes another name
+    attack = load_inverter(L6, attack="standard")
+    assert attack is not None
+    recovered = attack.invert(vectors)
+    for (text, cosine), name in zip(recovered, PLANTED.values(), strict=True):
+        assert name in text
+        assert cosine > 0.85
+    spent = attack.describe()
+    assert spent["level"] == "standard" and spent["budget"] == 3000
+    assert spent["vectors"] == 2
+    assert 0 < spent["encoder_calls"] <= 2 * 3000
+    assert sum(spent["calls_by_strategy"].values()) == spent["encoder_calls"]
+
+
+def test_a_scan_records_the_attack_it_ran(tmp_path: Path, monkeypatch, capsys, vectors) -> None:
+    sandbox = enter_sandbox(tmp_path, monkeypatch)
+    monkeypatch.delenv("VECAUDIT_ATTACK", raising=False)  # the default users get
+    store = build_local(sandbox / "store", "tickets", vectors, [{} for _ in PLANTED])
+    policy = write_policy(sandbox, PERSON_POLICY)
+    out = sandbox / "audit"
+    args = ("--encoder", L6, "--policy", policy, "--reveal", "-f", "json", "-f", "sarif", "-o", out)
+    r = run_cli(capsys, "scan", store, *args)
+    assert r.code == 1, r.err  # the names are found, so the gate fails
+    report = json.loads((sandbox / "audit.json").read_text())
+    assert report["schema_version"] == "1.2"
+    [attack] = report["attacks"]
+    assert attack["encoder"] == L6 and attack["level"] == "standard" and attack["budget"] == 3000
+    assert [s["strategy"] for s in attack["strategies"]][:1] == ["lm_hypotheses"]
+    assert attack["vectors"] == 2 and attack["encoder_calls_per_vector"] <= 3000
+    found = {f["evidence"] for f in report["findings"] if f["source"] == "inversion"}
+    assert any(name in e for e in found for name in PLANTED.values())
+    sarif = json.loads((sandbox / "audit.sarif").read_text())
+    [props] = sarif["runs"][0]["properties"]["inversionAttacks"]
+    assert props["level"] == "standard" and props["budgetPerVector"] == 3000 and props["vectors"] == 2
+
+
+def test_loop_settings_with_a_search_level_are_refused(tmp_path: Path, monkeypatch, capsys) -> None:
+    sandbox = enter_sandbox(tmp_path, monkeypatch)
+    r = run_cli(capsys, "scan", sandbox, "--attack", "standard", "--steps", "3")
+    assert r.code == 2
+    assert "--attack loop" in r.err
