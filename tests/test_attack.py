@@ -83,3 +83,23 @@ def test_loop_settings_with_a_search_level_are_refused(tmp_path: Path, monkeypat
     r = run_cli(capsys, "scan", sandbox, "--attack", "standard", "--steps", "3")
     assert r.code == 2
     assert "--attack loop" in r.err
+
+
+def test_guided_beam_search_keeps_to_its_budget_and_offers_exact_scores(vectors) -> None:
+    from vecaudit.inversion import Inverter
+    from vecaudit.inversion.attack.base import Guess, SearchState
+    from vecaudit.inversion.attack.decoding import BeamSettings, GuidedBeamSearch
+    from vecaudit.inversion.attack.oracle import Oracle
+    from vecaudit.inversion.attack.proposer import Proposer
+
+    loop = load_inverter(L6, attack="loop", steps=0)
+    assert isinstance(loop, Inverter)
+    oracle = Oracle(get_encoder(L6), vectors)
+    state = SearchState(oracle, [Guess((), (), -1.0)] * 2, [[], []])
+    GuidedBeamSearch(Proposer(loop), BeamSettings(width=2, top_k=4, max_tokens=12)).run(state, budget=60)
+    assert all(0 < calls <= 60 for calls in oracle.calls)
+    assert state.spent["guided_beam_search"] == int(oracle.calls.sum())
+    exact = oracle.exact([0, 1], [g.text for g in state.best])
+    for guess, cos in zip(state.best, exact, strict=True):
+        assert guess.text and guess.source == "guided_beam_search"
+        assert abs(float(cos) - guess.cos) < 0.01  # the fast scoring path agrees with fp32

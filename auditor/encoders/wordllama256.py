@@ -44,3 +44,7 @@ class WordLlamaEncoder:
             return np.zeros((0, self.spec.dim), dtype=np.float32)
         vecs = self._model.embed(list(texts), norm=False, batch_size=batch_size)
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), self.spec.dim)
+
+    def embed_scoring(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
+        """`embed` itself: static token embeddings are already fast (tens of thousands of texts/s)."""
+        return self.embed(texts, batch_size=batch_size)

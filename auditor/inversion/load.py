@@ -176,6 +176,7 @@ def load_inverter(
     loop = load_loop(encoder_id, backend=backend, device=device, steps=steps, beam=beam, vllm_url=vllm_url)
     if attack == LOOP:
         return loop
+    from ..encoders.base import ScoringEncoder
     from ..encoders.registry import get_encoder
     from .attack.attack import OracleAttack
     from .attack.lexicon import Lexicon
@@ -183,6 +184,11 @@ def load_inverter(
     from .attack.proposer import Proposer
 
     encoder = get_encoder(encoder_id, device=device)
+    fast = isinstance(encoder, ScoringEncoder)
+    if not fast and not isinstance(loop, TranslatedInverter):
+        # Embedding the lexicon (about 74k texts) with an encoder that has no fast scoring path
+        # takes up to an hour on 2 cores, and nothing else proposes for it: say so, invent nothing.
+        return None
     proposer: Proposer | None = None
     proposer_name: str | None = None
     if isinstance(loop, TranslatedInverter):
@@ -191,6 +197,14 @@ def load_inverter(
     elif isinstance(loop, Inverter):
         proposer = Proposer(loop)
         proposer_name = f"inverter-{loop.encoder_id}"
-    lexicon = Lexicon.for_encoder(encoder_id, getattr(encoder, "embed_scoring", encoder.embed))
+    if fast:
+        lexicon = Lexicon.for_encoder(encoder_id, encoder.embed_scoring)  # type: ignore[attr-defined]
+    else:
+        # A slow encoder's shortlists come from the proposer's lexicon, reached through the
+        # adapter; the oracle still scores every candidate exactly in the stored vectors' space.
+        assert isinstance(loop, TranslatedInverter)
+        base = get_encoder(loop.base.encoder_id, device=device)
+        base_embed = getattr(base, "embed_scoring", base.embed)
+        lexicon = Lexicon.for_encoder(loop.base.encoder_id, base_embed, project=loop.translate)
     plan = build_plan(attack, lexicon, proposer, encoder)
     return OracleAttack(encoder, plan, proposer_name)

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,11 +133,21 @@ class Lexicon:
     family: tuple[str, ...]
     words: tuple[str, ...]
     emb: LexiconEmbeddings
+    #: Maps stored vectors (n, dim) into the space the lone embeddings live in, when that is another
+    #: encoder's (a slow encoder's vectors reach MiniLM's lexicon through their translation adapter).
+    project: Callable[[np.ndarray], np.ndarray] | None = None
 
     @classmethod
-    def for_encoder(cls, encoder_id: str, embed) -> Lexicon:  # type: ignore[no-untyped-def]
+    def for_encoder(
+        cls,
+        encoder_id: str,
+        embed: Callable[[list[str]], np.ndarray],
+        project: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> Lexicon:
+        """The lexicon embedded by `embed` (encoder `encoder_id`; cached on disk), queried through
+        `project` when stored vectors live in another space."""
         given, family = name_lists()
-        return cls(given, family, vocabulary_words(), lexicon_embeddings(encoder_id, embed))
+        return cls(given, family, vocabulary_words(), lexicon_embeddings(encoder_id, embed), project)
 
     @functools.cached_property
     def name_set(self) -> frozenset[str]:
@@ -147,9 +158,11 @@ class Lexicon:
         """Lowercase forms of every name, for telling name words apart from other words."""
         return frozenset(n.lower() for n in self.name_set)
 
-    @staticmethod
-    def _top(matrix: np.ndarray, target: np.ndarray, k: int) -> np.ndarray:
-        scores = matrix.astype(np.float32) @ np.asarray(target, dtype=np.float32)
+    def _top(self, matrix: np.ndarray, target: np.ndarray, k: int) -> np.ndarray:
+        query = np.asarray(target, dtype=np.float32)
+        if self.project is not None:
+            query = np.asarray(self.project(query[None, :]), dtype=np.float32)[0]
+        scores = matrix.astype(np.float32) @ query
         k = min(k, scores.shape[0])
         top = np.argpartition(-scores, k - 1)[:k]
         return top[np.argsort(-scores[top])]

@@ -5,8 +5,8 @@ Three effort levels, each a documented budget (encoder calls per vector, the att
 - quick (800 calls): LM hypotheses (4), value refinement (names);
 - standard (3,000 calls): LM hypotheses (8), lexical search, value refinement (names, emails),
   lexical pruning;
-- thorough (20,000 calls): LM hypotheses (16), sequence correction, wider lexical search and
-  value refinement.
+- thorough (20,000 calls): LM hypotheses (16), guided token beam search (8 beams x top 8
+  tokens, adversarial decoding), sequence correction, wider lexical search and value refinement.
 
 CPU scans default to `standard`. A report records the plan it ran, so a clean result reads as
 "not recovered by this attack at this budget", never as "safe".
@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from .base import SearchStrategy
+from .decoding import BeamSettings, GuidedBeamSearch
 from .lexical import LexicalSearch, LexicalSettings
 from .lexicon import Lexicon
 from .proposer import CorrectionSettings, HypothesisSettings, LmHypotheses, Proposer, SequenceCorrection
@@ -91,6 +92,8 @@ def build_plan(
         if proposer is not None:
             h = HypothesisSettings(samples=16)
             add(LmHypotheses(proposer, h), h)
+            b = BeamSettings(width=8, top_k=8)
+            add(GuidedBeamSearch(proposer, b), b)
             c = CorrectionSettings(steps=2, candidates=4)
             add(SequenceCorrection(proposer, c), c)
         lx = LexicalSettings(pool=60, sweeps=8, replace_at=5, insert_at=5)
