@@ -58,11 +58,11 @@ def test_search_finds_planted_names_that_greedy_decoding_misses(vectors) -> None
 
 def test_a_scan_records_the_attack_it_ran(tmp_path: Path, monkeypatch, capsys, vectors) -> None:
     sandbox = enter_sandbox(tmp_path, monkeypatch)
-    monkeypatch.delenv("VECAUDIT_ATTACK", raising=False)  # the default users get
     store = build_local(sandbox / "store", "tickets", vectors, [{} for _ in PLANTED])
     policy = write_policy(sandbox, PERSON_POLICY)
     out = sandbox / "audit"
-    args = ("--encoder", L6, "--policy", policy, "--reveal", "-f", "json", "-f", "sarif", "-o", out)
+    args = ("--encoder", L6, "--attack", "standard", "--policy", policy, "--reveal")
+    args += ("-f", "json", "-f", "sarif", "-o", out)
     r = run_cli(capsys, "scan", store, *args)
     assert r.code == 1, r.err  # the names are found, so the gate fails
     report = json.loads((sandbox / "audit.json").read_text())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -49,10 +48,7 @@ def demo(
             f"vecaudit demo: store {store.folder}: {parts}; {store.with_pii} records carry synthetic PII",
             err=True,
         )
-    # The demo shows the oracle-guided attack at its quick level (about a second per vector on
-    # 2 cores); $VECAUDIT_ATTACK chooses another.
-    attack = os.environ.get("VECAUDIT_ATTACK", "quick")
-    run = new_scan(ScanConfig.build(target=str(store.folder), attack=attack), state_dir=state_dir)
+    run = new_scan(ScanConfig.build(target=str(store.folder)), state_dir=state_dir)
     execute_run(run, quiet=quiet)
     if not no_tui and sys.stdout.isatty() and open_tui(run.run_id, state_dir):
         raise typer.Exit(0)
