@@ -14,6 +14,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from .detect.synthetic import luhn_check_digit
+
 FIRST_NAMES = (
     "James", "Maria", "Robert", "Linda", "Michael", "Patricia", "David", "Jennifer", "Thomas", "Susan",
     "Daniel", "Karen", "Matthew", "Nancy", "Anthony", "Margaret", "Andrew", "Sandra", "Joshua", "Emily",
@@ -134,7 +136,7 @@ class _Faker:
     def card(self) -> str:
         prefix, length = self.rng.choice((("4", 16), ("51", 16), ("55", 16), ("37", 15)))
         digits = [int(c) for c in prefix] + [self.rng.randint(0, 9) for _ in range(length - len(prefix) - 1)]
-        digits.append(_luhn_check_digit(digits))
+        digits.append(luhn_check_digit(digits))
         raw = "".join(map(str, digits))
         if length == 16 and self.rng.random() < 0.5:
             return " ".join(raw[i : i + 4] for i in range(0, 16, 4))
@@ -145,17 +147,6 @@ class _Faker:
 
     def city(self) -> str:
         return self.rng.choice(CITIES)
-
-
-def _luhn_check_digit(digits: list[int]) -> int:
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10
 
 
 def _pii_record(collection: str, point_id: int | str, fake: _Faker) -> DemoRecord:

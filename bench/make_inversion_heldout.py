@@ -27,6 +27,9 @@ import unicodedata
 from pathlib import Path
 
 from faker import Faker
+from vecaudit.detect.names import fold
+from vecaudit.detect.synthetic import luhn_check_digit
+from vecaudit.namelists import faker_names
 
 OUT = Path(__file__).parent / "data" / "inversion_heldout.jsonl"
 
@@ -247,24 +250,11 @@ def ascii_fold(s: str) -> str:
     return unicodedata.normalize("NFKD", s.translate(_UNDECOMPOSED)).encode("ascii", "ignore").decode()
 
 
-def listed_names() -> tuple[set[str], set[str]]:
-    """Every given name and surname in Faker's person lists of LOCALES, ASCII-folded, lowercase."""
-    first: set[str] = set()
-    last: set[str] = set()
-    for loc in LOCALES:
-        prov = Faker(loc).provider("faker.providers.person")
-        for attr, bucket in (
-            ("first_names", first),
-            ("first_names_male", first),
-            ("first_names_female", first),
-            ("last_names", last),
-        ):
-            vals = getattr(prov, attr, None) or ()
-            for v in vals:
-                w = ascii_fold(str(v)).strip().lower()
-                if re.fullmatch(r"[a-z][a-z' -]*", w):
-                    bucket.add(w)
-    return first, last
+def listed_keys() -> frozenset[str]:
+    """Lookup keys of every name the attack and the detector can list (all Faker locales), so an
+    invented name is one that no candidate list holds."""
+    given, surnames = faker_names()
+    return frozenset(fold(n) for n in given | surnames)
 
 
 class Values:
@@ -273,7 +263,7 @@ class Values:
         self.fakers = [Faker(loc) for loc in LOCALES]
         for i, f in enumerate(self.fakers):
             f.seed_instance(seed + i)
-        self.first, self.last = listed_names()
+        self.listed = listed_keys()
 
     def listed_person(self) -> tuple[str, str]:
         while True:
@@ -295,7 +285,7 @@ class Values:
                 self._syllables(self.rng.choice([2, 2, 3])),
                 self._syllables(self.rng.choice([2, 3])),
             )
-            if first.lower() not in self.first | self.last and last.lower() not in self.first | self.last:
+            if fold(first) not in self.listed and fold(last) not in self.listed:
                 return first, last
 
     def email(self, first: str, last: str) -> str:
@@ -315,7 +305,8 @@ class Values:
         )
 
     def card(self) -> str:
-        digits = "4" + "".join(self.rng.choices(string.digits, k=15))
+        drawn = [int(d) for d in "4" + "".join(self.rng.choices(string.digits, k=15))]
+        digits = "".join(map(str, drawn[:15] + [luhn_check_digit(drawn[:15])]))  # a valid card number
         return " ".join(digits[i : i + 4] for i in range(0, 16, 4))
 
     def ip(self) -> str:

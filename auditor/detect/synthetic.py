@@ -73,14 +73,19 @@ def ssn(rng: random.Random) -> str:
     return f"{area:03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
 
 
-def credit_card(rng: random.Random) -> str:
-    prefix = rng.choice(["4", "51", "52", "55"])
-    digits = [int(c) for c in prefix] + [rng.randint(0, 9) for _ in range(15 - len(prefix))]
+def luhn_check_digit(digits: list[int]) -> int:
+    """The digit that makes `digits` + [it] pass the Luhn checksum (card numbers)."""
     total = 0
     for i, d in enumerate(reversed(digits)):
         d = d * 2 if i % 2 == 0 else d
         total += d - 9 if d > 9 else d
-    digits.append((10 - total % 10) % 10)
+    return (10 - total % 10) % 10
+
+
+def credit_card(rng: random.Random) -> str:
+    prefix = rng.choice(["4", "51", "52", "55"])
+    digits = [int(c) for c in prefix] + [rng.randint(0, 9) for _ in range(15 - len(prefix))]
+    digits.append(luhn_check_digit(digits))
     raw = "".join(map(str, digits))
     sep = rng.choice([" ", "-", ""])
     return sep.join(raw[i : i + 4] for i in range(0, 16, 4))
