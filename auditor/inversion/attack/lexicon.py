@@ -103,7 +103,7 @@ def lexicon_embeddings(encoder_id: str, embed) -> LexiconEmbeddings:  # type: ig
     The cache file is a plain .npz of float16 arrays (no pickle), keyed by the encoder id and a
     digest of the lists, so a new Faker or vocabulary version recomputes it.
     """
-    from .oracle import unit
+    from ...encoders.profiles import unit_rows
 
     path = cache_dir() / f"{encoder_id}-{_digest(encoder_id)}.npz"
     if path.is_file():
@@ -113,10 +113,14 @@ def lexicon_embeddings(encoder_id: str, embed) -> LexiconEmbeddings:  # type: ig
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache is recomputed
     given, family = name_lists()
+
+    def lone(texts: list[str]) -> np.ndarray:
+        return unit_rows(np.asarray(embed(texts), dtype=np.float32)).astype(np.float16)
+
     parts = {
-        "given": unit(embed(list(given))).astype(np.float16),
-        "family": unit(embed(list(family))).astype(np.float16),
-        "words": unit(embed(list(vocabulary_words()))).astype(np.float16),
+        "given": lone(list(given)),
+        "family": lone(list(family)),
+        "words": lone(list(vocabulary_words())),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")

@@ -14,17 +14,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from ...encoders.base import Encoder, ScoringEncoder
+from ...encoders.profiles import unit_rows
 from ...errors import InverterError
 
 #: Cached embeddings (one 384-dim fp32 row is 1.5 kB; 60k rows are about 90 MB).
 CACHE_ROWS = 60_000
-
-
-def unit(rows: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero); float32."""
-    arr = np.asarray(rows, dtype=np.float32)
-    norms = np.linalg.norm(arr, axis=-1, keepdims=True)
-    return arr / np.maximum(norms, 1e-12)
 
 
 class Oracle:
@@ -45,7 +39,7 @@ class Oracle:
         if not np.isfinite(arr).all():
             raise InverterError("vectors contain NaN or infinite values; drop them before inverting")
         self.encoder = encoder
-        self.targets = unit(arr)
+        self.targets = unit_rows(arr)
         self.budget = budget
         self.calls = np.zeros(arr.shape[0], dtype=np.int64)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -74,7 +68,7 @@ class Oracle:
                 out[k] = row
         if missing:
             fresh = list(missing)
-            rows = unit(self._fast(fresh))
+            rows = unit_rows(np.asarray(self._fast(fresh), dtype=np.float32))
             for text, row in zip(fresh, rows, strict=True):
                 for k in missing[text]:
                     out[k] = row
@@ -102,5 +96,5 @@ class Oracle:
         """Full-precision cosines for the texts a report states (not cached, not charged)."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        emb = unit(self.encoder.embed(list(texts)))
+        emb = unit_rows(np.asarray(self.encoder.embed(list(texts)), dtype=np.float32))
         return np.einsum("kd,kd->k", emb, self.targets[np.asarray(owners)])

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ...encoders.profiles import unit_rows
 from ..inverter import Inverter
 from ..prompts import correction_prompts, hypothesis_prompts
 from .base import Guess, SearchState, charge
-from .oracle import unit
 
 Translate = Callable[[np.ndarray], np.ndarray]
 
@@ -35,7 +35,7 @@ class Proposer:
 
     def conditions(self, targets: np.ndarray) -> torch.Tensor:
         vectors = targets if self.translate is None else self.translate(targets)
-        return torch.from_numpy(unit(vectors)).to(self.inverter.device)
+        return torch.from_numpy(unit_rows(np.asarray(vectors, dtype=np.float32))).to(self.inverter.device)
 
     def decode(self, ids: list[list[int]]) -> list[str]:
         return [t.strip() for t in self.inverter.tokenizer.batch_decode(ids, skip_special_tokens=True)]  # type: ignore[attr-defined]
