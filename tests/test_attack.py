@@ -103,3 +103,23 @@ def test_guided_beam_search_keeps_to_its_budget_and_offers_exact_scores(vectors)
     for guess, cos in zip(state.best, exact, strict=True):
         assert guess.text and guess.source == "guided_beam_search"
         assert abs(float(cos) - guess.cos) < 0.01  # the fast scoring path agrees with fp32
+
+
+def test_a_vector_out_of_budget_stops_only_itself(vectors) -> None:
+    from vecaudit.inversion.attack.base import Guess, SearchState
+    from vecaudit.inversion.attack.lexicon import Lexicon
+    from vecaudit.inversion.attack.oracle import Oracle
+    from vecaudit.inversion.attack.values import ValueRefinement, ValueSettings
+
+    encoder = get_encoder(L6)
+    lexicon = Lexicon.for_encoder(L6, encoder.embed_scoring)
+    oracle = Oracle(encoder, vectors, budget=400)
+    frames = ["Refund approved for", "Send the signed lease to"]
+    start = [Guess.of_text(t, float(oracle.score(i, [t])[0])) for i, t in enumerate(frames)]
+    oracle.calls[0] = 400  # vector 0 has spent its whole budget
+    state = SearchState(oracle, start, [[], []])
+    ValueRefinement(lexicon, ValueSettings(shortlist=20, seeds=1, rounds=1)).run(state, budget=400)
+    assert oracle.calls[0] == 400  # nothing more was spent on it
+    assert 0 < oracle.calls[1] - 1 <= 400 + 200  # the other vector searched (a block may overshoot)
+    assert state.best[0] == start[0]
+    assert "Kenji Watanabe" in state.best[1].text

@@ -90,7 +90,9 @@ class OracleAttack:
         empty = Guess((), (), -1.0)
         state = SearchState(oracle, [empty] * oracle.n, [[] for _ in range(oracle.n)])
         for step in self.plan.steps:
-            left = int(min(oracle.remaining(i) for i in range(oracle.n)))
+            # Each vector keeps to its own budget inside the strategies; one expensive vector
+            # must not end the search for the others.
+            left = int(max(oracle.remaining(i) for i in range(oracle.n)))
             if left <= 0:
                 break
             step.strategy.run(state, left)

@@ -71,6 +71,10 @@ class SearchState:
     #: Encoder calls each strategy spent, summed over the batch.
     spent: dict[str, int] = field(default_factory=dict)
 
+    def left(self, i: int, since: int, budget: int) -> int:
+        """Calls vector i may still spend in a step that began at `since` calls with `budget`."""
+        return min(budget - (int(self.oracle.calls[i]) - since), self.oracle.remaining(i))
+
     def offer(self, i: int, guesses: Sequence[Guess]) -> bool:
         """Keep the best of `guesses` for vector i if it beats the current best; True if it did."""
         if not guesses:
@@ -89,7 +93,9 @@ class SearchState:
 
 @runtime_checkable
 class SearchStrategy(Protocol):
-    """One way to improve guesses. `budget` is encoder calls per vector this strategy may spend."""
+    """One way to improve guesses. `budget` is encoder calls per vector this strategy may spend;
+    a strategy starts no new block of work for a vector once the step's budget or the vector's
+    remaining plan budget (`SearchState.left`) is spent, so a block may overshoot by its own size."""
 
     name: str
 

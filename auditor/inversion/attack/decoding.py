@@ -65,7 +65,7 @@ class GuidedBeamSearch:
             top = logp.topk(s.top_k, dim=-1)
             cand_row, cand_tok, cand_lp = [], [], []
             for r, i in enumerate(owners):
-                if int(state.oracle.calls[i]) - spent0[i] + s.top_k > budget:
+                if state.left(i, spent0[i], budget) < s.top_k:
                     continue
                 for lp, tok in zip(top.values[r].tolist(), top.indices[r].tolist(), strict=True):
                     cand_row.append(r)

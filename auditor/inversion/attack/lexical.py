@@ -47,7 +47,7 @@ class LexicalSearch:
             pool = [w for w in pool if w not in present]
             pool += list(FUNCTION_WORDS[: self.settings.function_words])
             for _ in range(self.settings.sweeps):
-                if int(state.oracle.calls[i]) - start >= budget:
+                if state.left(i, start, budget) <= 0:
                     break
                 moved = self._sweep(state, i, guess, pool)
                 if moved is None:

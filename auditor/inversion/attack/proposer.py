@@ -99,13 +99,19 @@ class SequenceCorrection:
         before = state.oracle.calls.copy()
         inv, s = self.proposer.inverter, self.settings
         e = self.proposer.conditions(state.oracle.targets)
+        start = [int(c) for c in before]
         for step in range(s.steps):
-            texts = [g.text for g in state.best]
+            # A step costs each vector one embedding of its guess plus its candidates.
+            active = [i for i in range(state.oracle.n) if state.left(i, start[i], budget) > s.candidates]
+            if not active:
+                break
+            texts = [state.best[i].text for i in active]
             # The corrector reads the hypothesis as the LM's encoder embeds it (its own space).
             e_hat = torch.nn.functional.normalize(inv.embed(texts).to(e.device, torch.float32), dim=-1)
+            state.oracle.calls[active] += 1  # those embeddings are made outside the oracle
             tok = inv.tokenizer
             ids = [tok(t, add_special_tokens=False)["input_ids"][: inv.cfg.max_new_tokens] for t in texts]  # type: ignore[operator]
-            prompts = correction_prompts(inv.lm, inv.projector, inv.cfg, e, e_hat, ids)
+            prompts = correction_prompts(inv.lm, inv.projector, inv.cfg, e[active], e_hat, ids)
             out = inv.backend.generate(
                 prompts,
                 n=s.candidates,
@@ -113,7 +119,7 @@ class SequenceCorrection:
                 max_new_tokens=inv.cfg.max_new_tokens,
                 seed=s.seed + step + 1,
             )
-            for i, cands in enumerate(out):
+            for i, cands in zip(active, out, strict=True):
                 fresh = [t for t in dict.fromkeys(self.proposer.decode(cands)) if t]
                 state.offer(i, state.score(i, [Guess.of_text(t) for t in fresh], self.name))
         charge(state, self.name, before)

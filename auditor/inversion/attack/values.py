@@ -145,11 +145,15 @@ class ValueRefinement:
     def run(self, state: SearchState, budget: int) -> None:
         before = state.oracle.calls.copy()
         for i in range(state.oracle.n):
-            guess = self._names(state, i, state.best[i])
-            if self.settings.emails:
-                guess = self._email(state, i, guess)
-            if self.settings.second_name:
-                guess = self._second_name(state, i, guess)
+            start = int(state.oracle.calls[i])
+            guess = state.best[i]
+            searches = [self._names]
+            searches += [self._email] if self.settings.emails else []
+            searches += [self._second_name] if self.settings.second_name else []
+            for search in searches:
+                if state.left(i, start, budget) <= 0:
+                    break
+                guess = search(state, i, guess)
             state.offer(i, [guess])
         charge(state, self.name, before)
 
