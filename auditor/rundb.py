@@ -116,6 +116,16 @@ class BatchRecord:
     coverage: Coverage  # what the batch analyzed and what it did not, and why
 
 
+@dataclass(frozen=True)
+class AttackSpend:
+    """One batch's inversion as the run records it (no text, no values): the inverter's
+    `describe()` (with "encoder"), the vectors inverted and its `last_cost` (None for the loop)."""
+
+    method: dict[str, Any]
+    vectors: int
+    cost: Any | None
+
+
 @dataclass(frozen=True, slots=True)
 class InversionRow:
     collection: str
@@ -258,22 +268,6 @@ class RunDB:
 
     # -- inversion attacks -------------------------------------------------------------------------
 
-    def record_attack(self, method: dict[str, Any], vectors: int, cost: Any | None) -> None:
-        """Add one inverted batch to the attack record of `method["encoder"]` (no text, no values).
-
-        `method` is the inverter's `describe()`; `cost` its `last_cost` (None for the loop alone).
-        """
-        key = f"attack:{method['encoder']}"
-        raw = self.get_meta(key)
-        run = AttackRun.model_validate_json(raw) if raw else _attack_run(method)
-        run.vectors += vectors
-        if cost is not None:
-            run.encoder_calls = (run.encoder_calls or 0) + int(cost.encoder_calls)
-            run.seconds += float(cost.seconds)
-            for name, calls in cost.calls_by_strategy.items():
-                run.calls_by_strategy[name] = run.calls_by_strategy.get(name, 0) + int(calls)
-        self.set_meta(key, run.model_dump_json(exclude={"encoder_calls_per_vector", "seconds_per_vector"}))
-
     def attacks(self) -> list[AttackRun]:
         with self._lock:
             rows = self._conn.execute(
@@ -361,8 +355,10 @@ class RunDB:
         inversions: Iterable[InversionRow] = (),
         *,
         keys: Sequence[str] | None = None,
+        attacks: Sequence[AttackSpend] = (),
     ) -> None:
-        """Store a batch's results and its progress row in one transaction (all or nothing).
+        """Store a batch's results, its progress row and what its inversion spent in one
+        transaction (all or nothing), so a resumed run counts every batch once.
 
         `keys` are the findings' `finding_key`s, in order, when the caller already computed them.
         """
@@ -407,6 +403,8 @@ class RunDB:
                     for r in inversions
                 ),
             )
+            for spend in attacks:
+                _add_attack(c, spend)
             c.execute(
                 "INSERT OR REPLACE INTO batches (collection, batch_no, start_cursor, next_cursor, exhausted, "
                 "points, inverted, findings, coverage, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -599,3 +597,18 @@ def _attack_run(method: dict[str, Any]) -> AttackRun:
         strategies=list(method.get("strategies", [])),
         proposer=method.get("proposer"),
     )
+
+
+def _add_attack(c: sqlite3.Cursor, spend: AttackSpend) -> None:
+    """Add one batch to the attack record of its encoder, inside the caller's transaction."""
+    key = f"attack:{spend.method['encoder']}"
+    row = c.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    run = AttackRun.model_validate_json(row[0]) if row else _attack_run(spend.method)
+    run.vectors += spend.vectors
+    if spend.cost is not None:
+        run.encoder_calls = (run.encoder_calls or 0) + int(spend.cost.encoder_calls)
+        run.seconds += float(spend.cost.seconds)
+        for name, calls in spend.cost.calls_by_strategy.items():
+            run.calls_by_strategy[name] = run.calls_by_strategy.get(name, 0) + int(calls)
+    value = run.model_dump_json(exclude={"encoder_calls_per_vector", "seconds_per_vector"})
+    c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))

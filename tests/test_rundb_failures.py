@@ -65,3 +65,30 @@ def test_a_busy_database_does_not_leave_the_connection_locked(sandbox: Path) -> 
         assert db.get_meta("k") == "v"
     finally:
         db._conn.close()  # not db.close(): with the bug it would wait on the lock forever
+
+
+def test_the_attack_record_counts_each_committed_batch_once(sandbox: Path) -> None:
+    from types import SimpleNamespace
+
+    from vecaudit.models import Coverage
+    from vecaudit.rundb import AttackSpend, BatchRecord
+
+    db = RunDB.create(sandbox / "state", "attack-run", ScanConfig.build(target="unused"))
+    method = {"encoder": "all-MiniLM-L6-v2", "level": "quick", "budget": 800, "strategies": []}
+    for batch_no in range(2):
+        record = BatchRecord("docs", batch_no, None, None, batch_no == 1, 4, 4, 0, Coverage())
+        cost = SimpleNamespace(encoder_calls=100, seconds=2.0, calls_by_strategy={"value_refinement": 100})
+        db.commit_batch(record, [], attacks=[AttackSpend(method, 4, cost)])
+    # A commit that fails adds nothing to the record.
+    with pytest.raises(ValueError):
+        db.commit_batch(
+            BatchRecord("docs", 2, None, None, True, 1, 1, 0, Coverage()),
+            [],
+            keys=["one key too many"],
+            attacks=[AttackSpend(method, 1, cost)],
+        )
+    [run] = db.attacks()
+    assert (run.encoder, run.level, run.budget) == ("all-MiniLM-L6-v2", "quick", 800)
+    assert run.vectors == 8 and run.encoder_calls == 200
+    assert run.encoder_calls_per_vector == 25.0 and run.calls_by_strategy == {"value_refinement": 200}
+    db.close()

@@ -18,10 +18,10 @@ from langgraph.runtime import Runtime
 from ..coverage import CoverageTally
 from ..models import Finding, GapReason, Point, PointId, VectorInfo, VectorKind
 from ..progress import BatchScanned, emit
-from ..rundb import BatchRecord, InversionRow, finding_key
+from ..rundb import AttackSpend, BatchRecord, InversionRow, finding_key
 from ..stores.points import normalize_id
 from .context import ScanContext
-from .stages import AttackSpend, inversion_results, payload_findings, usable_vectors
+from .stages import inversion_results, payload_findings, usable_vectors
 from .state import ScanState, current_plan
 
 
@@ -111,9 +111,7 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         findings=len(set(keys)),
         coverage=tally.coverage(),
     )
-    ctx.db.commit_batch(record, findings, rows, keys=keys)
-    for spend in spends:
-        ctx.db.record_attack(spend.method, spend.vectors, spend.cost)
+    ctx.db.commit_batch(record, findings, rows, keys=keys, attacks=spends)
     return record
 
 

@@ -7,8 +7,7 @@ findings (masked evidence unless --reveal) and inversion rows; nothing here writ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,7 +15,7 @@ from ..coverage import CoverageTally
 from ..detect.payload_text import MAX_TEXT_CHARS
 from ..fingerprint import load_fingerprint_key
 from ..models import Finding, GapReason, Point, PointId
-from ..rundb import InversionRow
+from ..rundb import AttackSpend, InversionRow
 
 if TYPE_CHECKING:
     from ..detect.engine import Detection, PiiDetector
@@ -179,15 +178,6 @@ def usable_vectors(
     width = dim or (rows[0].shape[0] if rows else 0)
     matrix = np.stack(rows) if rows else np.zeros((0, width), dtype=np.float32)
     return keep, matrix, rejected
-
-
-@dataclass(frozen=True)
-class AttackSpend:
-    """One batch's inversion as the run records it: the method, vectors inverted, cost (or None)."""
-
-    method: dict[str, Any]
-    vectors: int
-    cost: Any | None
 
 
 def inversion_results(
