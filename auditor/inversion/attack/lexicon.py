@@ -76,7 +76,8 @@ def vocabulary_words() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class LexiconEmbeddings:
-    """Lone embeddings of every lexicon entry in one encoder's space (unit rows, float16)."""
+    """Lone embeddings of every lexicon entry in one encoder's space (unit rows; float16 on disk,
+    float32 in memory so that each shortlist is one matrix product, not a conversion as well)."""
 
     given: np.ndarray  # (len(given names), dim)
     family: np.ndarray  # (len(surnames), dim)
@@ -109,7 +110,7 @@ def lexicon_embeddings(encoder_id: str, embed) -> LexiconEmbeddings:  # type: ig
     if path.is_file():
         try:
             with np.load(path, allow_pickle=False) as z:
-                return LexiconEmbeddings(z["given"], z["family"], z["words"])
+                return _in_memory(z["given"], z["family"], z["words"])
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache is recomputed
     given, family = name_lists()
@@ -126,7 +127,11 @@ def lexicon_embeddings(encoder_id: str, embed) -> LexiconEmbeddings:  # type: ig
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, given=parts["given"], family=parts["family"], words=parts["words"])
     os.replace(tmp, path)
-    return LexiconEmbeddings(parts["given"], parts["family"], parts["words"])
+    return _in_memory(parts["given"], parts["family"], parts["words"])
+
+
+def _in_memory(given: np.ndarray, family: np.ndarray, words: np.ndarray) -> LexiconEmbeddings:
+    return LexiconEmbeddings(*(np.asarray(m, dtype=np.float32) for m in (given, family, words)))
 
 
 @dataclass(frozen=True)
