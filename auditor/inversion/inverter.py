@@ -89,7 +89,30 @@ class Inverter:
         """The loop as reports record it: the strategy and its frozen settings."""
         return {"level": "loop", "strategies": [{"strategy": "sequence_correction", **asdict(self.settings)}]}
 
-    def _decode(self, ids: Sequence[Sequence[int]]) -> list[str]:
+    def hypotheses(self, e: torch.Tensor, n: int, temperature: float, seed: int) -> list[list[list[int]]]:
+        """n token-id candidates (greedy first) per unit target row of `e` (rows, embed dim)."""
+        prompts = list(hypothesis_prompts(self.lm, self.projector, self.cfg, e))
+        return self.backend.generate(
+            prompts, n=n, temperature=temperature, max_new_tokens=self.cfg.max_new_tokens, seed=seed
+        )
+
+    def corrections(
+        self,
+        e: torch.Tensor,
+        e_hat: torch.Tensor,
+        hyp_ids: Sequence[Sequence[int]],
+        n: int,
+        temperature: float,
+        seed: int,
+    ) -> list[list[list[int]]]:
+        """n corrections per row: target `e`, hypothesis ids and its embedding `e_hat` (rows aligned)."""
+        prompts = correction_prompts(self.lm, self.projector, self.cfg, e, e_hat, hyp_ids)
+        return self.backend.generate(
+            prompts, n=n, temperature=temperature, max_new_tokens=self.cfg.max_new_tokens, seed=seed
+        )
+
+    def decode(self, ids: Sequence[Sequence[int]]) -> list[str]:
+        """Token ids as texts (special tokens dropped, stripped)."""
         return [t.strip() for t in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]  # type: ignore[attr-defined]
 
     def _prep(self, vectors: np.ndarray) -> torch.Tensor:
@@ -121,14 +144,7 @@ class Inverter:
         trace: dict[int, list[tuple[str, float]]] = {}
         if n == 0:
             return {k: [] for k in record}
-        prompts = list(hypothesis_prompts(self.lm, self.projector, self.cfg, e))
-        cands = self.backend.generate(
-            prompts,
-            n=max(s.candidates, s.beam),
-            temperature=s.temperature,
-            max_new_tokens=self.cfg.max_new_tokens,
-            seed=s.seed,
-        )
+        cands = self.hypotheses(e, max(s.candidates, s.beam), s.temperature, s.seed)
         beams = [_Beam() for _ in range(n)]
         self._merge(beams, list(range(n)), cands, e, judge)
         self._record(trace, 0, beams, record)
@@ -143,14 +159,7 @@ class Inverter:
                         owners.append(i)
                 e_rows = e[owners]
                 e_hat = torch.stack([beams[i].embs[j] for i, j in rows])
-                cprompts = correction_prompts(self.lm, self.projector, self.cfg, e_rows, e_hat, hyp_ids)
-                out = self.backend.generate(
-                    cprompts,
-                    n=s.candidates,
-                    temperature=s.temperature,
-                    max_new_tokens=self.cfg.max_new_tokens,
-                    seed=s.seed + step,
-                )
+                out = self.corrections(e_rows, e_hat, hyp_ids, s.candidates, s.temperature, s.seed + step)
                 merged: dict[int, list[list[int]]] = {}
                 for owner, c in zip(owners, out, strict=True):
                     merged.setdefault(owner, []).extend(c)
@@ -175,7 +184,7 @@ class Inverter:
         """
         flat_ids = [ids for c in cands for ids in c]
         flat_owner = [o for o, c in zip(owners, cands, strict=True) for _ in c]
-        texts = self._decode(flat_ids)
+        texts = self.decode(flat_ids)
         # A text already in any touched beam (this point's or another's) is not embedded again.
         emb_of = {
             t: (v, jv)

@@ -20,7 +20,6 @@ import torch
 
 from ...encoders.profiles import unit_rows
 from ..inverter import Inverter
-from ..prompts import correction_prompts, hypothesis_prompts
 from .base import Guess, SearchState, charge
 
 Translate = Callable[[np.ndarray], np.ndarray]
@@ -38,7 +37,7 @@ class Proposer:
         return torch.from_numpy(unit_rows(np.asarray(vectors, dtype=np.float32))).to(self.inverter.device)
 
     def decode(self, ids: list[list[int]]) -> list[str]:
-        return [t.strip() for t in self.inverter.tokenizer.batch_decode(ids, skip_special_tokens=True)]  # type: ignore[attr-defined]
+        return self.inverter.decode(ids)
 
 
 @dataclass(frozen=True)
@@ -60,14 +59,7 @@ class LmHypotheses:
         before = state.oracle.calls.copy()
         inv, s = self.proposer.inverter, self.settings
         e = self.proposer.conditions(state.oracle.targets)
-        prompts = list(hypothesis_prompts(inv.lm, inv.projector, inv.cfg, e))
-        out = inv.backend.generate(
-            prompts,
-            n=max(1, min(s.samples, budget)),
-            temperature=s.temperature,
-            max_new_tokens=inv.cfg.max_new_tokens,
-            seed=s.seed,
-        )
+        out = inv.hypotheses(e, max(1, min(s.samples, budget)), s.temperature, s.seed)
         for i, cands in enumerate(out):
             texts = [t for t in dict.fromkeys(self.proposer.decode(cands)) if t]
             scored = state.score(i, [Guess.of_text(t) for t in texts], self.name)
@@ -111,14 +103,7 @@ class SequenceCorrection:
             state.oracle.calls[active] += 1  # those embeddings are made outside the oracle
             tok = inv.tokenizer
             ids = [tok(t, add_special_tokens=False)["input_ids"][: inv.cfg.max_new_tokens] for t in texts]  # type: ignore[operator]
-            prompts = correction_prompts(inv.lm, inv.projector, inv.cfg, e[active], e_hat, ids)
-            out = inv.backend.generate(
-                prompts,
-                n=s.candidates,
-                temperature=s.temperature,
-                max_new_tokens=inv.cfg.max_new_tokens,
-                seed=s.seed + step + 1,
-            )
+            out = inv.corrections(e[active], e_hat, ids, s.candidates, s.temperature, s.seed + step + 1)
             for i, cands in zip(active, out, strict=True):
                 fresh = [t for t in dict.fromkeys(self.proposer.decode(cands)) if t]
                 state.offer(i, state.score(i, [Guess.of_text(t) for t in fresh], self.name))
