@@ -68,8 +68,7 @@ def test_a_busy_database_does_not_leave_the_connection_locked(sandbox: Path) -> 
 
 
 def test_the_attack_record_counts_each_committed_batch_once(sandbox: Path) -> None:
-    from types import SimpleNamespace
-
+    from vecaudit.inversion.attack.attack import BatchCost
     from vecaudit.models import Coverage
     from vecaudit.rundb import AttackSpend, BatchRecord
 
@@ -77,7 +76,9 @@ def test_the_attack_record_counts_each_committed_batch_once(sandbox: Path) -> No
     method = {"encoder": "all-MiniLM-L6-v2", "level": "quick", "budget": 800, "strategies": []}
     for batch_no in range(2):
         record = BatchRecord("docs", batch_no, None, None, batch_no == 1, 4, 4, 0, Coverage())
-        cost = SimpleNamespace(encoder_calls=100, seconds=2.0, calls_by_strategy={"value_refinement": 100})
+        cost = BatchCost(
+            vectors=4, encoder_calls=100, seconds=2.0, calls_by_strategy={"value_refinement": 100}
+        )
         db.commit_batch(record, [], attacks=[AttackSpend(method, 4, cost)])
     # A commit that fails adds nothing to the record.
     with pytest.raises(ValueError):
