@@ -75,6 +75,7 @@ def test_vector_holding_a_name_supports_it_and_no_other_does(result) -> None:
     ludek = by_fp[fingerprint(PERSON, "Ludek Fiser", KEY)]
     assert [s.index for s in ludek.supports] == [0]
     assert ludek.supports[0].point_id == 101
+    assert ludek.screened >= 1
     assert ludek.supports[0].margin > 0 and ludek.supports[0].z >= result.settings["min_z"]
     assert ludek.supports[0].framed  # judged in its recovered frame
     amy = by_fp[fingerprint(PERSON, "Amy Dunlap", KEY)]
@@ -95,6 +96,14 @@ def test_email_address_is_supported_by_its_vector_only(result) -> None:
 
 def test_pii_free_vector_supports_nothing(result) -> None:
     assert all(s.index != 1 for c in result.candidates for s in c.supports)
+
+
+def test_deployment_key_is_used_when_none_is_given(encoder, names, monkeypatch) -> None:
+    monkeypatch.setenv("VECAUDIT_FINGERPRINT_KEY", KEY.hex())
+    vectors = np.asarray(encoder.embed(TEXTS[:1]), dtype=np.float32)
+    out = TargetedSearch(encoder, names).run(vectors, RECOVERED[:1], parse_candidates("Ludek Fiser\n"))
+    assert out.candidates[0].fingerprint == fingerprint(PERSON, "Ludek Fiser", KEY)
+    assert [s.index for s in out.candidates[0].supports] == [0]
 
 
 def test_reports_follow_the_file_and_count_their_cost(result) -> None:
