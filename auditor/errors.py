@@ -39,3 +39,7 @@ class DetectorError(VecauditError):
 
 class FingerprintKeyError(VecauditError):
     """The fingerprint key is missing, unreadable or too weak; the message never shows the key."""
+
+
+class CandidatesError(VecauditError):
+    """A candidates file (targeted mode) is unreadable or malformed; names file and line, never a value."""
