@@ -111,6 +111,10 @@ def test_name_lexicon_reads_names_but_not_words_without_capitals() -> None:
         "ts=1712345678123 level=info msg=served duration_ms=42",
         "Server build 10.0.19045 requires a reboot after the update.",
         "Order 20240514233 was split into two shipments.",
+        "Compiled the kernel module on 12.12.2002 without warnings.",
+        "The release shipped 05-20-2022 after the freeze.",
+        "Backups from 2021/11/03 were restored to staging.",
+        "Invoice dated 3.7.2019 was archived.",
     ],
 )
 def test_timestamps_floats_versions_and_ids_are_no_phone_numbers(detector: PiiDetector, text: str) -> None:
@@ -125,6 +129,8 @@ def test_timestamps_floats_versions_and_ids_are_no_phone_numbers(detector: PiiDe
         ("Call me at +44 20 7946 0958 regarding the order.", "+44 20 7946 0958"),
         ("Her phone number changed to 202.555.0143.", "202.555.0143"),
         ("phone: 4155550143", "4155550143"),  # bare digits with a cue
+        ("Call me on 05-20-2022 after six.", "05-20-2022"),  # a date's layout, called a phone
+        ("Mobile 030.1234.5678 for the courier.", "030.1234.5678"),  # no valid date
     ],
 )
 def test_phone_numbers_are_still_found(detector: PiiDetector, text: str, phone: str) -> None:

@@ -15,9 +15,9 @@ text and text recovered by inversion are judged alike.
 - Durations and frequencies are not dates: "two days", "thirty days", "Quarterly", "every
   hour" are dropped from DATE_TIME, and so is a bare number that is no plausible year ("5531").
 - A phone number is written as one: a number that is part of a decimal ("1712345678.00",
-  "[ 1234.567890]"), a version ("10.0.19045") or a bare run of digits that is not shaped as a
-  North American number and has no phone cue near it (an epoch timestamp, an order id) is not
-  a PHONE_NUMBER.
+  "[ 1234.567890]"), a version ("10.0.19045"), a calendar date ("12.12.2002") or a bare run of
+  digits that is not shaped as a North American number, each without a phone cue near it (an
+  epoch timestamp, an order id), is not a PHONE_NUMBER.
 - Checksums that any tenth number passes need context: a UK_NHS number (mod 11) without an NHS
   cue keeps 0.3.
 - A public place's address is not personal data: a STREET_ADDRESS in text that presents a shop,
@@ -254,6 +254,24 @@ def is_other_number(text: str, c: Candidate) -> bool:
     return _UNIT_AFTER.match(text, c.end) is not None and not text[c.end : c.end + 1].isalnum()
 
 
+# Day and month in either order, then the year ("12.12.2002", "05-20-2022"); or the year first.
+_DATE_SHAPES = (
+    re.compile(r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>(?:19|20)\d{2})"),
+    re.compile(r"(?P<y>(?:19|20)\d{2})(?P<sep>[./-])(?P<a>\d{1,2})(?P=sep)(?P<b>\d{1,2})"),
+)
+
+
+def is_calendar_date(value: str) -> bool:
+    """Whether `value` is a day of the calendar in a numeric layout: day and month in either
+    order (one of them at most 12, the other at most 31) and a year 1900-2099."""
+    for shape in _DATE_SHAPES:
+        m = shape.fullmatch(value)
+        if m:
+            a, b = int(m["a"]), int(m["b"])
+            return 1 <= min(a, b) <= 12 and 1 <= max(a, b) <= 31
+    return False
+
+
 def _phone_is_number(text: str, c: Candidate) -> bool:
     """Whether a PHONE_NUMBER match is some other number: a decimal, a version, or bare digits
     without a phone cue."""
@@ -269,6 +287,8 @@ def _phone_is_number(text: str, c: Candidate) -> bool:
         return True  # "10.0.19045", "6.1.0"
     if _VERSION_CUE.search(text[max(0, c.start - 12) : c.start].lower()):
         return True
+    if is_calendar_date(core) and not has_cue(text, c.start, c.end, "PHONE_NUMBER"):
+        return True  # "12.12.2002", "05-20-2022": a date, whatever else it might dial
     if core.isdigit() and not _NANP.fullmatch(core) and not has_cue(text, c.start, c.end, "PHONE_NUMBER"):
         return True  # "1712345678": a timestamp or id unless it is shaped or called a phone
     return False

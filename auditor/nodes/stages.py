@@ -240,16 +240,17 @@ def _supported(
     recovered: list[tuple[str, float]],
     detections: list[list[Detection]],
 ) -> list[list[Detection]]:
-    """Keep only spans the vector supports: an inverter also invents plausible values."""
-    from ..inversion.attribution import MIN_SUPPORT, span_support
+    """Keep only spans the vector supports: an inverter also invents plausible values, and a
+    search over name lists always finds one that fits a little (see `inversion.attribution`)."""
+    from ..inversion.attribution import SupportTest
 
     embed = getattr(inverter, "embed", None)
     if embed is None or not any(detections):
         return detections
     spans = [[(d.start, d.end, d.entity_type) for d in ds] for ds in detections]
     texts = [t for t, _ in recovered]
-    support = span_support(embed, matrix, texts, spans, cosines=[c for _, c in recovered])
+    verdicts = SupportTest(embed).judge(matrix, texts, spans, cosines=[c for _, c in recovered])
     return [
-        [d for d, s in zip(ds, sup, strict=True) if s >= MIN_SUPPORT]
-        for ds, sup in zip(detections, support, strict=True)
+        [d for d, v in zip(ds, row, strict=True) if v.supported]
+        for ds, row in zip(detections, verdicts, strict=True)
     ]
