@@ -66,12 +66,11 @@ class ScanConfig(BaseModel):
     verify_tls: bool = True
     timeout: float = Field(30.0, gt=0, le=3600)
 
-    # Effort of the inversion attack (see vecaudit.inversion.attack.plan); "loop" is the learned loop alone.
-    # The default comes from $VECAUDIT_ATTACK when set, else the learned loop: the search levels
-    # still invent values on most PII-free vectors (86% at standard), so they are opt-in until
-    # their value margins are calibrated.
+    # Effort of the inversion attack (see vecaudit.inversion.attack.plan); "loop" is the learned loop
+    # alone. The default comes from $VECAUDIT_ATTACK when set, else standard, the level the
+    # support test (vecaudit.inversion.attribution) is calibrated for.
     attack: Literal["loop", "quick", "standard", "thorough"] = Field(
-        default_factory=lambda: os.environ.get("VECAUDIT_ATTACK", "loop")  # type: ignore[arg-type,return-value]
+        default_factory=lambda: os.environ.get("VECAUDIT_ATTACK", "standard")  # type: ignore[arg-type,return-value]
     )
     inverter_backend: Literal["torch", "vllm"] = "torch"
     vllm_url: str | None = None

@@ -45,11 +45,16 @@ EmbedFn = Callable[[Sequence[str]], torch.Tensor]
 PERSON = "PERSON"
 EMAIL = "EMAIL_ADDRESS"
 
-#: z a part needs. Chosen with the standard attack on 60 PII-free and 60 held-out vectors
-#: (all-MiniLM-L6-v2, bench/data/inversion_heldout.jsonl and tests/data/detection/pii_free.txt),
-#: with MIN_LEAD 0.01: min_z 3.5 left 5 of 60 PII-free vectors with a violation, 4.0 none;
-#: 4.0 keeps 24 of the 28 names the attack recovered verbatim (4.5: 20, 5.0: 15).
-MIN_Z = 4.0
+#: z a part needs. Chosen with the standard attack (all-MiniLM-L6-v2) on 60 PII-free and 60
+#: held-out vectors (bench/data/inversion_heldout.jsonl, tests/data/detection/pii_free.txt) and
+#: checked on 60 further PII-free vectors, with MIN_LEAD 0.01: PII-free vectors with a violation
+#: 0 + 5 of 120 at min_z 4.0, 0 + 2 at 4.5 with MIN_Z_ONE_PART 6; names the attack recovered
+#: verbatim that stay findings: 24 of 28 at 4.0, 19 at 4.5.
+MIN_Z = 4.5
+#: z a name judged by one word needs (the other words initials or frequent English words): one
+#: invented word that happens to share a topic's subwords ("Sim" on a phone-storage ticket) is
+#: the commonest false finding left.
+MIN_Z_ONE_PART = 6.0
 #: Cosine a part needs over the same text with the part cut to a prefix (a topic word).
 MIN_LEAD = 0.01
 #: A prefix at least this frequent in English is a word an encoder reads inside a longer one
@@ -71,6 +76,7 @@ _RUN = re.compile(r"[^\W\d_]+|\d+")
 class SupportSettings:
     controls: int = 32  # control values per part
     min_z: float = MIN_Z
+    min_z_one_part: float = MIN_Z_ONE_PART  # for a name judged by a single word
     min_lead: float = MIN_LEAD
     common_word_min_count: int = COMMON_WORD_MIN_COUNT
     seed: int = 0
@@ -129,6 +135,7 @@ class SupportTest:
         prefixes per part, two parts for a typical name.
         """
         plans: list[list[tuple[list[_Part], str]]] = []
+        plans_kind = [[etype for _, _, etype in row] for row in spans]
         variants: list[str] = []
         owners: list[tuple[int, int, int, bool]] = []  # (text, span, part, is_prefix) per variant
         for i, (text, row) in enumerate(zip(texts, spans, strict=True)):
@@ -167,7 +174,8 @@ class SupportTest:
                 leads = tuple(
                     base[i] - max(by_part.get((i, j, p, True), [-np.inf])) for p in range(len(parts))
                 )
-                if any(z < s.min_z for z in zs):
+                need = s.min_z_one_part if plans_kind[i][j] == PERSON and len(zs) == 1 else s.min_z
+                if any(z < need for z in zs):
                     reason = "part below min_z"
                 elif any(lead < s.min_lead for lead in leads):
                     reason = "explained by a word"

@@ -8,10 +8,11 @@ Three effort levels, each a documented budget (encoder calls per vector, the att
 - thorough (20,000 calls): LM hypotheses (16), guided token beam search (8 beams x top 8
   tokens, adversarial decoding), sequence correction, wider lexical search and value refinement.
 
-Scans still default to the learned loop alone (`--attack loop`): on 100 PII-free vectors the
-standard plan left an invented value that passed the support test on 86% of them, so the search
-levels are opt-in until value margins are calibrated. A report records the plan it ran, so a
-clean result reads as "not recovered by this attack at this budget", never as "safe".
+Scans default to `standard`. Every value a plan writes is still judged by the support test
+(`inversion.attribution`) before it becomes a finding: the search always finds *some* list name
+that fits a vector a little, and only values whose every identifying part beats same-shape
+controls survive. A report records the plan it ran, so a clean result reads as "not recovered by
+this attack at this budget", never as "safe".
 """
 
 from __future__ import annotations
