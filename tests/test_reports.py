@@ -51,7 +51,7 @@ def test_json_matches_design_contract() -> None:
     report = build_report()
     data = json.loads(render(report, "json"))
     assert next(iter(data)) == "schema_version"
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
     assert "inversions" not in data  # absent, not null, without --reveal
     assert [c["name"] for c in data["collections"]] == ["support_tickets", "hr_notes", "patient_intake"]
     for c in data["collections"]:
