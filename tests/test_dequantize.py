@@ -28,10 +28,12 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def _encoder_like(n: int, d: int = 64, seed: int = 0) -> np.ndarray:
-    """Unit vectors shaped like a sentence encoder's: a common mean direction, 3 always-zero dims."""
+    """Unit vectors shaped like a sentence encoder's: a common mean direction, correlated dimensions
+    (a low-rank part plus noise) and 3 always-zero dimensions. `seed` picks the encoder and the rows."""
     rng = np.random.default_rng(seed)
     mean = rng.normal(size=d) * 0.3
-    x = mean + rng.normal(size=(n, d)) @ np.diag(rng.uniform(0.2, 1.0, d))
+    mixing = rng.normal(size=(12, d)) * np.linspace(1.0, 0.2, 12)[:, None]
+    x = mean + rng.normal(size=(n, 12)) @ mixing + 0.2 * rng.normal(size=(n, d))
     x[:, [5, 17, 40]] = 0.0
     return _unit(x)
 
@@ -100,6 +102,33 @@ def test_dequantized_vectors_point_where_the_floats_did(quantize: object, scheme
     # As a Cosine store returns them (each row normalized), the result is the same.
     scaled = _unit(q).astype(np.float32)
     assert _cos(fit(scaled, find_codes(scaled, None)).apply(scaled), v).min() > 0.999  # type: ignore[arg-type]
+
+
+def test_codes_scaled_per_dimension_are_undone_with_the_encoder_profile() -> None:
+    from vecaudit.encoders.dequantize import match_per_dimension, with_encoder
+    from vecaudit.encoders.profiles import compute_profile
+
+    vectors = _encoder_like(660, seed=0)
+    reference, v = vectors[:600], vectors[600:]  # the encoder's reference corpus; the store's vectors
+    rotation, _ = np.linalg.qr(np.random.default_rng(9).normal(size=(64, 64)))
+    profiles = {
+        "ours": compute_profile("ours", reference, n_axes=16),
+        "rotated": compute_profile("rotated", reference @ rotation, n_axes=16),  # same spectrum, other axes
+    }
+    rng = np.random.default_rng(3)
+    lo, hi = v.min(axis=0), v.max(axis=0)
+    q = np.round((v - lo) / np.where(hi > lo, hi - lo, 1.0) * 255)  # faiss SQ8-style
+    codes = find_codes(q, "uint8")
+    assert codes is not None
+    base = fit(q, codes)
+    assert base.scheme == "per_dimension"
+    name, scores = match_per_dimension(q, codes, profiles)
+    assert name == "ours" and scores["ours"] > 0.35 > 0.1 > scores["rotated"], scores
+    deq = with_encoder(q, base, profiles["ours"])
+    assert deq.method == "encoder_profile" and deq.encoder == "ours"
+    assert _cos(deq.apply(q), v).mean() > 0.95 > _cos(base.apply(q), v).mean()
+    noise = rng.integers(0, 256, size=(60, 64)).astype(float)
+    assert match_per_dimension(noise, codes, profiles)[0] is None
 
 
 def test_dequantizer_survives_the_checkpoint_as_plain_json() -> None:

@@ -104,12 +104,19 @@ def identify_codes(
         # put back, and putting them back imposes the encoder's statistics: name it first by what no
         # per-dimension scaling changes.
         name, scores = match_per_dimension(matrix, codes, profiles)
-        if encoder is not None and scores.get(encoder, 0.0) >= PER_DIMENSION_MATCH:
-            name = encoder
+        if encoder is not None:  # the user's encoder, or nothing: never another one
+            name = encoder if scores.get(encoder, 0.0) >= PER_DIMENSION_MATCH else None
         if name is None:
-            best = max(scores.items(), key=lambda kv: kv[1], default=None)
-            why = "codes scaled per dimension, and no encoder's correlations match them"
-            if best is not None:
+            if encoder is None:
+                why = "codes scaled per dimension, and no single encoder's correlations match them"
+            elif encoder not in scores:
+                why = (
+                    f"codes scaled per dimension, and {encoder} has no fingerprint profile to undo that with"
+                )
+            else:
+                why = f"codes scaled per dimension, and they do not match {encoder}'s correlations"
+            if scores:
+                best = max(scores.items(), key=lambda kv: kv[1])
                 why += f" (best {best[0]} {best[1]:.2f}; a match needs {PER_DIMENSION_MATCH})"
             return _not_inferred(encoder, record, why)
         deq = with_encoder(matrix, base, profiles[name])
