@@ -18,7 +18,8 @@ from pydantic import BaseModel, Field, computed_field
 #: 1.1 added `allow_partial`, `collections[].coverage`, and `complete` now also requires that every
 #: point, field and vector in scope was analyzed (1.0 reports are still read; their coverage is None).
 #: 1.2 added `attacks`: the inversion attack each encoder's vectors got, with its budget and cost.
-SCHEMA_VERSION = "1.2"
+#: 1.3 added `collections[].dequantization` and the coverage reason `quantized_vector`.
+SCHEMA_VERSION = "1.3"
 
 PointId = int | str
 
@@ -180,6 +181,7 @@ class GapReason(str, enum.Enum):
     non_finite_vector = "non_finite_vector"
     wrong_dimension = "wrong_dimension"
     unreadable_vector = "unreadable_vector"
+    quantized_vector = "quantized_vector"
 
     @property
     def unit(self) -> GapUnit:
@@ -201,6 +203,7 @@ _GAP_UNIT: dict[GapReason, GapUnit] = {
     GapReason.non_finite_vector: "vector",
     GapReason.wrong_dimension: "vector",
     GapReason.unreadable_vector: "vector",
+    GapReason.quantized_vector: "vector",
 }
 
 _GAP_DESCRIPTION: dict[GapReason, str] = {
@@ -214,6 +217,10 @@ _GAP_DESCRIPTION: dict[GapReason, str] = {
     GapReason.non_finite_vector: "the vector has NaN or infinite components (not identified or inverted)",
     GapReason.wrong_dimension: "the vector's dimension is not the collection's (not identified or inverted)",
     GapReason.unreadable_vector: "the vector cannot be read as numbers (not identified or inverted)",
+    GapReason.quantized_vector: (
+        "the vector holds integer codes whose scale could not be inferred: de-quantized, they match no "
+        "known encoder (not identified or inverted)"
+    ),
 }
 
 
@@ -270,6 +277,33 @@ class Coverage(BaseModel):
         return self._count("vector")
 
 
+class Dequantization(BaseModel):
+    """Integer codes found in a vector slot: how they were turned back into float directions, or why not.
+
+    The measured figures describe this collection's sample: `payload_cosine` is the median cosine
+    between de-quantized vectors and their payload text re-embedded with the encoder (the original
+    float vector, where the payload holds the embedded text); `fingerprint_excess` is the share of
+    the vectors' energy in the encoder's principal subspace beyond chance (identification's
+    statistic: float vectors of the encoder score >= 0.3, other encoders <= 0.14), after
+    de-quantization and `fingerprint_excess_as_stored` before; `per_dimension_match` scores
+    per-dimension scaled codes against the encoder (>= 0.35 for its own, <= 0.10 for others).
+    """
+
+    codes: str  # "uint8" or "int8"
+    found_by: str  # "datatype uint8", "integer values", "... scaled per vector"
+    scheme: str  # "shared_offset", "per_vector_offset", "per_dimension"
+    method: str  # how the zero code(s) were found, e.g. "constant_dimensions", "mean_code", "encoder_profile"
+    description: str  # the method in words
+    inferred: bool  # the de-quantized vectors are an encoder's: they were identified and inverted
+    reason: str | None = None  # why not, when not inferred
+    encoder: str | None = None
+    rows: int = 0  # vectors the de-quantization was fitted on
+    payload_cosine: float | None = None
+    fingerprint_excess: float | None = None
+    fingerprint_excess_as_stored: float | None = None
+    per_dimension_match: float | None = None
+
+
 class CollectionReport(BaseModel):
     name: str
     points_total: int
@@ -280,6 +314,9 @@ class CollectionReport(BaseModel):
     inverted: int = 0
     notes: list[str] = Field(default_factory=list)
     coverage: Coverage | None = None  # None in reports older than schema 1.1
+    dequantization: dict[str, Dequantization] = Field(
+        default_factory=dict
+    )  # per vector holding integer codes (schema 1.3)
 
 
 class RuleInfo(BaseModel):

@@ -86,9 +86,13 @@ def clean_sample(vectors: np.ndarray, datatype: str | None = None) -> Sample:
         raise EncoderError(f"identification needs a 2-D array of vectors, got shape {x.shape}")
     x = x.astype(np.float64)
     if datatype and datatype.lower() == "uint8":
-        # Qdrant uint8 vectors are user-quantized; the usual mapping is symmetric around 128, and
-        # undoing the offset restores directions up to scale.
-        x = x - 127.5
+        # Qdrant uint8 vectors are codes of float vectors: undoing their zero code restores the
+        # directions (see dequantize.py; the scan does this before calling identify).
+        from .dequantize import find_codes, fit
+
+        codes = find_codes(x, datatype)
+        if codes is not None:
+            x = fit(x, codes).apply(x).astype(np.float64)
     norms = np.linalg.norm(x, axis=1)
     ok = np.isfinite(x).all(axis=1) & (norms > 0)
     keep = np.flatnonzero(ok)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 
 from ..coverage import CoverageTally
+from ..encoders.dequantize import Dequantizer
 from ..models import Finding, GapReason, Point, PointId, VectorInfo, VectorKind
 from ..progress import BatchScanned, emit
 from ..rundb import AttackSpend, BatchRecord, InversionRow, finding_key
@@ -68,6 +69,13 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
     plan = current_plan(state)
     name = plan["name"]
     invert_plan = state.get("invert_plan", {})
+    dequantize_plan = state.get("dequantize_plan", {})
+    # Slots of integer codes whose scale could not be inferred: vector -> why (for the coverage gap).
+    not_inferred = {
+        vector: f"{r['codes']} codes ({r['found_by']}): {r.get('reason') or 'not de-quantized'}"
+        for vector, r in state.get("dequantization", {}).get(plan["name"], {}).items()
+        if not r.get("inferred")
+    }
     # Every dense vector is read and checked, inverted or not: one that cannot be analyzed (NaN,
     # wrong dimension, not numbers) is counted, even where the slot is only identified.
     dense = {
@@ -89,6 +97,17 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         keep, matrix, rejected = usable_vectors(points, vector, dim)
         for i, reason in rejected:
             tally.skipped(reason, point_id=points[i].id, vector=vector or "(default)")
+        if vector in not_inferred:
+            for i in keep:
+                tally.skipped(
+                    GapReason.quantized_vector,
+                    point_id=points[i].id,
+                    vector=vector or "(default)",
+                    detail=not_inferred[vector],
+                )
+            continue
+        if vector in dequantize_plan and len(keep):
+            matrix = Dequantizer.from_state(dequantize_plan[vector]).apply(matrix)
         encoder = invert_plan.get(vector)
         if encoder is None:
             continue
