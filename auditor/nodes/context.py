@@ -92,6 +92,20 @@ class ScanContext:
             self._inverters[encoder_id] = load_inverter_for(self.config, encoder_id)
         return self._inverters[encoder_id]
 
+    def round_trip_inverter(self, encoder_id: str) -> VectorInverter | None:
+        """The learned loop for `encoder_id` (identification's round trip), or None.
+
+        Never a search level: a search scores its guesses with the candidate encoder itself and
+        pulls any vector's text towards it, so its round trip would fit encoders that did not
+        make the vectors."""
+        if self.config.attack == "loop":
+            return self.inverter(encoder_id)
+        key = f"loop:{encoder_id}"
+        if key not in self._inverters:
+            loop_only = self.config.model_copy(update={"attack": "loop"})
+            self._inverters[key] = load_inverter_for(loop_only, encoder_id)
+        return self._inverters[key]
+
     # -- streaming ---------------------------------------------------------------------------------
 
     def next_batch(

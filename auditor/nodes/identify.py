@@ -106,7 +106,7 @@ def _round_trip(ctx: ScanContext) -> Callable[[np.ndarray, str], list[str]]:
     """identify()'s inverter hook: recovered texts for a candidate encoder, via the run's inverters."""
 
     def invert(vectors: np.ndarray, encoder_id: str) -> list[str]:
-        inverter = ctx.inverter(encoder_id)
+        inverter = ctx.round_trip_inverter(encoder_id)
         if inverter is None:
             raise LookupError(f"no inverter for {encoder_id}")  # identify() counts it as no evidence
         return [text for text, _ in inverter.invert(vectors)]
