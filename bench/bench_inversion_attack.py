@@ -288,12 +288,12 @@ def run_oracle(
 
 
 def exact_cos(enc: Any, texts: list[str], vecs: np.ndarray) -> list[float]:
-    from vecaudit.inversion.attack.oracle import unit
+    from vecaudit.encoders.profiles import unit_rows
 
     if not texts:
         return []
-    emb = unit(enc.embed(list(texts)))
-    return [float(c) for c in np.einsum("kd,kd->k", emb, unit(vecs[: len(texts)]))]
+    emb = unit_rows(enc.embed(list(texts)))
+    return [float(c) for c in np.einsum("kd,kd->k", emb, unit_rows(vecs[: len(texts)]))]
 
 
 def raw_throughput(
@@ -536,6 +536,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
+    from vecaudit.encoders.base import ScoringEncoder
     from vecaudit.encoders.registry import get_encoder
     from vecaudit.inversion import load_inverter
     from vecaudit.inversion.attack.lexicon import Lexicon
@@ -561,6 +562,8 @@ def main() -> None:
     small = {g: its[: args.small_per_group] for g, its in items.items()}
     sizes = {g: len(its) for g, its in small.items()}
     enc = get_encoder(ENCODER)
+    if not isinstance(enc, ScoringEncoder):
+        raise SystemExit(f"{ENCODER} has no scoring path (embed_scoring)")
     targets = {g: enc.embed([it.text for it in its]) for g, its in items.items() if its}
     small_t = {g: targets[g][: len(its)] for g, its in small.items() if its}
     inv = load_inverter(ENCODER, steps=0, beam=1)
@@ -588,7 +591,7 @@ def main() -> None:
     for name, plan in runs:
         use, use_t = (small, small_t) if name == "thorough" else (items, targets)
         scoring.seen = []
-        enc.embed_scoring = scoring
+        enc.embed_scoring = scoring  # type: ignore[method-assign]  # counted for this run
         inv.embed = corrector
         try:
             cfgs, info = run_oracle(name, plan, enc, use, use_t, args.batch, scoring, corrector)
