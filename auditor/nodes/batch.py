@@ -24,6 +24,7 @@ from ..stores.points import normalize_id
 from .context import ScanContext
 from .stages import inversion_results, payload_findings, usable_vectors
 from .state import ScanState, current_plan
+from .targeted import TargetedRow, TargetedSpend, slot_encoder, targeted_rows
 
 
 def process_batch(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
@@ -92,6 +93,8 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
     findings: list[Finding] = payload_findings(ctx, name, points, tally)
     rows: list[InversionRow] = []
     spends: list[AttackSpend] = []
+    targeted: list[TargetedRow] = []  # targeted mode (--candidates): indices and statistics, no value
+    targeted_spends: list[TargetedSpend] = []
     for vector, dim in dense.items():
         ctx.check_cancelled()
         keep, matrix, rejected = usable_vectors(points, vector, dim)
@@ -105,18 +108,31 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
                     vector=vector or "(default)",
                     detail=not_inferred[vector],
                 )
+            if ctx.candidates and keep:
+                why = "integer codes whose scale could not be inferred"
+                targeted_spends.append(TargetedSpend(name, vector, None, len(keep), why))
             continue
         if vector in dequantize_plan and len(keep):
             matrix = Dequantizer.from_state(dequantize_plan[vector]).apply(matrix)
-        encoder = invert_plan.get(vector)
-        if encoder is None:
-            continue
         ids: list[PointId] = [points[i].id for i in keep]
-        vector_rows, vector_findings, spend = inversion_results(ctx, name, vector, encoder, ids, matrix)
-        if spend is not None:
-            spends.append(spend)
-        rows.extend(vector_rows)
-        findings.extend(vector_findings)
+        encoder = invert_plan.get(vector)
+        recovered: list[str] | None = None
+        if encoder is not None:
+            vector_rows, vector_findings, spend, recovered = inversion_results(
+                ctx, name, vector, encoder, ids, matrix
+            )
+            if spend is not None:
+                spends.append(spend)
+            rows.extend(vector_rows)
+            findings.extend(vector_findings)
+        if ctx.candidates and keep:
+            target, why_not = slot_encoder(state, name, vector, matrix.shape[1])
+            if target is None:
+                targeted_spends.append(TargetedSpend(name, vector, None, len(keep), why_not))
+            else:
+                found, spent = targeted_rows(ctx, name, vector, target, ids, matrix, recovered)
+                targeted.extend(found)
+                targeted_spends.append(spent)
 
     keys = [finding_key(f) for f in findings]  # computed once: the count and the table's primary key
     record = BatchRecord(
@@ -130,7 +146,9 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         findings=len(set(keys)),
         coverage=tally.coverage(),
     )
-    ctx.db.commit_batch(record, findings, rows, keys=keys, attacks=spends)
+    ctx.db.commit_batch(
+        record, findings, rows, keys=keys, attacks=spends, targeted=(targeted, targeted_spends)
+    )
     return record
 
 
