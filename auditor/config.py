@@ -61,6 +61,9 @@ class ScanConfig(BaseModel):
     allow_partial: bool = False  # data left unanalyzed is reported but does not make the run exit 2
     max_text_chars: int = Field(MAX_TEXT_CHARS, ge=1)  # per payload string; beyond is a reported skip
     encoder: str | None = None  # registry id given by the user: skips identification
+    # Targeted mode: the candidates file's absolute path (re-read on --resume and checked against
+    # the fingerprints the run stored). Never its content: the values live in memory only.
+    candidates: Path | None = None
 
     api_key_file: Path | None = None  # the path only; the key itself is never stored
     verify_tls: bool = True

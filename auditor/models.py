@@ -18,7 +18,9 @@ from pydantic import BaseModel, Field, computed_field
 #: 1.1 added `allow_partial`, `collections[].coverage`, and `complete` now also requires that every
 #: point, field and vector in scope was analyzed (1.0 reports are still read; their coverage is None).
 #: 1.2 added `attacks`: the inversion attack each encoder's vectors got, with its budget and cost.
-SCHEMA_VERSION = "1.2"
+#: 1.3 added `collections[].dequantization` and the coverage reason `quantized_vector`, and
+#: `targeted`: which stored vectors support the values of a `--candidates` file (fingerprints only).
+SCHEMA_VERSION = "1.3"
 
 PointId = int | str
 
@@ -180,6 +182,7 @@ class GapReason(str, enum.Enum):
     non_finite_vector = "non_finite_vector"
     wrong_dimension = "wrong_dimension"
     unreadable_vector = "unreadable_vector"
+    quantized_vector = "quantized_vector"
 
     @property
     def unit(self) -> GapUnit:
@@ -201,6 +204,7 @@ _GAP_UNIT: dict[GapReason, GapUnit] = {
     GapReason.non_finite_vector: "vector",
     GapReason.wrong_dimension: "vector",
     GapReason.unreadable_vector: "vector",
+    GapReason.quantized_vector: "vector",
 }
 
 _GAP_DESCRIPTION: dict[GapReason, str] = {
@@ -214,6 +218,10 @@ _GAP_DESCRIPTION: dict[GapReason, str] = {
     GapReason.non_finite_vector: "the vector has NaN or infinite components (not identified or inverted)",
     GapReason.wrong_dimension: "the vector's dimension is not the collection's (not identified or inverted)",
     GapReason.unreadable_vector: "the vector cannot be read as numbers (not identified or inverted)",
+    GapReason.quantized_vector: (
+        "the vector holds integer codes whose scale could not be inferred: de-quantized, they match no "
+        "known encoder (not identified or inverted)"
+    ),
 }
 
 
@@ -270,6 +278,33 @@ class Coverage(BaseModel):
         return self._count("vector")
 
 
+class Dequantization(BaseModel):
+    """Integer codes found in a vector slot: how they were turned back into float directions, or why not.
+
+    The measured figures describe this collection's sample: `payload_cosine` is the median cosine
+    between de-quantized vectors and their payload text re-embedded with the encoder (the original
+    float vector, where the payload holds the embedded text); `fingerprint_excess` is the share of
+    the vectors' energy in the encoder's principal subspace beyond chance (identification's
+    statistic: float vectors of the encoder score >= 0.3, other encoders <= 0.14), after
+    de-quantization and `fingerprint_excess_as_stored` before; `per_dimension_match` scores
+    per-dimension scaled codes against the encoder (>= 0.35 for its own, <= 0.10 for others).
+    """
+
+    codes: str  # "uint8" or "int8"
+    found_by: str  # "datatype uint8", "integer values", "... scaled per vector"
+    scheme: str  # "shared_offset", "per_vector_offset", "per_dimension"
+    method: str  # how the zero code(s) were found, e.g. "constant_dimensions", "mean_code", "encoder_profile"
+    description: str  # the method in words
+    inferred: bool  # the de-quantized vectors are an encoder's: they were identified and inverted
+    reason: str | None = None  # why not, when not inferred
+    encoder: str | None = None
+    rows: int = 0  # vectors the de-quantization was fitted on
+    payload_cosine: float | None = None
+    fingerprint_excess: float | None = None
+    fingerprint_excess_as_stored: float | None = None
+    per_dimension_match: float | None = None
+
+
 class CollectionReport(BaseModel):
     name: str
     points_total: int
@@ -280,6 +315,9 @@ class CollectionReport(BaseModel):
     inverted: int = 0
     notes: list[str] = Field(default_factory=list)
     coverage: Coverage | None = None  # None in reports older than schema 1.1
+    dequantization: dict[str, Dequantization] = Field(
+        default_factory=dict
+    )  # per vector holding integer codes (schema 1.3)
 
 
 class RuleInfo(BaseModel):
@@ -292,12 +330,86 @@ class RuleInfo(BaseModel):
     description: str = ""
 
 
+#: A supplied value that a stored vector supports is a violation at this severity (the user named it
+#: as a value that must not be there, e.g. an erasure request), whatever the policy's rules say.
+TARGETED_SEVERITY = Severity.high
+
+
+class TargetedSupport(BaseModel):
+    """A stored vector that supports a candidate: its cosine beats same-shape control values."""
+
+    collection: str
+    vector: str  # vector name ("" for the unnamed default vector)
+    point_id: PointId
+    z: float  # (candidate's cosine - controls' mean) / controls' standard deviation
+    margin: float  # the candidate's cosine minus the best control's (cosine units)
+    framed: bool  # judged inside the vector's recovered text (else by the value's lone embedding)
+
+
+class TargetedCandidate(BaseModel):
+    """One line of the candidates file: never its value, only its keyed fingerprint."""
+
+    line: int  # line of the candidates file
+    entity_type: str  # PERSON, EMAIL_ADDRESS or PHONE_NUMBER
+    fingerprint: str  # "vfp1:...", the fingerprint a scan finding of this value carries
+    supported_by: list[TargetedSupport] = Field(default_factory=list)  # strongest first
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def supported(self) -> bool:
+        return bool(self.supported_by)
+
+
+class TargetedGap(BaseModel):
+    """Vectors targeted mode could not check (no known encoder, codes not de-quantized...)."""
+
+    collection: str
+    vector: str
+    vectors: int
+    reason: str
+
+
+class TargetedReport(BaseModel):
+    """Targeted mode (`--candidates FILE`, schema 1.3): which stored vectors support each value.
+
+    A pair (vector, candidate) supports when z >= `min_z` and margin >= `min_margin`. `min_z` is
+    chosen per run so that the false supports the whole run expects (`vectors_checked` x the sum
+    of the candidates' per-pair false-support rates) stay at or below `false_support_target`;
+    `expected_false_supports` is that expectation at `min_z`, `min_z_extrapolated` says that the
+    rate at `min_z` is extrapolated beyond the measured z (5). No value of the file is reported.
+    """
+
+    encoders: list[str] = Field(default_factory=list)  # encoders whose vectors were checked
+    vectors_checked: int = 0
+    min_z: float
+    min_margin: float = 0.0
+    threshold_rule: str = ""
+    false_support_target: float
+    expected_false_supports: float
+    min_z_extrapolated: bool = False
+    severity: Severity = TARGETED_SEVERITY
+    candidates: list[TargetedCandidate] = Field(default_factory=list)  # in file order
+    not_checked: list[TargetedGap] = Field(default_factory=list)
+    encoder_calls: int = 0
+    seconds: float = 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def supported(self) -> int:
+        """Candidates supported by at least one vector."""
+        return sum(c.supported for c in self.candidates)
+
+    def violations(self, fail_on: Severity) -> int:
+        """Supported candidates that count as violations at `fail_on`."""
+        return self.supported if self.severity.rank >= fail_on.rank else 0
+
+
 class ScanSummary(BaseModel):
     findings_total: int = 0
     by_severity: dict[str, int] = Field(default_factory=dict)
     by_entity: dict[str, int] = Field(default_factory=dict)
     points_with_findings: int = 0
-    violations: int = 0  # findings at or above fail_on, not allowlisted
+    violations: int = 0  # findings at or above fail_on, not allowlisted, plus supported candidates
 
 
 class ScanReport(BaseModel):
@@ -320,4 +432,5 @@ class ScanReport(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     inversions: list[InversionRecord] | None = None
     attacks: list[AttackRun] = Field(default_factory=list)  # one per inverted encoder (schema 1.2)
+    targeted: TargetedReport | None = None  # only with --candidates (schema 1.3)
     summary: ScanSummary = Field(default_factory=ScanSummary)

@@ -8,6 +8,10 @@ Layout of `RUN_ID.sqlite` (file mode 0600, folder 0700):
 - `findings`: one row per finding, keyed by what makes it unique (collection, point, vector, source,
   field, entity, span, rule), so re-processing a batch after a crash inserts nothing twice;
 - `inversions`: cosine per inverted point, and the recovered text only when the user chose --reveal;
+- `targeted_supports`, `targeted_batches` (targeted mode, --candidates): per (vector, candidate
+  index) pair at or above the lowest threshold its z and margin, and per batch and vector slot the
+  vectors judged (or why not) and the encoder calls; the candidates themselves only as line,
+  entity type and keyed fingerprint in `meta` (never a value);
 - LangGraph's `checkpoints`/`writes` tables (created by the checkpointer on its own connection),
   whose state holds cursors, counts and encoder names, never a payload value.
 
@@ -63,6 +67,16 @@ CREATE TABLE IF NOT EXISTS inversions (
     collection TEXT NOT NULL, vector TEXT NOT NULL, point_id TEXT NOT NULL,
     text TEXT, cosine REAL NOT NULL,
     PRIMARY KEY (collection, vector, point_id)
+);
+CREATE TABLE IF NOT EXISTS targeted_supports (
+    collection TEXT NOT NULL, vector TEXT NOT NULL, point_id TEXT NOT NULL, candidate INTEGER NOT NULL,
+    z REAL NOT NULL, margin REAL NOT NULL, framed INTEGER NOT NULL,
+    PRIMARY KEY (collection, vector, point_id, candidate)
+);
+CREATE TABLE IF NOT EXISTS targeted_batches (
+    collection TEXT NOT NULL, batch_no INTEGER NOT NULL, vector TEXT NOT NULL, encoder TEXT,
+    vectors INTEGER NOT NULL, reason TEXT, encoder_calls INTEGER NOT NULL, seconds REAL NOT NULL,
+    PRIMARY KEY (collection, batch_no, vector)
 );
 """
 
@@ -133,6 +147,32 @@ class InversionRow:
     point_id: PointId
     cosine: float
     text: str | None  # None unless the run was started with --reveal
+
+
+@dataclass(frozen=True, slots=True)
+class TargetedRow:
+    """A (vector, candidate) pair at or above the floor threshold (no value inside)."""
+
+    collection: str
+    vector: str
+    point_id: PointId
+    candidate: int  # index into the run's candidate list (file order)
+    z: float
+    margin: float
+    framed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TargetedSpend:
+    """What targeted mode did with one slot of one batch: vectors judged (or why not), and its cost."""
+
+    collection: str
+    vector: str
+    encoder: str | None  # None: the vectors were not checked
+    vectors: int
+    reason: str | None = None  # why they were not checked
+    encoder_calls: int = 0
+    seconds: float = 0.0
 
 
 class RunDB:
@@ -356,11 +396,13 @@ class RunDB:
         *,
         keys: Sequence[str] | None = None,
         attacks: Sequence[AttackSpend] = (),
+        targeted: tuple[Sequence[TargetedRow], Sequence[TargetedSpend]] = ((), ()),
     ) -> None:
         """Store a batch's results, its progress row and what its inversion spent in one
         transaction (all or nothing), so a resumed run counts every batch once.
 
         `keys` are the findings' `finding_key`s, in order, when the caller already computed them.
+        `targeted` is targeted mode's (pairs, per-slot spend) for this batch.
         """
         findings = list(findings)
         if keys is None:
@@ -405,6 +447,24 @@ class RunDB:
             )
             for spend in attacks:
                 _add_attack(c, spend)
+            pairs, slots = targeted
+            c.executemany(
+                "INSERT OR REPLACE INTO targeted_supports (collection, vector, point_id, candidate, z, "
+                "margin, framed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (t.collection, t.vector, encode_id(t.point_id), t.candidate, t.z, t.margin, int(t.framed))
+                    for t in pairs
+                ),
+            )
+            c.executemany(
+                "INSERT OR REPLACE INTO targeted_batches (collection, batch_no, vector, encoder, vectors, "
+                "reason, encoder_calls, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (t.collection, record.batch_no, t.vector, t.encoder, t.vectors, t.reason)
+                    + (t.encoder_calls, t.seconds)
+                    for t in slots
+                ),
+            )
             c.execute(
                 "INSERT OR REPLACE INTO batches (collection, batch_no, start_cursor, next_cursor, exhausted, "
                 "points, inverted, findings, coverage, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -477,6 +537,40 @@ class RunDB:
                 allowlisted=bool(r[13]),
                 baseline_state=same(r[14]),
             )
+
+    # -- targeted mode -----------------------------------------------------------------------------
+
+    def set_targeted_candidates(self, candidates: Sequence[dict[str, Any]]) -> None:
+        """The run's candidates as {line, entity_type, fingerprint}, in file order (no value)."""
+        self.set_meta("targeted:candidates", json.dumps(list(candidates)))
+
+    def targeted_candidates(self) -> list[dict[str, Any]] | None:
+        """What `set_targeted_candidates` stored, or None for a run without --candidates."""
+        raw = self.get_meta("targeted:candidates")
+        return None if raw is None else list(json.loads(raw))
+
+    def targeted_spend(self) -> list[TargetedSpend]:
+        """Per collection, vector slot, encoder and reason: the vectors and what judging them cost."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT collection, vector, encoder, reason, SUM(vectors), SUM(encoder_calls), "
+                "SUM(seconds) FROM targeted_batches GROUP BY collection, vector, encoder, reason "
+                "ORDER BY MIN(rowid)"
+            ).fetchall()
+        return [TargetedSpend(r[0], r[1], r[2], int(r[4]), r[3], int(r[5]), float(r[6])) for r in rows]
+
+    def targeted_rows(self, min_z: float, min_margin: float) -> list[TargetedRow]:
+        """The stored pairs with z >= min_z and margin >= min_margin, strongest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT collection, vector, point_id, candidate, z, margin, framed FROM targeted_supports "
+                "WHERE z >= ? AND margin >= ? ORDER BY candidate, z DESC, rowid",
+                (min_z, min_margin),
+            ).fetchall()
+        return [
+            TargetedRow(r[0], r[1], decode_id(r[2]), int(r[3]), float(r[4]), float(r[5]), bool(r[6]))
+            for r in rows
+        ]
 
     def iter_inversions(self) -> Iterator[InversionRecord]:
         sql = "SELECT collection, vector, point_id, text, cosine FROM inversions ORDER BY rowid"

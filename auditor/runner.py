@@ -16,17 +16,21 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import ConfigError, ScanConfig, default_state_dir, policy_file_digest, stored_target
-from .errors import EncoderError, PolicyError, ScanIncomplete, VecauditError
-from .models import CollectionReport, RuleInfo, ScanReport, Severity
+from .errors import CandidatesError, EncoderError, PolicyError, ScanIncomplete, VecauditError
+from .models import CollectionReport, RuleInfo, ScanReport, ScanSummary, Severity, TargetedReport
 from .nodes.context import Resources, ScanContext, open_configured_store
 from .nodes.discover import check_collections
 from .progress import ProgressListener, RunStarted, from_wire
 from .rundb import RunDB, new_run_id
+from .targeted_report import targeted_report
 from .verdict import exit_code
+
+if TYPE_CHECKING:
+    from .inversion.attack.targeted import Candidate
 
 log = logging.getLogger("vecaudit.runner")
 
@@ -197,13 +201,35 @@ def preflight(config: ScanConfig, connect_target: str | None = None) -> Resource
         ids = encoder_ids()
         if config.encoder not in ids:
             raise EncoderError(f"unknown encoder {config.encoder!r}; known: {', '.join(ids)}")
+    candidates = _read_candidates(config)
     store = open_configured_store(config, connect_target)
     try:
         check_collections(store, config.collections)
     except BaseException:
         store.close()
         raise
-    return Resources(policy=policy, detector=detector, store=store)
+    return Resources(policy=policy, detector=detector, store=store, candidates=candidates)
+
+
+def _read_candidates(config: ScanConfig) -> tuple[Candidate, ...]:
+    """Targeted mode's values, read once into memory (CandidatesError names file and line, never a
+    value); the fingerprint key is loaded here too, so a bad key fails before the scan."""
+    if config.candidates is None:
+        return ()
+    from .fingerprint import load_fingerprint_key
+    from .inversion.attack.targeted import read_candidates
+
+    candidates = tuple(read_candidates(config.candidates))
+    load_fingerprint_key()
+    return candidates
+
+
+def _candidate_records(candidates: tuple[Candidate, ...]) -> list[dict[str, Any]]:
+    """What the run database keeps of the candidates: line, entity type, keyed fingerprint."""
+    from .fingerprint import load_fingerprint_key
+
+    key = load_fingerprint_key()
+    return [{"line": c.line, "entity_type": c.kind, "fingerprint": c.fingerprint(key)} for c in candidates]
 
 
 def new_scan(config: ScanConfig, *, state_dir: Path | None = None, run_id: str | None = None) -> ScanRun:
@@ -215,6 +241,8 @@ def new_scan(config: ScanConfig, *, state_dir: Path | None = None, run_id: str |
         update.update(policy=str(Path(config.policy).resolve()), policy_sha256=digest)
     if config.api_key_file is not None:
         update["api_key_file"] = config.api_key_file.expanduser().resolve()
+    if config.candidates is not None:
+        update["candidates"] = config.candidates.expanduser().resolve()
     config = config.model_copy(update=update)
     resources = preflight(config, connect_target)
     state_dir = state_dir or default_state_dir()
@@ -223,6 +251,8 @@ def new_scan(config: ScanConfig, *, state_dir: Path | None = None, run_id: str |
         db.set_meta("display_target", resources.store.display_target)
         db.set_meta("policy_name", str(resources.policy.name))
         db.set_meta("rules", json.dumps([r.model_dump(mode="json") for r in resources.policy.rule_infos()]))
+        if config.candidates is not None:
+            db.set_targeted_candidates(_candidate_records(resources.candidates))
     except BaseException:
         resources.store.close()
         raise
@@ -272,6 +302,8 @@ def resume_scan(
                     "start a new scan instead"
                 )
             resources: Resources | None = preflight(config, target)
+            if resources is not None and config.candidates is not None:
+                _check_candidates_unchanged(db, resources)
         else:
             resources = None
     except BaseException:
@@ -280,6 +312,30 @@ def resume_scan(
     run = ScanRun(db, config, resumed=True, state_dir=state_dir, connect_target=target)
     run.resources = resources
     return run
+
+
+def _check_candidates_unchanged(db: RunDB, resources: Resources) -> None:
+    """A resumed run judges the values it started with: the re-read file must give the same
+    fingerprints, in the same order (the batches already stored refer to candidates by index)."""
+    try:
+        same = db.targeted_candidates() == _candidate_records(resources.candidates)
+    except BaseException:
+        resources.store.close()
+        raise
+    if not same:
+        resources.store.close()
+        raise CandidatesError(
+            f"candidates file {db.config.candidates} changed since run {db.run_id} started; "
+            "start a new scan instead"
+        )
+
+
+def _summary(db: RunDB, fail_on: Severity, targeted: TargetedReport | None) -> ScanSummary:
+    """The findings' summary; supported candidates count as violations too."""
+    summary = db.summary(fail_on)
+    if targeted is not None:
+        summary.violations += targeted.violations(fail_on)
+    return summary
 
 
 def assemble_report(db: RunDB) -> ScanReport:
@@ -294,8 +350,13 @@ def assemble_report(db: RunDB) -> ScanReport:
     collections = [CollectionReport.model_validate(c) for c in json.loads(db.get_meta("collections") or "[]")]
     # Complete means finished *and* nothing in scope left unanalyzed (runs from before coverage was
     # recorded have no coverage to judge by).
-    complete = all(c.coverage is None or c.coverage.complete for c in collections)
     rules = [RuleInfo.model_validate(r) for r in json.loads(db.get_meta("rules") or "[]")]
+    targeted = targeted_report(db)
+    # Vectors targeted mode could not check are data left unanalyzed too: a value they hold would
+    # be reported as unsupported.
+    complete = all(c.coverage is None or c.coverage.complete for c in collections) and not (
+        targeted is not None and targeted.not_checked
+    )
     return ScanReport(
         tool_version=__version__,
         run_id=db.run_id,
@@ -313,7 +374,8 @@ def assemble_report(db: RunDB) -> ScanReport:
         findings=list(db.iter_findings()),
         inversions=list(db.iter_inversions()) if config.reveal else None,
         attacks=db.attacks(),
-        summary=db.summary(config.fail_on),
+        targeted=targeted,
+        summary=_summary(db, config.fail_on, targeted),
     )
 
 
@@ -330,7 +392,8 @@ def open_finished_report(
     try:
         report = assemble_report(db)
         if fail_on is not None and fail_on != report.fail_on:
-            report = report.model_copy(update={"fail_on": fail_on, "summary": db.summary(fail_on)})
+            summary = _summary(db, fail_on, report.targeted)
+            report = report.model_copy(update={"fail_on": fail_on, "summary": summary})
         if allow_partial is not None:
             report = report.model_copy(update={"allow_partial": allow_partial})
         return report

@@ -83,20 +83,24 @@ def build_local(
     sparse: Mapping[str, Sequence[tuple[list[int], list[float]]]] | None = None,
     multivectors: Mapping[str, Sequence[list[list[float]]]] | None = None,
     fast: bool = False,
+    datatype: str | None = None,
 ) -> Path:
     """Add a collection to a local-mode folder (created if missing) and return the folder.
 
     `fast=True` writes rows through qdrant-client's own `CollectionPersistence` with SQLite
-    syncing off, for fixtures of thousands of points; the result is the same format.
+    syncing off, for fixtures of thousands of points; the result is the same format. `datatype`
+    ("uint8", "float16") sets the storage datatype of the dense vectors.
     """
     from qdrant_client import QdrantClient, models
 
     named, is_named, n, payload_list, id_list = _rows(vectors, payloads, ids)
     dist = getattr(models.Distance, _LOCAL_DISTANCES[distance.lower()])
+    dtype = models.Datatype(datatype) if datatype else None
     vectors_config: Any
     if is_named:
         vectors_config = {
-            name: models.VectorParams(size=arr.shape[1], distance=dist) for name, arr in named.items()
+            name: models.VectorParams(size=arr.shape[1], distance=dist, datatype=dtype)
+            for name, arr in named.items()
         }
         for name, multi_rows in (multivectors or {}).items():
             vectors_config[name] = models.VectorParams(
@@ -105,7 +109,7 @@ def build_local(
                 multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
             )
     else:
-        vectors_config = models.VectorParams(size=named[""].shape[1], distance=dist)
+        vectors_config = models.VectorParams(size=named[""].shape[1], distance=dist, datatype=dtype)
     sparse_config = {name: models.SparseVectorParams() for name in sparse} if sparse else None
 
     def point(row: int) -> models.PointStruct:

@@ -154,6 +154,60 @@ def test_roundtrip_hook_uses_an_inverter(vectors: dict[str, np.ndarray]) -> None
     assert "roundtrip.paraphrase-MiniLM-L3-v2.cosine" not in guess.details  # no adapter: no evidence
 
 
+E5 = "multilingual-e5-small"
+
+
+def _cone_mimic(e5: np.ndarray, rows: int, seed: int = 0) -> np.ndarray:
+    """Vectors no encoder made that share e5's narrow cone: Gaussian directions around its mean."""
+    noise = _unit(np.random.default_rng(seed).normal(size=(rows, e5.shape[1])))
+    return _unit(0.3 * noise + _unit(e5).mean(0)).astype(np.float32)
+
+
+def test_roundtrip_is_judged_against_other_rows_texts_not_the_cone(vectors: dict[str, np.ndarray]) -> None:
+    # e5 puts any two texts at a cosine of ~0.8: a round trip that returns unrelated texts still
+    # re-embeds "close" to the vectors. Only a vector's own text beating the other rows' counts.
+    e5 = _unit(vectors[E5])[:16]
+    truth = {tuple(np.round(r, 4)): t for r, t in zip(e5, TEXTS, strict=False)}
+
+    def unrelated(rows: np.ndarray, encoder_id: str) -> list[str]:
+        return list(TEXTS[40 : 40 + len(rows)])
+
+    def faithful(rows: np.ndarray, encoder_id: str) -> list[str]:
+        return [truth.get(tuple(np.round(r, 4)), "") for r in rows]
+
+    for rows in (e5, _cone_mimic(e5, 16)):
+        guess = identify(rows, distance="Cosine", candidates=[E5], inverter=unrelated)
+        assert guess.name == "unknown", guess.details
+        assert guess.details[f"roundtrip.{E5}.cosine"] > 0.75  # what the old rule took for a match
+        assert guess.details[f"roundtrip.{E5}.excess"] < 0.1
+    guess = identify(e5, distance="Cosine", candidates=[E5], inverter=faithful)
+    assert (guess.name, guess.method) == (E5, "roundtrip")
+    assert guess.details[f"roundtrip.{E5}.excess"] > 0.9
+    few = identify(e5[:7], distance="Cosine", candidates=[E5], inverter=faithful)
+    assert few.name == "unknown" and f"roundtrip.{E5}.excess" not in few.details  # too few controls
+
+
+@pytest.mark.slow  # inverts 8 vectors through each of four inverters and adapters: ~2 min on 2 cores
+def test_shipped_inverters_identify_e5_by_round_trip_and_claim_no_cone_mimic(
+    vectors: dict[str, np.ndarray],
+) -> None:
+    from vecaudit.inversion import load_inverter
+
+    loaded: dict[str, object] = {}
+
+    def invert(rows: np.ndarray, encoder_id: str) -> list[str]:  # what a scan's round trip does
+        inv = loaded.setdefault(encoder_id, load_inverter(encoder_id))
+        return [t for t, _ in inv.invert(rows)]  # type: ignore[attr-defined]
+
+    e5 = _unit(vectors[E5])[:8]  # no payload text, too few rows for a fingerprint
+    guess = identify(e5, distance="Cosine", candidates=TRIO, inverter=invert)
+    assert (guess.name, guess.method) == (E5, "roundtrip"), guess.details
+    assert all(guess.details[f"roundtrip.{c}.excess"] < 0.13 for c in TRIO if c != E5)
+    mimic = identify(_cone_mimic(vectors[E5], 8), distance="Cosine", candidates=[E5], inverter=invert)
+    assert mimic.name == "unknown", mimic.details
+    assert mimic.details[f"roundtrip.{E5}.cosine"] > 0.8  # in the cone, yet not claimed
+
+
 def test_roundtrip_with_a_broken_inverter_is_an_error_not_missing_evidence(
     vectors: dict[str, np.ndarray],
 ) -> None:

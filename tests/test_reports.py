@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from reportdata import build_report, build_scenario
 from vecaudit.errors import VecauditError
-from vecaudit.models import Finding, InversionRecord, ScanReport, Severity
+from vecaudit.models import SCHEMA_VERSION, Finding, InversionRecord, ScanReport, Severity
 from vecaudit.report import available_formats, get_format, render, write_reports
 
 BUILTINS = ["json", "sarif", "junit", "markdown", "html"]
@@ -51,7 +51,7 @@ def test_json_matches_design_contract() -> None:
     report = build_report()
     data = json.loads(render(report, "json"))
     assert next(iter(data)) == "schema_version"
-    assert data["schema_version"] == "1.2"
+    assert data["schema_version"] == SCHEMA_VERSION == "1.3"
     assert "inversions" not in data  # absent, not null, without --reveal
     assert [c["name"] for c in data["collections"]] == ["support_tickets", "hr_notes", "patient_intake"]
     for c in data["collections"]:

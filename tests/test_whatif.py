@@ -129,10 +129,14 @@ def test_whatif_errors_are_clear(
     enter_sandbox(tmp_path, monkeypatch)
     res = run_cli(capsys, "whatif", store, "--collection", "nope", "--encoder", ENCODER)
     assert res.code == 2 and "nope" in res.err
+    # Every built-in encoder now reaches an inverter (directly or through an adapter): without the
+    # shipped models none does.
+    monkeypatch.setenv("VECAUDIT_MODELS_DIR", str(tmp_path / "no-models"))
     res = run_cli(
         capsys, "whatif", store, "-c", "notes", "--encoder", "multilingual-e5-small", "--sample", "3"
     )
     assert res.code == 2 and "no inverter" in res.err
+    monkeypatch.delenv("VECAUDIT_MODELS_DIR")
     res = run_cli(capsys, "whatif", store, "-c", "notes", "-m", "blur")
     assert res.code == 2 and "unknown mitigation" in res.err
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..coverage import describe_gap, gap_summary
-from ..models import ScanReport
+from ..models import ScanReport, TargetedReport
 from ..terminal_text import printable
 from ..verdict import verdict
 
@@ -27,10 +27,42 @@ def incomplete_message(report: ScanReport) -> str:
         for c in report.collections
         if c.coverage is not None and not c.coverage.complete
     ]
+    if report.targeted is not None and report.targeted.not_checked:
+        unchecked = sum(g.vectors for g in report.targeted.not_checked)
+        parts.append(f"targeted mode: {unchecked:,} vector(s) not checked against the candidates")
     return (
         f"the scan left data unanalyzed ({'; '.join(parts)}); the summary and reports say what and why. "
         "Pass --allow-partial to accept a partial scan"
     )
+
+
+def targeted_lines(t: TargetedReport, max_supports: int = SUMMARY_IDS) -> list[str]:
+    """Targeted mode in the summary: the threshold used, then each supported candidate by line,
+    entity type and fingerprint with its strongest vectors; never a value."""
+    encoders = ", ".join(t.encoders) or "no encoder"
+    extra = ", extrapolated" if t.min_z_extrapolated else ""
+    out = [
+        f"  targeted: {len(t.candidates):,} candidate(s) against {t.vectors_checked:,} vector(s) "
+        f"({encoders}); "
+        f"min z {t.min_z:.2f}{extra}, expected false supports {t.expected_false_supports:.3f}: "
+        f"{t.supported:,} supported"
+    ]
+    for c in t.candidates:
+        if not c.supported:
+            continue
+        where = ", ".join(
+            f"{s.collection}/{s.vector or '(default)'} point {s.point_id} "
+            f"(z {s.z:.1f}, margin {s.margin:.3f})"
+            for s in c.supported_by[:max_supports]
+        )
+        more = len(c.supported_by) - max_supports
+        tail = f" and {more} more" if more > 0 else ""
+        out.append(f"    line {c.line} {c.entity_type} {c.fingerprint[:12]}: {where}{tail}")
+    out.extend(
+        f"    not checked: {g.vectors:,} vector(s) of {g.collection}/{g.vector or '(default)'}: {g.reason}"
+        for g in t.not_checked
+    )
+    return out
 
 
 def print_summary(
@@ -67,6 +99,8 @@ def print_summary(
         out.append(f"  entities: {ent}")
     else:
         out.append("  findings: none")
+    if report.targeted is not None:
+        out.extend(targeted_lines(report.targeted))
     result = verdict(report)
     violations = f"{s.violations:,} violation(s) at or above {report.fail_on.value}"
     out.append(

@@ -53,6 +53,8 @@ EPILOG = (
     "  one collection of a server; writes audit.sarif; exit 1 on any finding rated low or above\n\n"
     "[cyan]vecaudit scan ./data --no-invert --sample 2000 --policy gdpr -f json[/]\n\n"
     "  payload and encoder checks on 2000 points per collection; JSON report on stdout\n\n"
+    "[cyan]vecaudit scan ./data --candidates erasure-requests.txt -f json -o audit[/]\n\n"
+    "  which stored vectors still encode the listed names, emails and phone numbers\n\n"
     "[cyan]vecaudit scan --resume 20261122-101500-a1b2c3[/]\n\n"
     "  continue a stopped scan with its original options\n\n"
     "Exit codes: 0 no violation at or above --fail-on, 1 violations, 2 error, unfinished scan, or data "
@@ -161,6 +163,19 @@ def scan(
             rich_help_panel=WHAT,
         ),
     ] = MAX_TEXT_CHARS,
+    candidates: Annotated[
+        Path | None,
+        typer.Option(
+            "--candidates",
+            metavar="FILE",
+            help="Targeted mode: a UTF-8 file of person names, email addresses or phone numbers, one "
+            "per line ('#' comments), e.g. an erasure request. Reports which stored vectors support "
+            "each value, by keyed fingerprint, line number and point id, never the value; a supported "
+            "value is a violation (severity high). The file is read into memory only.",
+            rich_help_panel=POLICY,
+            show_default=False,
+        ),
+    ] = None,
     reveal: Annotated[
         bool,
         typer.Option(
@@ -331,6 +346,7 @@ def scan(
             allow_partial=allow_partial,
             max_text_chars=max_text_chars,
             encoder=encoder,
+            candidates=candidates,
             api_key_file=api_key_file,
             verify_tls=not insecure,
             timeout=timeout,

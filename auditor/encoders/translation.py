@@ -28,9 +28,39 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
 
 
 def fit_procrustes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """W minimizing ||xW - y|| with W orthogonal (dims must match)."""
+    """W minimizing ||xW - y|| with orthonormal rows (a rotation when dims match; an isometric
+    embedding when the source has fewer dims than the target)."""
     u, _, vt = np.linalg.svd(x.T @ y, full_matrices=False)
     return (u @ vt).astype(np.float32)
+
+
+def fit_procrustes_centered(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(W, b): a rotation between the centered clouds, then the target mean added back.
+
+    Encoders such as e5 put every vector in a narrow cone around a common mean; rotating the raw
+    vectors spends the rotation on aligning the cones instead of the differences between texts.
+    """
+    xm, ym = x.mean(0), y.mean(0)
+    w = fit_procrustes(x - xm, y - ym)
+    return w, (ym - xm @ w).astype(np.float32)
+
+
+def select_ridge_lambda(
+    x: np.ndarray,
+    y: np.ndarray,
+    lams: tuple[float, ...] = (1e-7, 1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2),
+    val_share: float = 0.15,
+    seed: int = 0,
+) -> tuple[float, dict[float, float]]:
+    """The ridge penalty with the best mean cosine on a validation slice of the training pairs."""
+    idx = np.random.default_rng(seed).permutation(len(x))
+    n_val = max(1, int(len(x) * val_share))
+    val, fit = idx[:n_val], idx[n_val:]
+    scores = {}
+    for lam in lams:
+        w, b = fit_ridge(x[fit], y[fit], lam)
+        scores[lam] = mean_cosine(x[val] @ w + b, y[val])
+    return max(scores, key=lambda k: scores[k]), scores
 
 
 def fit_ridge(x: np.ndarray, y: np.ndarray, lam: float = 1e-2) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +120,7 @@ class Adapter:
         w = {k: v.float() for k, v in self.weights.items()}
         with torch.no_grad():
             if self.kind == "procrustes":
-                y = x @ w["w"]
+                y = x @ w["w"] + w["b"] if "b" in w else x @ w["w"]
             elif self.kind == "ridge":
                 y = x @ w["w"] + w["b"]
             elif self.kind == "mlp":
@@ -124,8 +154,13 @@ class Adapter:
         return cls(header["source"], header["target"], kind, weights, meta)
 
 
-def from_procrustes(src: str, dst: str, w: np.ndarray, meta: dict[str, object]) -> Adapter:
-    return Adapter(src, dst, "procrustes", {"w": torch.from_numpy(w)}, meta)
+def from_procrustes(
+    src: str, dst: str, w: np.ndarray, meta: dict[str, object], b: np.ndarray | None = None
+) -> Adapter:
+    weights = {"w": torch.from_numpy(w)}
+    if b is not None:  # centered Procrustes: the rotation plus a translation
+        weights["b"] = torch.from_numpy(b)
+    return Adapter(src, dst, "procrustes", weights, meta)
 
 
 def from_ridge(src: str, dst: str, w: np.ndarray, b: np.ndarray, meta: dict[str, object]) -> Adapter:

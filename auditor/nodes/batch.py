@@ -16,6 +16,7 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 
 from ..coverage import CoverageTally
+from ..encoders.dequantize import Dequantizer
 from ..models import Finding, GapReason, Point, PointId, VectorInfo, VectorKind
 from ..progress import BatchScanned, emit
 from ..rundb import AttackSpend, BatchRecord, InversionRow, finding_key
@@ -23,6 +24,7 @@ from ..stores.points import normalize_id
 from .context import ScanContext
 from .stages import inversion_results, payload_findings, usable_vectors
 from .state import ScanState, current_plan
+from .targeted import TargetedRow, TargetedSpend, slot_encoder, targeted_rows
 
 
 def process_batch(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
@@ -68,6 +70,13 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
     plan = current_plan(state)
     name = plan["name"]
     invert_plan = state.get("invert_plan", {})
+    dequantize_plan = state.get("dequantize_plan", {})
+    # Slots of integer codes whose scale could not be inferred: vector -> why (for the coverage gap).
+    not_inferred = {
+        vector: f"{r['codes']} codes ({r['found_by']}): {r.get('reason') or 'not de-quantized'}"
+        for vector, r in state.get("dequantization", {}).get(plan["name"], {}).items()
+        if not r.get("inferred")
+    }
     # Every dense vector is read and checked, inverted or not: one that cannot be analyzed (NaN,
     # wrong dimension, not numbers) is counted, even where the slot is only identified.
     dense = {
@@ -84,20 +93,46 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
     findings: list[Finding] = payload_findings(ctx, name, points, tally)
     rows: list[InversionRow] = []
     spends: list[AttackSpend] = []
+    targeted: list[TargetedRow] = []  # targeted mode (--candidates): indices and statistics, no value
+    targeted_spends: list[TargetedSpend] = []
     for vector, dim in dense.items():
         ctx.check_cancelled()
         keep, matrix, rejected = usable_vectors(points, vector, dim)
         for i, reason in rejected:
             tally.skipped(reason, point_id=points[i].id, vector=vector or "(default)")
-        encoder = invert_plan.get(vector)
-        if encoder is None:
+        if vector in not_inferred:
+            for i in keep:
+                tally.skipped(
+                    GapReason.quantized_vector,
+                    point_id=points[i].id,
+                    vector=vector or "(default)",
+                    detail=not_inferred[vector],
+                )
+            if ctx.candidates and keep:
+                why = "integer codes whose scale could not be inferred"
+                targeted_spends.append(TargetedSpend(name, vector, None, len(keep), why))
             continue
+        if vector in dequantize_plan and len(keep):
+            matrix = Dequantizer.from_state(dequantize_plan[vector]).apply(matrix)
         ids: list[PointId] = [points[i].id for i in keep]
-        vector_rows, vector_findings, spend = inversion_results(ctx, name, vector, encoder, ids, matrix)
-        if spend is not None:
-            spends.append(spend)
-        rows.extend(vector_rows)
-        findings.extend(vector_findings)
+        encoder = invert_plan.get(vector)
+        recovered: list[str] | None = None
+        if encoder is not None:
+            vector_rows, vector_findings, spend, recovered = inversion_results(
+                ctx, name, vector, encoder, ids, matrix
+            )
+            if spend is not None:
+                spends.append(spend)
+            rows.extend(vector_rows)
+            findings.extend(vector_findings)
+        if ctx.candidates and keep:
+            target, why_not = slot_encoder(state, name, vector, matrix.shape[1])
+            if target is None:
+                targeted_spends.append(TargetedSpend(name, vector, None, len(keep), why_not))
+            else:
+                found, spent = targeted_rows(ctx, name, vector, target, ids, matrix, recovered)
+                targeted.extend(found)
+                targeted_spends.append(spent)
 
     keys = [finding_key(f) for f in findings]  # computed once: the count and the table's primary key
     record = BatchRecord(
@@ -111,7 +146,9 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         findings=len(set(keys)),
         coverage=tally.coverage(),
     )
-    ctx.db.commit_batch(record, findings, rows, keys=keys, attacks=spends)
+    ctx.db.commit_batch(
+        record, findings, rows, keys=keys, attacks=spends, targeted=(targeted, targeted_spends)
+    )
     return record
 
 

@@ -20,6 +20,7 @@ from ..rundb import RunDB
 
 if TYPE_CHECKING:
     from ..detect.engine import PiiDetector
+    from ..inversion.attack.targeted import Candidate, TargetedSearch
     from ..inversion.protocol import VectorInverter
     from ..policy.loader import Policy
     from ..stores.base import StoreAdapter
@@ -32,6 +33,8 @@ class Resources:
     policy: Policy
     detector: PiiDetector
     store: StoreAdapter
+    # Targeted mode's values (--candidates), read once; in memory only, never in state or database.
+    candidates: tuple[Candidate, ...] = ()
 
 
 @dataclass
@@ -45,6 +48,8 @@ class ScanContext:
     _policy: Policy | None = None
     _detector: PiiDetector | None = None
     _inverters: dict[str, VectorInverter | None] = field(default_factory=dict)
+    candidates: tuple[Candidate, ...] = ()  # targeted mode's values (memory only)
+    _targeted: dict[str, TargetedSearch] = field(default_factory=dict)
     # A live scroll over the collection being scanned, reused while its cursor matches.
     _stream: tuple[str, Any, bool, Iterator[tuple[list[Point], PointId | None]]] | None = None
 
@@ -62,6 +67,7 @@ class ScanContext:
     ) -> ScanContext:
         ctx = cls(config, db, db.run_id, connect_target=connect_target, cancel_event=cancel_event)
         ctx._policy, ctx._detector, ctx._store = resources.policy, resources.detector, resources.store
+        ctx.candidates = resources.candidates
         return ctx
 
     def store(self) -> StoreAdapter:
@@ -91,6 +97,33 @@ class ScanContext:
         if encoder_id not in self._inverters:
             self._inverters[encoder_id] = load_inverter_for(self.config, encoder_id)
         return self._inverters[encoder_id]
+
+    def targeted_search(self, encoder_id: str) -> TargetedSearch:
+        """Targeted mode's search for `encoder_id`'s vectors (one per encoder and run, so the lone
+        embeddings of candidates and controls are made once). Its own decision threshold is the
+        lowest a run may use; the run's `min_z` is applied when the report is assembled."""
+        if encoder_id not in self._targeted:
+            from ..encoders.registry import get_encoder
+            from ..inversion.attack.targeted import TargetedSearch, TargetedSettings
+            from ..targeted_threshold import Z_FLOOR
+
+            encoder = get_encoder(encoder_id, device=self.config.device)
+            self._targeted[encoder_id] = TargetedSearch(encoder, settings=TargetedSettings(min_z=Z_FLOOR))
+        return self._targeted[encoder_id]
+
+    def round_trip_inverter(self, encoder_id: str) -> VectorInverter | None:
+        """The learned loop for `encoder_id` (identification's round trip), or None.
+
+        Never a search level: a search scores its guesses with the candidate encoder itself and
+        pulls any vector's text towards it, so its round trip would fit encoders that did not
+        make the vectors."""
+        if self.config.attack == "loop":
+            return self.inverter(encoder_id)
+        key = f"loop:{encoder_id}"
+        if key not in self._inverters:
+            loop_only = self.config.model_copy(update={"attack": "loop"})
+            self._inverters[key] = load_inverter_for(loop_only, encoder_id)
+        return self._inverters[key]
 
     # -- streaming ---------------------------------------------------------------------------------
 

@@ -76,6 +76,8 @@ def discover(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
         "findings": 0,
         "encoders": {},
         "invert_plan": {},
+        "dequantization": {},
+        "dequantize_plan": {},
         "notes": {},
         "stages_skipped": skipped,
         "results": [],

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 
 from ..coverage import CoverageTally, gap_summary
-from ..models import CollectionReport, EncoderGuess, GapReason, VectorInfo
+from ..models import CollectionReport, Dequantization, EncoderGuess, GapReason, VectorInfo
 from ..progress import CollectionFinished, ScanFinished, emit
 from .context import ScanContext
 from .state import ScanState, current_plan, with_note
@@ -47,6 +47,10 @@ def finish_collection(state: ScanState, runtime: Runtime[ScanContext]) -> dict[s
         inverted=ctx.db.count_inversions(name),
         notes=notes.get(name, []),
         coverage=coverage,
+        dequantization={
+            v: Dequantization.model_validate(r)
+            for v, r in state.get("dequantization", {}).get(name, {}).items()
+        },
     )
     emit(
         CollectionFinished(
@@ -64,6 +68,7 @@ def finish_collection(state: ScanState, runtime: Runtime[ScanContext]) -> dict[s
         "cursor": None,
         "exhausted": False,
         "invert_plan": {},
+        "dequantize_plan": {},
     }
 
 

@@ -2,6 +2,8 @@
 
 Runs once per collection on its first sample (up to IDENTIFY_SAMPLE points): the vectors, plus the
 longest payload string of each point when payloads carry text. `--encoder NAME` skips the guess.
+A slot holding integer codes (uint8 storage, or floats a user quantized) is de-quantized first, and
+checked against the encoder named by --encoder (see nodes/dequantize.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..errors import EncoderError
 from ..models import EncoderGuess, Point, VectorInfo
 from ..progress import CollectionStarted, EncoderIdentified, Notice, emit
 from .context import ScanContext
+from .dequantize import QuantizedSlot, identify_codes
 from .stages import usable_vectors
 from .state import ScanState, current_plan, with_note, with_skip
 
@@ -62,19 +65,26 @@ def identify_encoders(state: ScanState, runtime: Runtime[ScanContext]) -> dict[s
     notes = state.get("notes", {})
     skipped = state.get("stages_skipped", {})
     guesses: dict[str, dict[str, Any]] = {}
+    records: dict[str, dict[str, Any]] = {}
+    plan_out: dict[str, dict[str, Any]] = {}
     if not dense:
         notes = with_note(notes, name, "no dense vectors: only payloads were scanned")
     if ctx.config.encoder:
         skipped = with_skip(skipped, "identify", f"--encoder {ctx.config.encoder} given")
-    points: list[Point] = first_points(ctx, name) if dense and not ctx.config.encoder else []
+    # Read even with --encoder: integer codes are recognised, and de-quantized, from this sample.
+    points: list[Point] = first_points(ctx, name) if dense else []
     texts: list[str | None] = [longest_text(p.payload) for p in points]
 
     for vector in dense:
         note: str | None = None
-        if ctx.config.encoder:
-            guess, note = user_guess(ctx.config.encoder, vector)
-        else:
-            guess, note = _guess(ctx, points, texts, vector)
+        guess, note, slot = _guess(ctx, points, texts, vector)
+        if slot is not None:
+            records[vector.name] = slot.record.model_dump(mode="json")
+            if slot.dequantizer is not None:
+                plan_out[vector.name] = slot.dequantizer.to_state()
+            extra = f"vector {vector.label}: {slot.note}"
+            notes = with_note(notes, name, extra)
+            emit(Notice(extra, name))
         if note:
             notes = with_note(notes, name, note)
             emit(Notice(note, name))
@@ -82,14 +92,21 @@ def identify_encoders(state: ScanState, runtime: Runtime[ScanContext]) -> dict[s
         emit(EncoderIdentified(name, vector.name, guess.name, guess.confidence, guess.method))
 
     encoders = {**state.get("encoders", {}), name: guesses}
-    return {"encoders": encoders, "notes": notes, "stages_skipped": skipped}
+    dequantization = {**state.get("dequantization", {}), name: records}
+    return {
+        "encoders": encoders,
+        "notes": notes,
+        "stages_skipped": skipped,
+        "dequantization": dequantization,
+        "dequantize_plan": plan_out,
+    }
 
 
 def _round_trip(ctx: ScanContext) -> Callable[[np.ndarray, str], list[str]]:
     """identify()'s inverter hook: recovered texts for a candidate encoder, via the run's inverters."""
 
     def invert(vectors: np.ndarray, encoder_id: str) -> list[str]:
-        inverter = ctx.inverter(encoder_id)
+        inverter = ctx.round_trip_inverter(encoder_id)
         if inverter is None:
             raise LookupError(f"no inverter for {encoder_id}")  # identify() counts it as no evidence
         return [text for text, _ in inverter.invert(vectors)]
@@ -99,11 +116,17 @@ def _round_trip(ctx: ScanContext) -> Callable[[np.ndarray, str], list[str]]:
 
 def _guess(
     ctx: ScanContext, points: list[Point], texts: list[str | None], vector: VectorInfo
-) -> tuple[EncoderGuess, str | None]:
+) -> tuple[EncoderGuess, str | None, QuantizedSlot | None]:
+    """The slot's encoder guess, a note for the report, and what was done with integer codes."""
+    from ..encoders.dequantize import find_codes
     from ..encoders.identify import identify
 
+    user = ctx.config.encoder
     if not points:  # an empty collection: nothing to identify, and nothing to say about it here
-        return EncoderGuess(), None
+        if user:
+            guess, user_note = user_guess(user, vector)
+            return guess, user_note, None
+        return EncoderGuess(), None, None
     keep, matrix, rejected = usable_vectors(points, vector.name, vector.dim)
     note = None
     if rejected:
@@ -111,19 +134,34 @@ def _guess(
             f"{len(rejected)} of the first {len(points)} points have NaN/infinite values or the wrong "
             f"dimension in vector {vector.label}; they were left out of identification and inversion"
         )
+    codes = find_codes(matrix, vector.datatype) if matrix.shape[0] else None
+    if user:
+        guess, user_note = user_guess(user, vector)
+        if codes is None or user_note:
+            return guess, user_note or note, None
     if matrix.shape[0] == 0:
-        return EncoderGuess(), note or f"no usable vectors in {vector.label} to identify an encoder from"
+        return (
+            EncoderGuess(),
+            note or f"no usable vectors in {vector.label} to identify an encoder from",
+            None,
+        )
     picked = [texts[i] for i in keep]  # None where a payload has no text
     has_text = any(picked)
+    # Without payload text, a round trip through an inverter is the direct evidence left.
+    inverter = None if has_text or not ctx.config.invert else _round_trip(ctx)
     try:
+        if codes is not None:
+            slot = identify_codes(
+                matrix, codes, vector, texts=picked if has_text else None, encoder=user, inverter=inverter
+            )
+            return slot.guess, note, slot
         guess = identify(
             matrix,
             distance=vector.distance,
             texts=picked if has_text else None,
             datatype=vector.datatype,
-            # Without payload text, a round trip through an inverter is the direct evidence left.
-            inverter=None if has_text or not ctx.config.invert else _round_trip(ctx),
+            inverter=inverter,
         )
     except EncoderError as exc:
-        return EncoderGuess(), f"encoder identification failed for {vector.label}: {exc}"
-    return guess, note
+        return EncoderGuess(), f"encoder identification failed for {vector.label}: {exc}", None
+    return guess, note, None

@@ -29,12 +29,28 @@ def route_inversion(state: ScanState) -> Literal["plan_inversion", "skip_inversi
     return "skip_inversion"
 
 
+def _not_dequantized(state: ScanState, collection: str, vector: str) -> str | None:
+    """Why `vector`'s integer codes could not be de-quantized, or None (floats, or de-quantized)."""
+    record = state.get("dequantization", {}).get(collection, {}).get(vector)
+    if not record or record.get("inferred"):
+        return None
+    label = vector or "(default)"
+    return (
+        f"{record['codes']} codes in {collection}/{label} could not be de-quantized: {record.get('reason')}"
+    )
+
+
 def skip_inversion(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
     name = current_plan(state)["name"]
+    codes = [
+        why for v in state.get("encoders", {}).get(name, {}) if (why := _not_dequantized(state, name, v))
+    ]
     if not state.get("invert_requested", True):
         reason = "--no-invert given"
     elif not state.get("encoders", {}).get(name):
         reason = f"no dense vectors in {name}"
+    elif codes:
+        reason = "; ".join(codes)
     else:
         reason = f"encoder unknown for {name}"
     emit(StageSkipped("invert", reason, name))
@@ -52,8 +68,10 @@ def plan_inversion(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str,
     for vector, guess in state.get("encoders", {}).get(plan["name"], {}).items():
         encoder = guess.get("name", UNKNOWN)
         label = vector or "(default)"
-        reason: str | None = None
-        if encoder == UNKNOWN:
+        reason: str | None = _not_dequantized(state, plan["name"], vector)
+        if reason is not None:
+            pass
+        elif encoder == UNKNOWN:
             reason = f"encoder unknown for {plan['name']}/{label}"
         elif dims.get(vector) not in (None, get_spec(encoder).dim):
             reason = f"encoder {encoder} does not fit the dimension of {plan['name']}/{label}"

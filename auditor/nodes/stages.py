@@ -187,20 +187,21 @@ def inversion_results(
     encoder_id: str,
     point_ids: Sequence[PointId],
     matrix: np.ndarray,
-) -> tuple[list[InversionRow], list[Finding], AttackSpend | None]:
+) -> tuple[list[InversionRow], list[Finding], AttackSpend | None, list[str]]:
     """Invert the vectors, then detect and evaluate PII in the recovered text.
 
-    The recovered text is kept in the returned rows only with --reveal; otherwise it is dropped
-    here, once its findings (masked evidence) have been computed. The third value is what the
+    The recovered text is kept in the returned rows only with --reveal; otherwise it leaves only as
+    the fourth value, the recovered texts in row order (empty when nothing was inverted), for the
+    caller's in-memory use (targeted mode's frames): never stored. The third value is what the
     attack ran and spent on this batch, for the run's record (None when nothing was inverted).
     """
     if matrix.shape[0] == 0:
-        return [], [], None
+        return [], [], None, []
     from ..policy.evaluate import evaluate
 
     inverter = ctx.inverter(encoder_id)
     if inverter is None:
-        return [], [], None
+        return [], [], None, []
     recovered = inverter.invert(matrix)
     spend = AttackSpend(
         {"encoder": encoder_id, **inverter.describe()}, len(recovered), getattr(inverter, "last_cost", None)
@@ -231,7 +232,7 @@ def inversion_results(
                     key=key,
                 )
             )
-    return rows, findings, spend
+    return rows, findings, spend, texts
 
 
 def _supported(

@@ -1,7 +1,7 @@
 """The scan graph's state: what a checkpoint holds.
 
-Only names, counts, cursors, encoder guesses and reasons live here (what a batch could not analyze
-is stored with the batch in the run database). Point payloads, vectors and
+Only names, counts, cursors, encoder guesses, de-quantization parameters and reasons live here
+(what a batch could not analyze is stored with the batch in the run database). Point payloads, vectors and
 recovered text never enter the state: they exist only inside the node that processes a batch, and
 the results of that batch go straight to the run database. A checkpoint therefore stays small (a
 few kilobytes whatever the collection size) and carries no PII.
@@ -31,6 +31,11 @@ class ScanState(TypedDict, total=False):
     findings: int  # findings so far, whole scan (for progress; the report counts the table)
     encoders: dict[str, dict[str, dict[str, Any]]]  # collection -> vector -> EncoderGuess dump
     invert_plan: dict[str, str]  # current collection: vector -> encoder id to invert with
+    # collection -> vector -> Dequantization dump, for slots that hold integer codes
+    dequantization: dict[str, dict[str, dict[str, Any]]]
+    # current collection: vector -> Dequantizer.to_state() for slots whose codes were de-quantized
+    # (scalars, plus two floats per dimension for codes scaled per dimension; never vectors)
+    dequantize_plan: dict[str, dict[str, Any]]
     notes: dict[str, list[str]]  # collection -> notes for the report
     stages_skipped: dict[str, str]  # stage -> reason(s)
     results: list[dict[str, Any]]  # CollectionReport dumps, in scan order

@@ -186,6 +186,11 @@ def _executive(report: ScanReport) -> Section:
             for c in report.collections
             if c.coverage is not None and not c.coverage.complete
         )
+        if report.targeted is not None and report.targeted.not_checked:
+            unchecked = sum(g.vectors for g in report.targeted.not_checked)
+            left = "; ".join(
+                filter(None, [left, f"{unchecked:,} vector(s) not checked against the candidates"])
+            )
         accepted = " The auditor accepted a partial scan (--allow-partial)." if report.allow_partial else ""
         blocks.append(
             Paragraph(
@@ -207,6 +212,17 @@ def _executive(report: ScanReport) -> Section:
             tone="fail" if summary.violations else "pass",
         )
     )
+    t = report.targeted
+    if t is not None:
+        blocks.append(
+            Paragraph(
+                f"Targeted check: {t.supported} of {len(t.candidates)} value(s) supplied by the auditor "
+                f"are still encoded in stored vectors (counted among the violations above; see "
+                f"'Targeted check'); {t.vectors_checked:,} vector(s) were checked"
+                + (f", {sum(g.vectors for g in t.not_checked):,} could not be." if t.not_checked else "."),
+                tone="fail" if t.supported else "pass",
+            )
+        )
     rows = []
     for c in report.collections:
         found = by_col[c.name]
@@ -666,10 +682,12 @@ def build_compliance_document(
         s = plain.section(key)
         if s is not None:
             appendix.append(Section(f"appendix-{key}", title, s.blocks))
+    targeted = plain.section("targeted")  # --candidates: the values the auditor asked about
     sections = [
         _executive(report),
         _methodology(report, ctx),
         _findings_by_rule(report),
+        *([targeted] if targeted is not None else []),
         _trend(report, ctx),
         _mitigations(report, ctx),
         *appendix,

@@ -181,7 +181,21 @@ def _collections_section(report: ScanReport) -> Section:
 
 
 def _coverage_section(report: ScanReport) -> Section:
-    """What the scan did not analyze, per collection and reason: counts, point ids, paths."""
+    """What the scan did not analyze, per collection and reason: counts, point ids, paths; and the
+    vectors targeted mode could not check."""
+    section = _collection_coverage(report)
+    t = report.targeted
+    if t is not None and t.not_checked:
+        unchecked = sum(g.vectors for g in t.not_checked)
+        text = (
+            f"{unchecked} vector(s) were not checked against the candidates file (see Targeted check): "
+            "a value they hold would be reported as unsupported."
+        )
+        section.blocks.insert(0, Paragraph(text, tone="warning"))
+    return section
+
+
+def _collection_coverage(report: ScanReport) -> Section:
     recorded = [c for c in report.collections if c.coverage is not None]
     if not recorded:
         text = "Coverage was not recorded (a report older than schema 1.1)." if report.collections else ""
@@ -271,6 +285,53 @@ def _findings_section(report: ScanReport, cap: int) -> Section:
     return Section("findings", "Findings", blocks)
 
 
+def _targeted_section(report: ScanReport, cap: int) -> Section | None:
+    """Targeted mode (--candidates): each candidate by line, entity type and fingerprint, with the
+    vectors that support it; never a value."""
+    t = report.targeted
+    if t is None:
+        return None
+    extrapolated = " (extrapolated beyond the measured z of 5)" if t.min_z_extrapolated else ""
+    blocks: list[Block] = [
+        Paragraph(
+            f"{len(t.candidates)} candidate value(s) from the candidates file were checked against "
+            f"{t.vectors_checked} stored vector(s) ({', '.join(t.encoders) or 'no encoder'}); "
+            f"{t.supported} are supported by at least one vector, each a violation of severity "
+            f"{t.severity.value}. "
+            f"A vector supports a value when the value's embedding beats same-shape control values by "
+            f"z >= {t.min_z:g}{extrapolated}, chosen for this run so that it expects "
+            f"{t.expected_false_supports:.3f} false support(s) in all (target "
+            f"{t.false_support_target:g}). Values are identified by line and keyed fingerprint only.",
+            tone="fail" if t.supported else "pass",
+        )
+    ]
+    rows = []
+    for c in t.candidates:
+        shown = c.supported_by[:5]
+        where = "; ".join(
+            f"{s.collection}/{vector_label(s.vector)}/{s.point_id} (z {s.z:.1f}, margin {s.margin:.3f})"
+            for s in shown
+        )
+        if len(c.supported_by) > len(shown):
+            where += f"; and {len(c.supported_by) - len(shown)} more"
+        supported = "yes" if c.supported else "no"
+        rows.append([str(c.line), c.entity_type, c.fingerprint[:12], supported, where or "-"])
+    blocks.append(Table(["Line", "Entity", "Fingerprint", "Supported", "Supporting vectors"], rows[:cap]))
+    if len(rows) > cap:
+        blocks.append(Paragraph(f"{len(rows) - cap} more candidate(s) not shown; the JSON report lists all."))
+    if t.not_checked:
+        blocks.append(
+            Paragraph("Not checked (a value these vectors hold would not have been found):", tone="warning")
+        )
+        blocks.append(
+            Table(
+                ["Collection", "Vector", "Vectors", "Reason"],
+                [[g.collection, vector_label(g.vector), str(g.vectors), g.reason] for g in t.not_checked],
+            )
+        )
+    return Section("targeted", "Targeted check (candidates file)", blocks)
+
+
 def _stages_section(report: ScanReport) -> Section:
     if not report.stages_skipped:
         return Section("skipped", "Skipped stages", [Paragraph("No stage was skipped.")])
@@ -331,8 +392,11 @@ def build_document(report: ScanReport, *, row_cap: int = DEFAULT_ROW_CAP) -> Doc
         _collections_section(report),
         _coverage_section(report),
         _findings_section(report, row_cap),
-        _stages_section(report),
     ]
+    targeted = _targeted_section(report, row_cap)
+    if targeted is not None:
+        sections.append(targeted)
+    sections.append(_stages_section(report))
     inversions = _inversions_section(report, row_cap)
     if inversions is not None:
         sections.append(inversions)

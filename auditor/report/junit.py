@@ -99,8 +99,12 @@ def junit_tree(report: ScanReport) -> ET.Element:
         skipped_case = _el(scan, "testcase", classname="vecaudit", name=f"stage:{stage}", time="0")
         _el(skipped_case, "skipped", message=reason)
     skipped += len(report.stages_skipped)
-    _set_counts(scan, 1 + len(report.stages_skipped), failures, 0, skipped)
-    totals.update(tests=1 + len(report.stages_skipped), failures=failures, skipped=skipped)
+    tests = 1 + len(report.stages_skipped)
+    if report.targeted is not None:
+        tests += 1
+        failures += _targeted_case(scan, report)
+    _set_counts(scan, tests, failures, 0, skipped)
+    totals.update(tests=tests, failures=failures, skipped=skipped)
 
     by_name = {c.name: c for c in report.collections}
     for collection in collection_names(report):
@@ -162,6 +166,33 @@ def junit_tree(report: ScanReport) -> ET.Element:
     return root
 
 
+def _targeted_case(scan: ET.Element, report: ScanReport) -> int:
+    """The `targeted-support` case of --candidates (1 when it fails): supported candidates by
+    line, entity type and fingerprint, never the value."""
+    t = report.targeted
+    assert t is not None
+    case = _el(scan, "testcase", classname="vecaudit", name="targeted-support", time="0")
+    counts = (
+        f"{t.supported} of {len(t.candidates)} candidate(s) supported by stored vectors "
+        f"({t.vectors_checked} checked, z >= {t.min_z:g}, {t.expected_false_supports:.3f} false "
+        "supports expected)"
+    )
+    lines = [
+        f"  - line {c.line} {c.entity_type} {c.fingerprint}: "
+        + ", ".join(
+            f"{s.collection}/{vector_label(s.vector)}/{s.point_id} (z {s.z:.1f})" for s in c.supported_by
+        )
+        for c in t.candidates
+        if c.supported
+    ]
+    lines += [f"  - not checked: {g.vectors} vector(s) of {g.collection}: {g.reason}" for g in t.not_checked]
+    if t.violations(report.fail_on):
+        _el(case, "failure", counts + ":\n" + "\n".join(lines), message=counts, type=t.severity.value)
+        return 1
+    _el(case, "system-out", counts + (":\n" + "\n".join(lines) if lines else "."))
+    return 0
+
+
 def _not_analyzed_counts(report: ScanReport) -> str:
     totals = Counter[str]()
     for c in report.collections:
@@ -172,6 +203,9 @@ def _not_analyzed_counts(report: ScanReport) -> str:
                 vector=c.coverage.vectors_not_analyzed,
             )
     parts = [f"{n} {unit}(s)" for unit, n in totals.items() if n]
+    if report.targeted is not None and report.targeted.not_checked:
+        unchecked = sum(g.vectors for g in report.targeted.not_checked)
+        parts.append(f"{unchecked} vector(s) not checked against the candidates")
     return f"{', '.join(parts) or 'data'} not analyzed"
 
 

@@ -13,6 +13,8 @@ Design choices (GitHub's SARIF subset is stricter than the OASIS schema in pract
   `run.properties` and they stay visible in the JSON, Markdown and HTML reports.
 - Data the scan could not analyze makes `executionSuccessful` false, with one
   `toolExecutionNotifications` entry per collection and reason (counts, point ids and paths only).
+- Supported candidates of targeted mode (--candidates) are results of the rule
+  `vecaudit/targeted-support`, listed first (see `sarif_targeted`).
 - Recovered plaintext (`--reveal`) is never written here: SARIF files are uploaded to CI and code
   hosting services whose readers are not the authorised auditors. Messages carry masked evidence only.
 """
@@ -253,14 +255,21 @@ def coverage_notifications(report: ScanReport) -> list[dict[str, Any]]:
 
 
 def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
+    from . import sarif_targeted
+
     rules = RuleIndex.build(report)
     findings = sorted_findings(report.findings)  # highest severity first, so truncation keeps the worst
     reportable = [f for f in findings if not f.allowlisted]
-    results = [_result(f, rules, masked_evidence(report, f)) for f in reportable[:max_results]]
-    truncated = len(reportable) - len(results)
+    # Supported candidates (targeted mode) first: the user named those values as not to be there.
+    targeted = sarif_targeted.results(report, len(rules.rules))[:max_results]
+    room = max_results - len(targeted)
+    results = targeted + [_result(f, rules, masked_evidence(report, f)) for f in reportable[:room]]
+    truncated = len(reportable) - (len(results) - len(targeted))
     version = report.tool_version or __version__
 
     notifications: list[dict[str, Any]] = coverage_notifications(report)
+    if report.targeted is not None:
+        notifications.extend(sarif_targeted.notifications(report.targeted, report.allow_partial))
     if truncated:
         notifications.append(
             {
@@ -289,7 +298,8 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
                 "name": "vecaudit",
                 "version": version,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule_descriptor(r) for r in rules.rules],
+                "rules": [_rule_descriptor(r) for r in rules.rules]
+                + ([sarif_targeted.rule_descriptor(report.targeted)] if report.targeted is not None else []),
             }
         },
         "originalUriBaseIds": {
@@ -301,7 +311,8 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
             "policy": report.policy,
             "failOn": report.fail_on.value,
             "complete": report.complete,
-            "violations": sum(is_violation(f, report.fail_on) for f in findings),
+            "violations": sum(is_violation(f, report.fail_on) for f in findings)
+            + (report.targeted.violations(report.fail_on) if report.targeted is not None else 0),
             "allowlistedOmitted": sum(f.allowlisted for f in findings),
             "resultsTruncated": truncated,
             "allowPartial": report.allow_partial,
@@ -314,8 +325,10 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
             "inversionAttacks": [_attack_properties(a) for a in report.attacks],
         },
     }
+    if report.targeted is not None:
+        run["properties"]["targeted"] = sarif_targeted.run_properties(report.targeted)
     run = _clean_tree(run)
-    run["results"] = results  # already cleaned field by field in _result
+    run["results"] = results  # already cleaned field by field in _result (and sarif_targeted._result)
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 

@@ -111,7 +111,8 @@ def compute_summary(report: ScanReport) -> ScanSummary:
         by_severity={s.value: by_sev[s.value] for s in SEVERITIES_DESC if by_sev[s.value]},
         by_entity=dict(sorted(by_entity.items(), key=lambda kv: (-kv[1], kv[0]))),
         points_with_findings=len({(f.collection, f.vector, f.point_id) for f in report.findings}),
-        violations=sum(is_violation(f, report.fail_on) for f in report.findings),
+        violations=sum(is_violation(f, report.fail_on) for f in report.findings)
+        + (report.targeted.violations(report.fail_on) if report.targeted is not None else 0),
     )
 
 

@@ -47,7 +47,8 @@ name pairs, v1 frames, `--distractors 5000`) name TPR was 0.985 (the shortlist d
 FPR 0.10%, i.e. 5.6 false name supports per vector at z >= 3; 1.4 at z >= 4 (TPR 0.971) and
 0.27 at z >= 5 (TPR 0.883). So read z and margin, and raise `min_z` for long lists or large
 stores; an erasure check of a few values against n vectors expects about 0.003 x n false
-supports per value at the default.
+supports per value at the default. `vecaudit scan --candidates` does that per run: it keeps every
+pair at z >= 3 and reports those at the run's own min_z (`vecaudit.targeted_threshold`).
 
 Known limits: a vector holding a name also supports an address made of that name (the encoder
 reads the same words); phone numbers and other digit strings are weakly encoded and rarely
@@ -491,6 +492,9 @@ class TargetedSearch:
         self.encoder = encoder
         self.names = names or NameLists.default()
         self.settings = settings or TargetedSettings()
+        # Lone embeddings of candidates and controls, kept in memory for the life of this search:
+        # a scan screens batch after batch of vectors against the same values.
+        self._lone_cache: dict[str, np.ndarray] = {}
 
     # -- stage 1 -----------------------------------------------------------------------------------
 
@@ -508,11 +512,8 @@ class TargetedSearch:
         """Stage 1 for every (vector, candidate) pair, in blocks of vectors: the pairs whose lone z
         reaches `screen_z`, per vector and kind at most the `shortlist` highest."""
         s = self.settings
-        texts = [c.value for c in candidates]
-        cand_emb = oracle.embed(texts)
-        costs.shared += len(set(texts))
-        ctl_emb = [oracle.embed(ctl.values[k]) for k in ctl.keys]
-        costs.shared += sum(len(ctl.values[k]) for k in ctl.keys)
+        cand_emb = self._lone(oracle, [c.value for c in candidates], costs)
+        ctl_emb = [self._lone(oracle, ctl.values[k], costs) for k in ctl.keys]
         # A control that is the candidate itself (same canonical form) must not count against it.
         clash: dict[int, np.ndarray] = {}
         for j, c in enumerate(candidates):
@@ -546,6 +547,17 @@ class TargetedSearch:
                         m = cc - float(mx[r, j])
                         out.append(PairScore(start + r, j, zz, m, cc, False, zz, m, float("nan")))
         return out
+
+    def _lone(self, oracle: Oracle, texts: Sequence[str], costs: Costs) -> np.ndarray:
+        """Unit embeddings (len(texts), dim) of values alone; only texts this search has not
+        embedded before are embedded, and counted as shared calls."""
+        fresh = [t for t in dict.fromkeys(texts) if t not in self._lone_cache]
+        if fresh:
+            self._lone_cache.update(zip(fresh, oracle.embed(fresh), strict=True))
+            costs.shared += len(fresh)
+        if not texts:
+            return np.zeros((0, oracle.targets.shape[1]), dtype=np.float32)
+        return np.stack([self._lone_cache[t] for t in texts])
 
     # -- stage 2 -----------------------------------------------------------------------------------
 
