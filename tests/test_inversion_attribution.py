@@ -131,3 +131,16 @@ def test_a_true_name_is_not_cut_down_to_itself(encoder: MiniLMEncoder) -> None:
     (verdict,) = _judge(encoder, [text], [text], [("Rhianne Magan", "PERSON")])
     assert verdict.leads == (float("inf"), float("inf")) or all(lead > 0.01 for lead in verdict.leads)
     assert verdict.supported
+
+
+def test_an_address_and_the_name_it_repeats_are_judged_as_one_identity(encoder: MiniLMEncoder) -> None:
+    # Search writes the owner's name into the text and the address alike; varied alone, the
+    # address would hide behind the name. Each run of the local part is varied everywhere.
+    leaked = "Ticket from Tony Badu: reply to badu.tony@gmail.com about the refund."
+    clean = "Ticket from a customer: reply about the refund by email."
+    invented = "Ticket from Tony Badu: reply to badu.tony@gmail.com about the refund by email."
+    right, wrong = _judge(
+        encoder, [leaked, clean], [leaked, invented], [("badu.tony@gmail.com", "EMAIL_ADDRESS")] * 2
+    )
+    assert right.supported and len(right.zs) == 2
+    assert not wrong.supported

@@ -10,8 +10,8 @@ encoder space. A value is supported only when every identifying part clears `min
 
 - a person name: each word (initials and particles aside), against given names for the first
   of several words and surnames for the others;
-- an email address: its local part, against addresses of the same shape at the same domain
-  (the domain alone identifies nobody, and search builds domains from topic words);
+- an email address: each name-like run of its local part, against list names (the domain
+  alone identifies nobody, and search builds domains from topic words);
 - anything with digits (phone, SSN, card, IBAN, IP, dates): the digits, against random digits
   in the same layout (month names against other months);
 - other values (places, groups): their capitalized words, against list surnames.
@@ -48,10 +48,10 @@ EMAIL = "EMAIL_ADDRESS"
 #: z a part needs. Chosen with the standard attack (all-MiniLM-L6-v2) on 60 PII-free and 60
 #: held-out vectors (bench/data/inversion_heldout.jsonl, tests/data/detection/pii_free.txt) and
 #: checked on 60 further PII-free vectors, with MIN_LEAD 0.01: PII-free vectors with a violation
-#: 0 + 5 of 120 at min_z 4.0, 0 + 2 at 4.5 with MIN_Z_ONE_PART 6; names the attack recovered
-#: verbatim that stay findings: 24 of 28 at 4.0, 19 at 4.5.
+#: 1 + 2 of 120 at min_z 4.0 or 4.5 with MIN_Z_ONE_PART 6 (1 + 1 at 5.0); names the attack
+#: recovered verbatim that stay findings: 23 of 28 at 4.0, 19 at 4.5, 14 at 5.0.
 MIN_Z = 4.5
-#: z a name judged by one word needs (the other words initials or frequent English words): one
+#: z a name or address judged by one word needs (the rest initials, digits or frequent words): one
 #: invented word that happens to share a topic's subwords ("Sim" on a phone-storage ticket) is
 #: the commonest false finding left.
 MIN_Z_ONE_PART = 6.0
@@ -174,7 +174,8 @@ class SupportTest:
                 leads = tuple(
                     base[i] - max(by_part.get((i, j, p, True), [-np.inf])) for p in range(len(parts))
                 )
-                need = s.min_z_one_part if plans_kind[i][j] == PERSON and len(zs) == 1 else s.min_z
+                one_word = plans_kind[i][j] in (PERSON, EMAIL) and len(zs) == 1
+                need = s.min_z_one_part if one_word else s.min_z
                 if any(z < need for z in zs):
                     reason = "part below min_z"
                 elif any(lead < s.min_lead for lead in leads):
@@ -191,7 +192,7 @@ class SupportTest:
         if etype == PERSON:
             parts = self._name_parts(text, start, end, rng)
         elif etype == EMAIL and "@" in value:
-            parts = self._email_parts(value, start, rng)
+            parts = self._email_parts(text, start, end, rng)
         elif any(c.isdigit() for c in value):
             parts = self._digit_parts(value, start, rng)
         else:
@@ -228,26 +229,24 @@ class SupportTest:
             parts.append(_Part(_sites(text, word), picks, _prefixes(word)))
         return parts
 
-    def _email_parts(self, value: str, offset: int, rng: random.Random) -> list[_Part] | None:
-        from .attack.targeted import control_key, controls
-
-        # Recovered text can be tokenizer-shaped ("checks. ana . lee @ mail. com"): the address
-        # is the run of non-space characters around the @, or the whole span closed up.
-        found = re.search(r"[^\s@]+@\S+", value)
-        address = found.group(0).rstrip(".,;:") if found else "".join(value.split())
-        local, _, domain = address.rpartition("@")
-        runs = re.findall(r"[a-zA-Z]{2,}", local)
+    def _email_parts(self, text: str, start: int, end: int, rng: random.Random) -> list[_Part] | None:
+        """The name-like runs of the local part ("badu", "tony" in "badu.tony15@"), each varied
+        wherever it is written: search writes an owner's name into the text and the address alike,
+        and judged alone the address would hide behind the name (or the name behind it)."""
+        value = text[start:end]
+        # Recovered text can be tokenizer-shaped ("checks. ana . lee @ mail. com"): the local
+        # part is what stands before the last @, after the last space that is not beside the @.
+        local = re.sub(r"\s*([._-])\s*", r"\1", value.rpartition("@")[0]).split()[-1:] or [""]
+        runs = [r for r in re.findall(r"[^\W\d_]{2,}", local[0])]
         if not runs or all(self._common(r) for r in runs):
             return None  # "info@", "park5@": words and numbers, not a person's address
-        start, end = (found.start(), found.start() + len(address)) if found else (0, len(value))
-        picks = controls(
-            control_key(address, EMAIL), _names(), self.settings.controls, rng.randrange(1 << 30)
-        )
-        picks = [p for p in picks if p.lower() != address.lower()]
-        prefixes = [
-            local.replace(run, cut, 1) + "@" + domain for run in runs for cut in _prefixes(run, most=4)
-        ]
-        return [_Part(((offset + start, offset + end),), tuple(picks), tuple(prefixes))]
+        names = _names()
+        parts = []
+        for k, run in enumerate(dict.fromkeys(r for r in runs if not self._common(r))):
+            pool = names.given if k == 0 and len(runs) > 1 else names.family
+            picks = _distinct(functools.partial(rng.choice, pool), run, self.settings.controls)
+            parts.append(_Part(_sites(text, run), picks, _prefixes(run)))
+        return parts
 
     def _digit_parts(self, value: str, offset: int, rng: random.Random) -> list[_Part]:
         def vary() -> str:
