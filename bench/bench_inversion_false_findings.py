@@ -39,6 +39,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--attack", default="standard")
     ap.add_argument("--limit", type=int, default=0, help="texts used (0: all), evenly spread")
+    ap.add_argument(
+        "--show",
+        action="store_true",
+        help="run with --reveal and print each invented value beside its recovered text (the texts "
+        "are PII-free, so every value shown is one the attack made up)",
+    )
     args = ap.parse_args()
     from qdrant_client import QdrantClient, models
     from vecaudit.encoders.registry import get_encoder
@@ -62,6 +68,7 @@ def main() -> None:
         cli = str(Path(sys.executable).with_name("vecaudit"))
         cmd = [cli, "scan", str(store), "--sample", "0", "--fail-on", "low"]
         cmd += ["--attack", args.attack, "--encoder", "all-MiniLM-L6-v2", "-f", "json", "-o", str(out), "-q"]
+        cmd += ["--reveal"] if args.show else []
         env = {**os.environ, "XDG_DATA_HOME": tmp}
         started = time.monotonic()
         rc = subprocess.run(cmd, env=env, check=False).returncode
@@ -76,6 +83,11 @@ def main() -> None:
     print(f"vectors with an inversion violation at --fail-on low: {len(points)} ({share:.1%})")
     print("invented entity types:", dict(Counter(f["entity_type"] for f in invented)))
     print("attack record:", json.dumps(report.get("attacks", [])))
+    if args.show:
+        recovered = {r["point_id"]: r.get("text") for r in report.get("inversions", [])}
+        for f in invented:
+            where = recovered.get(f["point_id"])
+            print(f"  {f['entity_type']} {f['severity']}: {f['evidence']!r} in {where!r}")
 
 
 if __name__ == "__main__":
