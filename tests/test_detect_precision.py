@@ -490,6 +490,8 @@ def test_unknown_words_and_names_that_name_things_or_places_are_no_person(
         ("Hana Kobayashi shops at the market every Saturday.", "Hana Kobayashi"),
         # Travel in the sentence, but nobody flies into the person.
         ("We flew to Accra with Kwame Asante.", "Kwame Asante"),
+        ("We arrived at Eva Novak's house at six.", "Eva Novak's"),
+        ("Call connected to Kwame Asante after a short wait.", "Kwame Asante"),
     ],
 )
 def test_names_next_to_brand_and_travel_words_are_still_found(

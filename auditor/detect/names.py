@@ -325,15 +325,18 @@ def thing_before(text: str, start: int) -> bool:
 
 # Travel to or from a place: "flew into Charles de Gaulle", "landed at Jomo Kenyatta".
 _TRAVEL_BEFORE = re.compile(
-    r"\b(?:fl(?:y|ew|ying|ies|own)|land(?:s|ed|ing)?|arriv(?:e|es|ed|ing)|depart(?:s|ed|ing)?|"
-    r"transit(?:s|ed|ing)?|connect(?:s|ed|ing)?)\s+(?:in|into|at|from|to|via|through)\s+$",
+    r"\b(?:fl(?:y|ew|ying|ies|own)|land(?:s|ed|ing)?|arriv(?:e|es|ed|ing)|depart(?:s|ed|ing)?)"
+    r"\s+(?:in|into|at|from|to|via|through)\s+$",
     re.IGNORECASE,
 )
 
 
-def travel_before(text: str, start: int) -> bool:
-    """Whether [start, ..) is where someone flies into, lands at or departs from: an airport or a
-    city, even when named after a person ("flew into Charles de Gaulle")."""
+def travel_before(text: str, start: int, end: int) -> bool:
+    """Whether [start, end) is where someone flies into, lands at or departs from: an airport or
+    a city, even when named after a person ("flew into Charles de Gaulle"; not "arrived at Eva
+    Novak's house")."""
+    if _POSSESSIVE.match(text, end) or text[max(0, end - 2) : end] in ("'s", "\u2019s"):
+        return False
     return _TRAVEL_BEFORE.search(text[max(0, start - 32) : start]) is not None
 
 

@@ -217,7 +217,7 @@ def _named_thing(text: str, c: Candidate) -> bool:
     """Whether a PERSON span names a brand, a product or a place after a person: "Calvin Klein
     jackets", "Jack Daniel's sponsors the team", "the Dacia Sandero", "flew into Charles de
     Gaulle"."""
-    return brand_use(text, c.end) or article_before(text, c.start) or travel_before(text, c.start)
+    return brand_use(text, c.end) or article_before(text, c.start) or travel_before(text, c.start, c.end)
 
 
 # --- dates ----------------------------------------------------------------------------------------
