@@ -471,6 +471,10 @@ def test_names_the_lists_and_spacy_miss_are_found_in_full(
         "Jamie Oliver's restaurants closed last year.",
         "Trader Joe's opens a new store in Austin next month.",
         "We landed at Jomo Kenyatta just after midnight.",
+        "Benito Juarez airport is closed for repairs.",
+        "Indira Gandhi International added a new terminal.",
+        "Anne Frank House tickets sell out weeks ahead.",
+        "Martha Stewart Living published its final issue.",
         # A word as frequent as "add" is no given name before an unknown word in capitals.
         "PLEASE ADD KUBERNETES SUPPORT TO THE ROADMAP.",
     ],
@@ -492,6 +496,9 @@ def test_unknown_words_and_names_that_name_things_or_places_are_no_person(
         ("We flew to Accra with Kwame Asante.", "Kwame Asante"),
         ("We arrived at Eva Novak's house at six.", "Eva Novak's"),
         ("Call connected to Kwame Asante after a short wait.", "Kwame Asante"),
+        # Words that name places after a name, but in a record about the person.
+        ("Patient Eva Novak hospital admission was delayed.", "Eva Novak"),
+        ("Eva Novak street address changed last week.", "Eva Novak"),
     ],
 )
 def test_names_next_to_brand_and_travel_words_are_still_found(

@@ -340,6 +340,31 @@ def travel_before(text: str, start: int, end: int) -> bool:
     return _TRAVEL_BEFORE.search(text[max(0, start - 32) : start]) is not None
 
 
+#: Words after a person's name that make it the name of a place or an institution: "Benito
+#: Juarez airport", "Jomo Kenyatta International", "Anne Frank House" (any place word written
+#: with a capital). Lowercase words that follow a name in records are left out ("Eva Novak
+#: street address", "... hospital admission", "... library card").
+FACILITY_WORDS = frozenset(
+    """airport airports international museum stadium arena bridge cathedral mosque temple
+    boulevard expressway airlines airways foundation institute memorial trophy prize""".split()
+)
+
+
+def facility_after(text: str, end: int) -> bool:
+    """Whether the word right after a name makes it a place or an institution named after a
+    person ("John Wayne airport", "Indira Gandhi International", "Anne Frank House")."""
+    m = _NEXT_WORD.match(text, end)
+    if m is None:
+        return False
+    word = m.group(1)
+    capitalized = word[:1].isupper() and word.lower() in PLACE_WORDS | _CAPITALIZED_FACILITIES
+    return word.lower() in FACILITY_WORDS or capitalized
+
+
+# Capitalized, these continue a proper noun: "Hilton Garden Inn", "Martha Stewart Living".
+_CAPITALIZED_FACILITIES = frozenset("inn hotel hotels living group company collection".split())
+
+
 def article_before(text: str, start: int) -> bool:
     """Whether an article or determiner stands right before [start, ..) ("the Dacia Sandero")."""
     m = _PREVIOUS_WORD.search(text, max(0, start - 24), start)

@@ -52,6 +52,7 @@ from .names import (
     article_before,
     brand_use,
     casing_of,
+    facility_after,
     is_known_place,
     name_lexicon,
     names_in,
@@ -215,9 +216,14 @@ def _word_in_a_name(
 
 def _named_thing(text: str, c: Candidate) -> bool:
     """Whether a PERSON span names a brand, a product or a place after a person: "Calvin Klein
-    jackets", "Jack Daniel's sponsors the team", "the Dacia Sandero", "flew into Charles de
-    Gaulle"."""
-    return brand_use(text, c.end) or article_before(text, c.start) or travel_before(text, c.start, c.end)
+    jackets", "Jack Daniel's sponsors the team", "John Wayne airport", "the Dacia Sandero",
+    "flew into Charles de Gaulle"."""
+    return (
+        brand_use(text, c.end)
+        or facility_after(text, c.end)
+        or article_before(text, c.start)
+        or travel_before(text, c.start, c.end)
+    )
 
 
 # --- dates ----------------------------------------------------------------------------------------
