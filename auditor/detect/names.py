@@ -52,7 +52,7 @@ PLACE_WORDS = frozenset(
     "highway close crescent plaza park station hall bridge gardens heights hill valley bay "
     "center centre tower house building market mall college university school hospital church "
     "airport beach river lake island county city town village hills springs falls lakes islands "
-    "mount fort port cape".split()
+    "mount fort port cape canyon desert gorge glacier reef peninsula".split()
 )
 # A capital inside a word makes a product or code name ("QuietComfort", "RabbitMQ", "PayPal"),
 # except after these name prefixes ("McDonald", "MacLeod", "DeShawn", "LaToya", "JoAnn").
@@ -207,8 +207,19 @@ def known_places() -> frozenset[str]:
     )
 
 
+# Regions named by a compass point and a continent: "North Africa", "Southeast Asia".
+_COMPASS = frozenset(
+    "north south east west central northern southern eastern western northeast northwest southeast "
+    "southwest".split()
+)
+_CONTINENTS = frozenset("africa america americas asia europe oceania antarctica arctic".split())
+
+
 def is_known_place(words: list[str]) -> bool:
-    """Whether `words` name a place of two or more words ("Hong Kong", "San Francisco")."""
+    """Whether `words` name a place of two or more words ("Hong Kong", "San Francisco", "North
+    Africa")."""
+    if len(words) == 2 and fold(words[0]) in _COMPASS and fold(words[1]) in _CONTINENTS:
+        return True
     return len(words) >= 2 and " ".join(fold(w) for w in words) in known_places()
 
 
@@ -292,7 +303,7 @@ BRAND_NOUNS = frozenset(
     fragrances cologne cosmetics lipsticks posters furniture sofas lamps toys laptops tablets
     headphones earbuds cameras consoles whiskey whisky bourbon vodka lager wines beans capsules
     chocolates biscuits cookies crisps snacks cereal ketchup burgers pizzas restaurants hotels
-    resorts franchises""".split()
+    resorts franchises boots kits tea coffee beer gin rum""".split()
 )
 # Articles and determiners: English puts none before a person's name, many before a thing's
 # ("the Dacia Sandero", "a Peroni Nastro", "our Pokhara Lakeside hotel").
@@ -643,7 +654,7 @@ ORGANISATION_LABELS = frozenset({"ORG", "ORGANIZATION", "PRODUCT", "WORK_OF_ART"
 _COMPANY_CONTEXT = re.compile(
     r"\b(?:shares|stocks?|futures|nasdaq|nyse|ipo|inc|corp|corporation|company|ltd|llc|plc|gmbh|"
     r"holdings|subsidiary|merger|brands?|retailer|branches|recalls?|recalled|dealers?|dealerships?|"
-    r"franchises?|acquired|acquisition|lineup)\b",
+    r"franchises?|acquired|acquisition|lineup|bonds?|banks|lenders|underwriters?|brokers?)\b",
     re.IGNORECASE,
 )
 
