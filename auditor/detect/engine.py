@@ -44,7 +44,15 @@ from ..errors import DetectorError
 from .base import build_recognizer, iter_entry_point_recognizers
 from .fold import fold_for_detection
 from .normalize import NormalizedText, normalize_with_offsets
-from .precision import MIN_PHONE_DIGITS, Candidate, merge_same_type, one_type_per_value, refine, vet_person
+from .precision import (
+    MIN_PHONE_DIGITS,
+    Candidate,
+    align_person,
+    merge_same_type,
+    one_type_per_value,
+    refine,
+    vet_person,
+)
 from .windows import Window, split_windows
 
 if TYPE_CHECKING:
@@ -215,10 +223,14 @@ def _make_nlp_engine(nlp: Language, language: str) -> Any:
 
 
 def _vetted_persons(text: str, entities: list[Any], scores: list[float]) -> tuple[list[Any], list[float]]:
-    """spaCy's PERSON spans through `precision.vet_person` (others unchanged)."""
+    """spaCy's PERSON spans aligned with the name lexicon's (`precision.align_person`) and
+    through `precision.vet_person` (others unchanged)."""
     kept_entities, kept_scores = [], []
     for ent, score in zip(entities, scores, strict=True):
         if _NER_MAPPING.get(ent.label_) == "PERSON":
+            start, end = align_person(text, ent.start_char, ent.end_char)
+            if (start, end) != (ent.start_char, ent.end_char):
+                ent = ent.doc.char_span(start, end, label=ent.label_) or ent
             vetted = vet_person(text, ent.start_char, ent.end_char, score)
             if vetted is None:
                 continue

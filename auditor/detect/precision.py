@@ -11,7 +11,14 @@ text and text recovered by inversion are judged alike.
   in text without capitals (inverter output, a lowercase review) a span needs a known name word
   ("mug" is none); a single word must be a given name that is no surname, or follow a title
   ("Mr. Okonkwo"); a span in another script than Latin is a guess of a model that cannot read
-  it. Such spans keep a score of 0.3, below every preset threshold.
+  it. Such spans keep a score of 0.3, below every preset threshold. A common word passes in a
+  two-word name beside a word English never uses ("Gift Phiri", "Usman Butt"), and a span the
+  lexicon reads otherwise is moved onto the lexicon's name ("ADD MAMADOU DIALLO" is "MAMADOU
+  DIALLO", "ben Youssef" is "Karim ben Youssef"; `align_person`).
+- A name can be a brand, a product or a place: a PERSON (of any recognizer) right before a
+  product or customer noun ("Calvin Klein jackets", "Porsche Taycan owners"), a possessive that
+  does something ("Jack Daniel's sponsors the team"), after an article ("the Dacia Sandero") or
+  where one flies into or lands ("flew into Charles de Gaulle") keeps 0.3.
 - Durations and frequencies are not dates: "two days", "thirty days", "Quarterly", "every
   hour" are dropped from DATE_TIME, and so is a bare number that is no plausible year ("5531").
 - A phone number is written as one: a number that is part of a decimal ("1712345678.00",
@@ -37,7 +44,22 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .names import PLACE_WORDS, NameLexicon, WordKind, casing_of, is_known_place, name_lexicon
+from .names import (
+    PLACE_WORDS,
+    Casing,
+    NameLexicon,
+    WordKind,
+    article_before,
+    brand_use,
+    casing_of,
+    facility_after,
+    is_known_place,
+    name_lexicon,
+    names_in,
+    sentence_start,
+    thing_before,
+    travel_before,
+)
 from .scripts import script_of
 
 #: Score of a detection the rules above demote: reported nowhere by the presets (all >= 0.4).
@@ -127,6 +149,15 @@ _NOT_IN_NAMES = re.compile(r"[\d@/\\_=<>\[\]{}|#:;()\"]")
 _TITLE_BEFORE = re.compile(r"\b(?:mr|mrs|ms|mx|dr|prof|miss|sir|dame|madam|mme|herr|frau)\.?\s+$", re.I)
 
 
+def align_person(text: str, start: int, end: int) -> tuple[int, int]:
+    """An NER PERSON span [start, end) moved onto the one name the lexicon finds over it: spaCy's
+    "ADD MAMADOU DIALLO" in capitals is "MAMADOU DIALLO", its "ben Youssef" is "Karim ben
+    Youssef", its "Eva Novak's" is "Eva Novak". Unchanged where no or several names overlap it
+    (Presidio keeps only the more confident of two nested spans of one type)."""
+    overlapping = [(s, e) for s, e, _ in names_in(text) if s < end and start < e]
+    return overlapping[0] if len(overlapping) == 1 else (start, end)
+
+
 def vet_person(
     text: str, start: int, end: int, score: float, lexicon: NameLexicon | None = None
 ) -> float | None:
@@ -157,13 +188,42 @@ def vet_person(
         )
     else:
         named = (
-            WordKind.WORD not in kinds
+            (WordKind.WORD not in kinds or _word_in_a_name(text, start, words, kinds, lex, casing))
             and words[-1].lower() not in PLACE_WORDS  # "Victoria Park"
             and not is_known_place(words)  # "Hong Kong"
         )
         if casing != "cased":  # no capital letters to go by: a name word must be there
             named = named and any(k in (WordKind.GIVEN, WordKind.SURNAME) for k in kinds)
     return score if named else min(score, DEMOTED_SCORE)
+
+
+def _word_in_a_name(
+    text: str, start: int, words: list[str], kinds: list[WordKind], lex: NameLexicon, casing: Casing
+) -> bool:
+    """Whether a common English word is part of the two-word name spaCy read, next to a word that
+    English text never uses: a surname that is a word after a known given name ("Usman Butt";
+    not a product line, "Jira Align", "Lidl Plus"), or a given name that is a word, capitalized
+    where a word would not be ("Gift Phiri" mid-sentence; "Click Save", "Beef Wellington is ..."
+    at the start of a sentence stay words)."""
+    if len(words) != 2 or kinds.count(WordKind.WORD) != 1 or casing != "cased":
+        return False
+    if thing_before(text, start):
+        return False  # "three nights in Siem Reap"
+    if kinds[1] == WordKind.WORD:
+        return kinds[0] == WordKind.GIVEN and lex.count(words[0]) == 0 and words[1][:1].isupper()
+    return lex.count(words[1]) == 0 and words[0][:1].isupper() and not sentence_start(text, start)
+
+
+def _named_thing(text: str, c: Candidate) -> bool:
+    """Whether a PERSON span names a brand, a product or a place after a person: "Calvin Klein
+    jackets", "Jack Daniel's sponsors the team", "John Wayne airport", "the Dacia Sandero",
+    "flew into Charles de Gaulle"."""
+    return (
+        brand_use(text, c.end)
+        or facility_after(text, c.end)
+        or article_before(text, c.start)
+        or travel_before(text, c.start, c.end)
+    )
 
 
 # --- dates ----------------------------------------------------------------------------------------
@@ -460,6 +520,8 @@ def refine(text: str, candidates: Iterable[Candidate]) -> list[Candidate]:
         elif entity == "IP_ADDRESS" and is_network_not_host(text[c.start : c.end]):
             score = min(c.score, DEMOTED_SCORE)
         elif entity == "STREET_ADDRESS" and _public_address(text, c):
+            score = min(c.score, DEMOTED_SCORE)
+        elif entity == "PERSON" and _named_thing(text, c):
             score = min(c.score, DEMOTED_SCORE)
         if score is not None:
             kept.append(Candidate(entity, c.start, c.end, score, c.recognizer))
