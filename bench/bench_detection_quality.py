@@ -73,9 +73,19 @@ def main() -> None:
         help="measure names and PII-free sentences of the held-out set instead (default file: %(const)s)",
     )
     parser.add_argument("--split", choices=["dev", "test", "both"], default="both", help="with --heldout")
+    parser.add_argument(
+        "--pii-free-file",
+        type=Path,
+        default=None,
+        help="measure false findings on the PII-free sentences of this file instead (one per line, "
+        "'#' comments), e.g. bench/data/pii_free_named_brands_recheck.txt",
+    )
     args = parser.parse_args()
     if args.heldout is not None:
         _heldout(args)
+        return
+    if args.pii_free_file is not None:
+        _pii_free_file(args)
         return
 
     import logging
@@ -231,6 +241,34 @@ def _false_findings(
     flagged = [(text, fs) for text, fs in zip(texts, reported, strict=True) if fs]
     n = max(1, len(texts))
     return f"{violations / n:.1%}", f"{len(flagged) / n:.1%}", flagged
+
+
+def _pii_free_file(args: argparse.Namespace) -> None:
+    """Shares of a file's PII-free sentences with a violation and with any finding."""
+    import logging
+
+    from vecaudit.detect.engine import PiiDetector
+    from vecaudit.policy.evaluate import evaluate_point
+    from vecaudit.policy.loader import load_policy
+
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    policy = load_policy(args.policy)
+    lines = args.pii_free_file.read_text(encoding="utf-8").splitlines()
+    texts = [t.strip() for t in lines if t.strip() and not t.startswith("#")]
+    detector = PiiDetector(entities=policy.entities(), mode=policy.detector_mode, languages=policy.languages)
+    findings = [
+        evaluate_point(
+            policy, collection="pii-free", point_id=i, vector="", source="payload", texts=[(t, d, "text")]
+        )
+        for i, (t, d) in enumerate(zip(texts, detector.analyze(texts), strict=True))
+    ]
+    violation, finding, flagged = _false_findings(texts, findings, args.fail_on)
+    print(
+        f"{args.pii_free_file}: {len(texts)} PII-free texts, policy {policy.origin}, --fail-on {args.fail_on}"
+    )
+    print(f"with a violation {violation}, with any finding {finding}")
+    for text, fs in flagged[: args.show or len(flagged)]:
+        print(f"  {text}   -> {_described(text, fs)}")
 
 
 def _heldout(args: argparse.Namespace) -> None:
