@@ -144,3 +144,11 @@ def test_an_address_and_the_name_it_repeats_are_judged_as_one_identity(encoder: 
     )
     assert right.supported and len(right.zs) == 2
     assert not wrong.supported
+
+
+def test_lowercase_values_keep_their_layout_in_the_controls() -> None:
+    from vecaudit.inversion.attribution import _cased
+
+    assert _cased("July 8, 1999", "march 3, 2020") == "july 8, 1999"
+    assert _cased("O'Brien", "obrien") == "obrien"  # a word of an address: letters only
+    assert _cased("Okafor", "NWOSU") == "OKAFOR"

@@ -65,9 +65,7 @@ PREFIX_WORD_MIN_COUNT = 1_000
 COMMON_WORD_MIN_COUNT = 5_000
 
 _MONTHS = ("January February March April May June July August September October November December").split()
-_MONTH_INDEX = {m.lower(): k for k, m in enumerate(_MONTHS)} | {
-    m[:3].lower(): k for k, m in enumerate(_MONTHS)
-}
+_MONTH_KEYS = frozenset(m.lower() for m in _MONTHS) | frozenset(m[:3].lower() for m in _MONTHS)
 _WORDS = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 _RUN = re.compile(r"[^\W\d_]+|\d+")
 
@@ -220,14 +218,16 @@ class SupportTest:
         identifying = [(k, m.group(0)) for k, m in enumerate(words) if not self._common(m.group(0))]
         if not identifying:
             return None
-        parts = []
-        for k, word in identifying:
-            pool = names.given if k == 0 and len(words) > 1 else names.family
-            picks = _distinct(functools.partial(rng.choice, pool), word, self.settings.controls)
-            # Every place the word is written (a copy in an email address too): a name the
-            # search also wrote into an address is judged as one identity, not two halves.
-            parts.append(_Part(_sites(text, word), picks, _prefixes(word)))
-        return parts
+        return [
+            self._identity_part(text, word, names.given if k == 0 and len(words) > 1 else names.family, rng)
+            for k, word in identifying
+        ]
+
+    def _identity_part(self, text: str, word: str, pool: Sequence[str], rng: random.Random) -> _Part:
+        """One word of a name, varied against names of `pool` at every place it is written (a copy
+        in an email address too): a name search also wrote into an address is one identity."""
+        picks = _distinct(functools.partial(rng.choice, pool), word, self.settings.controls)
+        return _Part(_sites(text, word), picks, _prefixes(word))
 
     def _email_parts(self, text: str, start: int, end: int, rng: random.Random) -> list[_Part] | None:
         """The name-like runs of the local part ("badu", "tony" in "badu.tony15@"), each varied
@@ -241,12 +241,11 @@ class SupportTest:
         if not runs or all(self._common(r) for r in runs):
             return None  # "info@", "park5@": words and numbers, not a person's address
         names = _names()
-        parts = []
-        for k, run in enumerate(dict.fromkeys(r for r in runs if not self._common(r))):
-            pool = names.given if k == 0 and len(runs) > 1 else names.family
-            picks = _distinct(functools.partial(rng.choice, pool), run, self.settings.controls)
-            parts.append(_Part(_sites(text, run), picks, _prefixes(run)))
-        return parts
+        identifying = dict.fromkeys(r for r in runs if not self._common(r))
+        return [
+            self._identity_part(text, run, names.given if k == 0 and len(runs) > 1 else names.family, rng)
+            for k, run in enumerate(identifying)
+        ]
 
     def _digit_parts(self, value: str, offset: int, rng: random.Random) -> list[_Part]:
         def vary() -> str:
@@ -254,8 +253,7 @@ class SupportTest:
                 run = m.group(0)
                 if run.isdigit():
                     return "".join(str(rng.randrange(10)) for _ in run)
-                month = _MONTH_INDEX.get(run.lower())
-                if month is None:
+                if run.lower() not in _MONTH_KEYS:
                     return run
                 name = _MONTHS[rng.randrange(12)]
                 return _cased(name if len(run) > 3 else name[:3], run)
@@ -272,15 +270,7 @@ class SupportTest:
         identifying = [w for w in words if not self._common(w)]
         if not identifying:
             return None
-        family = _names().family
-        return [
-            _Part(
-                _sites(text, w),
-                _distinct(lambda: rng.choice(family), w, self.settings.controls),
-                _prefixes(w),
-            )
-            for w in identifying
-        ]
+        return [self._identity_part(text, w, _names().family, rng) for w in identifying]
 
 
 def _sites(text: str, word: str) -> tuple[tuple[int, int], ...]:
@@ -313,7 +303,9 @@ def _cased(word: str, like: str) -> str:
     if like.isupper() and len(like) > 1:
         return word.upper()
     if like.islower():
-        return re.sub(r"[^\w]", "", word.lower()) if "@" not in like else word.lower()
+        # Only a bare run of letters (a word of an address) loses its apostrophes and hyphens; a
+        # lowercase value with spaces or digits ("march 3, 2020") keeps its layout.
+        return re.sub(r"[^\w]", "", word.lower()) if like.isalpha() else word.lower()
     return word
 
 
