@@ -243,25 +243,47 @@ def _false_findings(
     return f"{violations / n:.1%}", f"{len(flagged) / n:.1%}", flagged
 
 
-def _pii_free_file(args: argparse.Namespace) -> None:
-    """Shares of a file's PII-free sentences with a violation and with any finding."""
+def _policy_and_detector(name: str) -> tuple[Any, Any]:
+    """The policy `name` and a detector for its entities, Presidio's warnings silenced."""
     import logging
 
     from vecaudit.detect.engine import PiiDetector
-    from vecaudit.policy.evaluate import evaluate_point
     from vecaudit.policy.loader import load_policy
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    policy = load_policy(args.policy)
+    policy = load_policy(name)
+    return policy, PiiDetector(
+        entities=policy.entities(), mode=policy.detector_mode, languages=policy.languages
+    )
+
+
+def _payload_findings(
+    policy: Any, collection: str, texts: Sequence[str], detections: Sequence[Any]
+) -> list[Any]:
+    """The policy's findings for each text read as a payload field."""
+    from vecaudit.policy.evaluate import evaluate_point
+
+    key = bytes(range(32))
+    return [
+        evaluate_point(
+            policy,
+            collection=collection,
+            point_id=i,
+            vector="",
+            source="payload",
+            texts=[(t, d, "text")],
+            key=key,
+        )
+        for i, (t, d) in enumerate(zip(texts, detections, strict=True))
+    ]
+
+
+def _pii_free_file(args: argparse.Namespace) -> None:
+    """Shares of a file's PII-free sentences with a violation and with any finding."""
+    policy, detector = _policy_and_detector(args.policy)
     lines = args.pii_free_file.read_text(encoding="utf-8").splitlines()
     texts = [t.strip() for t in lines if t.strip() and not t.startswith("#")]
-    detector = PiiDetector(entities=policy.entities(), mode=policy.detector_mode, languages=policy.languages)
-    findings = [
-        evaluate_point(
-            policy, collection="pii-free", point_id=i, vector="", source="payload", texts=[(t, d, "text")]
-        )
-        for i, (t, d) in enumerate(zip(texts, detector.analyze(texts), strict=True))
-    ]
+    findings = _payload_findings(policy, "pii-free", texts, detector.analyze(texts))
     violation, finding, flagged = _false_findings(texts, findings, args.fail_on)
     print(
         f"{args.pii_free_file}: {len(texts)} PII-free texts, policy {policy.origin}, --fail-on {args.fail_on}"
@@ -273,35 +295,15 @@ def _pii_free_file(args: argparse.Namespace) -> None:
 
 def _heldout(args: argparse.Namespace) -> None:
     """Names found exactly and PII-free false findings on the held-out set, by split."""
-    import logging
-
-    from vecaudit.detect.engine import PiiDetector
-    from vecaudit.policy.evaluate import evaluate_point
-    from vecaudit.policy.loader import load_policy
-
-    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    policy = load_policy(args.policy)
+    policy, detector = _policy_and_detector(args.policy)
     splits = ["dev", "test"] if args.split == "both" else [args.split]
     records = [r for r in _load_heldout(args.heldout) if r["split"] in splits]
-    detector = PiiDetector(entities=policy.entities(), mode=policy.detector_mode, languages=policy.languages)
     detector.analyze(["Warm up with Jane Doe at jane@example.org."])
     texts = [r["text"] for r in records] + [r["text"].upper() for r in records]
     t0 = time.perf_counter()
     detections = detector.analyze(texts)
     elapsed = time.perf_counter() - t0
-    key = bytes(range(32))
-    findings = [
-        evaluate_point(
-            policy,
-            collection="heldout",
-            point_id=i,
-            vector="",
-            source="payload",
-            texts=[(t, d, "text")],
-            key=key,
-        )
-        for i, (t, d) in enumerate(zip(texts, detections, strict=True))
-    ]
+    findings = _payload_findings(policy, "heldout", texts, detections)
     rows: dict[str, list[str]] = {}
     lists: dict[str, list[str]] = {"missed, plain": [], "missed, caps": [], "false findings": []}
     for split in splits:
