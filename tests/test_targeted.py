@@ -178,6 +178,8 @@ def test_read_candidates_skips_comments_and_blanks_and_keeps_one_of_each(tmp_pat
         (b"Ludek Fiser\n!!! ???\n", "erase.txt:2: not a person name"),
         (b"# only a comment\n\n", "no candidate values"),
         (b"Ludek Fiser\n" + b"x" * 300 + b"\n", "erase.txt:2: value longer"),
+        (b"Ludek Fiser\nde la\n", "erase.txt:2: not a person name"),  # particles alone
+        (b"Ludek Fiser\nvan der\n", "erase.txt:2: not a person name"),
     ],
 )
 def test_bad_candidates_files_name_file_and_line_never_the_value(tmp_path, content, message) -> None:
@@ -250,3 +252,11 @@ def test_settings_are_checked() -> None:
         TargetedSettings(controls=2)
     with pytest.raises(ValueError):
         TargetedSettings(shortlist=0)
+
+
+@pytest.mark.parametrize("value", ["li wu", "ng", "Tran van Duc", "J. K. Rowling", "de la Cruz"])
+def test_every_person_value_gets_enough_distinct_controls(names, value) -> None:
+    # Short lowercase names are names, not particles: their controls vary, so a spread exists.
+    assert value_kind(value) == PERSON
+    found = controls(control_key(value, PERSON), names, 32, seed=0)
+    assert len(set(found) - {value}) >= 4

@@ -71,6 +71,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ...detect.names import PARTICLES
 from ...encoders.base import Encoder
 from ...errors import CandidatesError, InverterError
 from ...fingerprint import canonicalize, fingerprint, load_fingerprint_key
@@ -101,7 +102,9 @@ def value_kind(value: str) -> str | None:
         return PHONE
     words = text.split()
     if words and len(words) <= 6 and all(_NAME_WORD.fullmatch(w) for w in words):
-        return PERSON
+        # Particles alone ("de la", "van der") name nobody, and nothing varies in their controls.
+        if any(not _word_shape(w).startswith("p:") for w in words):
+            return PERSON
     return None
 
 
@@ -215,8 +218,9 @@ def _word_shape(word: str) -> str:
     if len(core) == 1:
         return "I" + ("." if word.endswith(".") else "")  # an initial
     if core.islower():
-        # A particle (van, de, al) is kept as it is in the controls; other lowercase words are names.
-        return f"p:{word}" if len(word) <= 3 else "l"
+        # A particle (van, de, al) is kept as it is in the controls; other lowercase words, short
+        # ones too ("li", "wu", "ng"), are names and are varied.
+        return f"p:{word}" if word in PARTICLES else "l"
     return "U" if core.isupper() else "A"
 
 
