@@ -222,3 +222,24 @@ def test_vectors_of_an_unknown_encoder_are_not_checked_and_do_not_pass(
     assert all(not c["supported"] for c in t["candidates"])
     accepted = run_cli(capsys, "scan", store, *args, "--allow-partial", "-o", sandbox / "partial.json")
     assert accepted.code == 0, accepted.err
+
+
+def test_sparse_vectors_are_reported_as_not_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], vectors: Any
+) -> None:
+    from storebuild import build_local
+
+    sandbox = enter_sandbox(tmp_path, monkeypatch)
+    sparse = {"keywords": [([i, i + 1], [1.0, 0.5]) for i in range(len(TEXTS))]}
+    store = build_local(
+        sandbox / "store", "members", {"text": vectors}, [{"n": i} for i in IDS], ids=IDS, sparse=sparse
+    )
+    (sandbox / "erase.txt").write_text(CANDIDATES, encoding="utf-8")
+    args = ("--no-invert", "--candidates", "erase.txt", "--policy", write_policy(sandbox), "-f", "json")
+    strict = run_cli(capsys, "scan", store, "--encoder", ENCODER, *args, "-o", sandbox / "strict.json")
+    assert strict.code == 2, strict.err
+    t = json.loads((sandbox / "strict.json").read_text())["targeted"]
+    assert t["vectors_checked"] == len(TEXTS)  # the dense slot was judged
+    gaps = [(g["vector"], g["vectors"]) for g in t["not_checked"]]
+    assert gaps == [("keywords", len(TEXTS))]
+    assert "sparse" in t["not_checked"][0]["reason"]

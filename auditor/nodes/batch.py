@@ -133,6 +133,14 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
                 found, spent = targeted_rows(ctx, name, vector, target, ids, matrix, recovered)
                 targeted.extend(found)
                 targeted_spends.append(spent)
+    if ctx.candidates:
+        # Sparse and multi-vectors are never judged against the candidates: the points they hold
+        # are unchecked data, not "unsupported", or a store without a dense slot would pass clean.
+        read = sum(p.unread is None for p in points)
+        for info in map(VectorInfo.model_validate, plan["vectors"]):
+            if info.kind != VectorKind.dense and read:
+                why = f"{info.kind.value} vectors are not checked against the candidates"
+                targeted_spends.append(TargetedSpend(name, info.name, None, read, why))
 
     keys = [finding_key(f) for f in findings]  # computed once: the count and the table's primary key
     record = BatchRecord(
