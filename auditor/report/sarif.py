@@ -90,9 +90,19 @@ def _camel(entity_type: str) -> str:
     return "".join(part.capitalize() for part in entity_type.replace("-", "_").split("_") if part)
 
 
-def virtual_uri(finding: Finding) -> str:
-    segments = [finding.collection, finding.vector or "default", str(finding.point_id)]
+def point_uri(collection: str, vector: str, point_id: object) -> str:
+    """The artifact URI of one stored point's vector: qdrant/COLLECTION/VECTOR/POINT, escaped."""
+    segments = [collection, vector or "default", str(point_id)]
     return "qdrant/" + "/".join(quote(_clean(s), safe="") for s in segments)
+
+
+def virtual_uri(finding: Finding) -> str:
+    return point_uri(finding.collection, finding.vector, finding.point_id)
+
+
+def identity_hash(parts: list[str]) -> str:
+    """sha256 of identity fields joined by U+001F: a result's partial fingerprint."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", errors="backslashreplace")).hexdigest()
 
 
 def partial_fingerprint(finding: Finding) -> str:
@@ -104,7 +114,7 @@ def partial_fingerprint(finding: Finding) -> str:
         finding.entity_type,
         finding.source,
     ]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8", errors="backslashreplace")).hexdigest()
+    return identity_hash(parts)
 
 
 def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:

@@ -10,12 +10,10 @@ vectors left unchecked go to `runs[0].properties.targeted` (and unchecked vector
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
-from urllib.parse import quote
 
 from ..models import ScanReport, TargetedCandidate, TargetedReport, TargetedSupport
-from .sarif import FINGERPRINT_KEY, LEVEL, SECURITY_SEVERITY, URI_BASE_ID, _clean
+from .sarif import FINGERPRINT_KEY, LEVEL, SECURITY_SEVERITY, URI_BASE_ID, _clean, identity_hash, point_uri
 from .view import vector_label
 
 RULE_ID = "vecaudit/targeted-support"
@@ -50,11 +48,6 @@ def rule_descriptor(t: TargetedReport) -> dict[str, Any]:
     }
 
 
-def _uri(s: TargetedSupport) -> str:
-    segments = [s.collection, s.vector or "default", str(s.point_id)]
-    return "qdrant/" + "/".join(quote(_clean(x), safe="") for x in segments)
-
-
 def _result(t: TargetedReport, c: TargetedCandidate, s: TargetedSupport, rule_index: int) -> dict[str, Any]:
     collection, vector, point = _clean(s.collection), _clean(s.vector), _clean(str(s.point_id))
     text = (
@@ -64,7 +57,6 @@ def _result(t: TargetedReport, c: TargetedCandidate, s: TargetedSupport, rule_in
         f"(run threshold z >= {t.min_z:g}). Severity {t.severity.value}."
     )
     parts = [c.fingerprint, s.collection, str(s.point_id), s.vector, c.entity_type, "targeted"]
-    identity = "\x1f".join(parts)
     return {
         "ruleId": RULE_ID,
         "ruleIndex": rule_index,
@@ -73,7 +65,10 @@ def _result(t: TargetedReport, c: TargetedCandidate, s: TargetedSupport, rule_in
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(s), "uriBaseId": URI_BASE_ID},
+                    "artifactLocation": {
+                        "uri": point_uri(s.collection, s.vector, s.point_id),
+                        "uriBaseId": URI_BASE_ID,
+                    },
                     "region": {"startLine": 1},
                 },
                 "logicalLocations": [
@@ -85,9 +80,7 @@ def _result(t: TargetedReport, c: TargetedCandidate, s: TargetedSupport, rule_in
                 ],
             }
         ],
-        "partialFingerprints": {
-            FINGERPRINT_KEY: hashlib.sha256(identity.encode("utf-8", errors="backslashreplace")).hexdigest()
-        },
+        "partialFingerprints": {FINGERPRINT_KEY: identity_hash(parts)},
         "properties": {
             "severity": t.severity.value,
             "source": "targeted",
