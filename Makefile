@@ -43,6 +43,7 @@ lint: setup
 	$(BIN)/ruff check auditor tui plugins tests bench models
 	$(BIN)/ruff format --check auditor tui plugins tests bench models
 	$(BIN)/mypy auditor tui plugins
+	scripts/lint-imports.sh
 
 clean-venv:
 	rm -rf $(VENV)

@@ -26,6 +26,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
+from .commands._console import error
 from .errors import VecauditError
 from .terminal_text import printable
 
@@ -119,11 +120,6 @@ def _register_commands() -> None:
 
 
 _register_commands()
-
-
-def error(message: str) -> None:
-    """One line on stderr, the way every vecaudit error looks (control characters escaped)."""
-    typer.echo(f"vecaudit: error: {printable(message, keep_newlines=True)}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

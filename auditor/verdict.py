@@ -12,11 +12,26 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .models import ScanReport
+from .models import Finding, ScanReport, Severity
 
 Verdict = Literal["PASS", "PARTIAL", "FAIL", "INCOMPLETE"]
 
 EXIT_CODES: dict[Verdict, int] = {"PASS": 0, "PARTIAL": 0, "FAIL": 1, "INCOMPLETE": 2}
+
+
+def severity_at_least(severity: Severity | str, fail_on: Severity | str) -> bool:
+    return Severity(severity).at_least(Severity(fail_on))
+
+
+def is_violation(finding: Finding, fail_on: Severity | str) -> bool:
+    """The one rule for what fails a scan (exit code, SARIF, JUnit, every report): at or above
+    `fail_on`, not allowlisted, and not accepted in a baseline (baselined findings stay visible,
+    as "unchanged", but never fail CI)."""
+    return (
+        not finding.allowlisted
+        and finding.baseline_state != "unchanged"
+        and severity_at_least(finding.severity, fail_on)
+    )
 
 
 def verdict(report: ScanReport, violations: int | None = None) -> Verdict:

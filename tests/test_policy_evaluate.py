@@ -6,15 +6,10 @@ import pytest
 from vecaudit.detect.engine import Detection, PiiDetector
 from vecaudit.fingerprint import fingerprint
 from vecaudit.models import Severity
-from vecaudit.policy.evaluate import (
-    count_violations,
-    evaluate,
-    evaluate_point,
-    is_violation,
-    severity_at_least,
-)
+from vecaudit.policy.evaluate import count_violations, evaluate, evaluate_point
 from vecaudit.policy.loader import parse_policy
 from vecaudit.policy.schema import Policy
+from vecaudit.verdict import is_violation, severity_at_least
 
 KEY = bytes(range(32))
 TEXT = "Jane Doe, SSN 575-85-5582, mail jane@example.com"

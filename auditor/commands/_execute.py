@@ -78,7 +78,7 @@ def execute_run(
         if stopper.hard:
             # The checkpoint of the last finished batch is on disk; a worker thread may still be
             # inside a batch, so leave without waiting for it (its results would be redone anyway).
-            from ..cli import error
+            from ._console import error
 
             error(str(sys.exc_info()[1]))
             sys.stdout.flush()
@@ -98,7 +98,7 @@ def execute_run(
         )
     code = exit_code(report)
     if code == 2:
-        from ..cli import error
+        from ._console import error
 
         error(incomplete_message(report))
     return code

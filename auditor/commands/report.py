@@ -113,7 +113,7 @@ def report(
         print_summary(rep, sys.stderr if formats and output is None else sys.stdout, written=written)
     code = exit_code(rep)
     if code == 2:
-        from ..cli import error
+        from ._console import error
 
         error(incomplete_message(rep))
     raise typer.Exit(code)

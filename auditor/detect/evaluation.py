@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import Finding, Severity
+from ..verdict import is_violation
 
 _MARK = re.compile(r"\[\[([A-Z][A-Z0-9_]*)\|(.+?)\]\]")
 
@@ -150,8 +151,6 @@ def score_texts(
     A text without marked values is PII-free: any finding on it is a false alarm, and a violation
     when its severity is at or above `fail_on` (allowlisted findings count as neither).
     """
-    from ..policy.evaluate import is_violation
-
     scores = Scores()
     for item, found in zip(texts, findings, strict=True):
         reported = [f for f in found if not f.allowlisted]

@@ -23,6 +23,7 @@ from ..detect.engine import Detection
 from ..fingerprint import fingerprint, load_fingerprint_key
 from ..models import Finding, PointId, Severity
 from ..redact import mask
+from ..verdict import is_violation
 from .schema import AllowlistEntry, Policy, Rule, Source
 
 #: Score at which a detection of an entity that no rule names counts as present in a point.
@@ -180,21 +181,6 @@ def evaluate(
         reveal=reveal,
         today=today,
         key=key,
-    )
-
-
-def severity_at_least(severity: Severity | str, fail_on: Severity | str) -> bool:
-    return Severity(severity).at_least(Severity(fail_on))
-
-
-def is_violation(finding: Finding, fail_on: Severity | str) -> bool:
-    """The one rule for what fails a scan (exit code, SARIF, JUnit, every report): at or above
-    `fail_on`, not allowlisted, and not accepted in a baseline (baselined findings stay visible,
-    as "unchanged", but never fail CI)."""
-    return (
-        not finding.allowlisted
-        and finding.baseline_state != "unchanged"
-        and severity_at_least(finding.severity, fail_on)
     )
 
 
