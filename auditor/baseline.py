@@ -13,12 +13,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from .errors import VecauditError
 from .history import finding_key
 from .models import Finding, ScanReport
 from .report.view import compute_summary
+from .validation import read_json_model
 
 BASELINE_VERSION = 1
 DEFAULT_BASELINE_FILE = ".vecaudit-baseline.json"
@@ -75,18 +76,7 @@ class BaselineOutcome:
 
 
 def load_baseline(path: Path) -> Baseline:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BaselineError(f"cannot read baseline {str(path)!r}: {exc.strerror}") from exc
-    try:
-        return Baseline.model_validate_json(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BaselineError(
-            f"baseline {str(path)!r} is malformed at {where or 'top level'}: {first['msg']}"
-        ) from None
+    return read_json_model(path, Baseline, what="baseline", error=BaselineError)
 
 
 def create_baseline(

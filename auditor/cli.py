@@ -126,7 +126,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: run the CLI and exit with 0, 1 or 2."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # model loading bars would garble ours
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     if "transformers" in sys.modules:  # imported before us (embedding applications, tests): tell it directly

@@ -44,6 +44,7 @@ from ..errors import DetectorError
 from .base import build_recognizer, iter_entry_point_recognizers
 from .fold import fold_for_detection
 from .normalize import NormalizedText, normalize_with_offsets
+from .offline import keep_tldextract_offline
 from .precision import (
     MIN_PHONE_DIGITS,
     Candidate,
@@ -144,17 +145,6 @@ def _quiet_presidio() -> None:
     presidio_logger.setLevel(logging.ERROR)
     if not any(isinstance(f, _RedactLogArguments) for f in presidio_logger.filters):
         presidio_logger.addFilter(_RedactLogArguments())
-
-
-def _offline_tldextract() -> None:
-    """Make sure tldextract never fetches the suffix list, even if imported before us."""
-    try:
-        import tldextract.tldextract as tx
-    except ImportError:  # pragma: no cover - presidio depends on it
-        return
-    extractor = getattr(tx, "TLD_EXTRACTOR", None)
-    if extractor is not None and getattr(extractor, "suffix_list_urls", None):
-        extractor.suffix_list_urls = ()
 
 
 def _load_spacy(language: str, mode: DetectorMode) -> Language:
@@ -312,7 +302,7 @@ def _get_engine(mode: DetectorMode, language: str, load_plugins: bool) -> _Engin
 
         from .recognizers import BUILTIN_RECOGNIZERS
 
-        _offline_tldextract()
+        keep_tldextract_offline()  # presidio imported tldextract just now
         nlp = _load_spacy(language, mode)
         nlp_engine = _make_nlp_engine(nlp, language)
         try:

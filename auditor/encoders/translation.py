@@ -18,13 +18,10 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..errors import EncoderError
+from .profiles import unit_rows
 
 ADAPTER_JSON = "adapter.json"
 ADAPTER_WEIGHTS = "adapter.safetensors"
-
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    return x / np.clip(np.linalg.norm(x, axis=1, keepdims=True), 1e-12, None)
 
 
 def fit_procrustes(x: np.ndarray, y: np.ndarray) -> np.ndarray:

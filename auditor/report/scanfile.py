@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from ..errors import VecauditError
 from ..models import ScanReport
+from ..validation import read_json_model
 
 
 class ScanFileError(VecauditError):
@@ -15,19 +14,7 @@ class ScanFileError(VecauditError):
 
 
 def load_scan_report(path: Path) -> ScanReport:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScanFileError(f"cannot read scan report {str(path)!r}: {exc.strerror}") from exc
-    try:
-        return ScanReport.model_validate_json(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "top level"
-        # The message names the field, never its value: a report may hold revealed text.
-        raise ScanFileError(
-            f"{str(path)!r} is not a vecaudit JSON scan report ({where}: {first['type']})"
-        ) from None
+    return read_json_model(path, ScanReport, what="scan report", error=ScanFileError)
 
 
 def looks_like_file(arg: str) -> bool:
