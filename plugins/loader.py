@@ -75,7 +75,7 @@ REPORT_FORMATS = ExtensionPoint(
 SEARCH_STRATEGIES = ExtensionPoint(
     "vecaudit.search_strategies",
     "search strategy",
-    "a SearchStrategy class: name, run(state, oracle) (inversion.attack.base)",
+    "a SearchStrategy class: .name, run(state: SearchState, budget: int) (inversion.attack.base)",
 )
 
 EXTENSION_POINTS: tuple[ExtensionPoint, ...] = (
