@@ -31,7 +31,7 @@ from .errors import VecauditError
 from .terminal_text import printable
 
 #: Subcommands in the order `--help` lists them; other modules in vecaudit.commands follow by name.
-COMMAND_ORDER = ("scan", "report", "demo", "encoders", "tui", "train", "bench", "serve_inverter")
+COMMAND_ORDER = ("scan", "report", "demo", "encoders", "plugins", "tui", "train", "bench", "serve_inverter")
 
 EPILOG = (
     "[bold]Examples[/]\n\n"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import ConfigError, ScanConfig, default_state_dir, policy_file_digest, stored_target
-from .errors import CandidatesError, EncoderError, PolicyError, ScanIncomplete, VecauditError
+from .errors import CandidatesError, PolicyError, ScanIncomplete, VecauditError
 from .models import CollectionReport, RuleInfo, ScanReport, ScanSummary, Severity, TargetedReport
 from .nodes.context import Resources, ScanContext, open_configured_store
 from .nodes.discover import check_collections
@@ -196,11 +196,9 @@ def preflight(config: ScanConfig, connect_target: str | None = None) -> Resource
 
     detector = PiiDetector(entities=policy.entities(), mode=policy.detector_mode, languages=policy.languages)
     if config.encoder is not None:
-        from .encoders.registry import encoder_ids
+        from .encoders.registry import registration
 
-        ids = encoder_ids()
-        if config.encoder not in ids:
-            raise EncoderError(f"unknown encoder {config.encoder!r}; known: {', '.join(ids)}")
+        registration(config.encoder)  # EncoderError: unknown, or its plugin is broken
     candidates = _read_candidates(config)
     store = open_configured_store(config, connect_target)
     try:

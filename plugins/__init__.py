@@ -22,6 +22,7 @@ from .loader import (
     find,
     load_all,
     load_named,
+    stale_install_hint,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "find",
     "load_all",
     "load_named",
+    "stale_install_hint",
 ]

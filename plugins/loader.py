@@ -54,7 +54,8 @@ class ExtensionPoint:
 STORES = ExtensionPoint(
     "vecaudit.stores",
     "store",
-    "callable (target: ScanTarget, **opts) -> StoreAdapter | None; named by the target's scheme",
+    "callable (target: str, **opts) -> StoreAdapter | None; named by the target's scheme, or offered "
+    "every target of a scheme no plugin is named after",
 )
 ENCODERS = ExtensionPoint(
     "vecaudit.encoders",
@@ -74,7 +75,7 @@ REPORT_FORMATS = ExtensionPoint(
 SEARCH_STRATEGIES = ExtensionPoint(
     "vecaudit.search_strategies",
     "search strategy",
-    "a SearchStrategy class: name, run(state, oracle) (inversion.attack.base)",
+    "a SearchStrategy class: .name, run(state: SearchState, budget: int) (inversion.attack.base)",
 )
 
 EXTENSION_POINTS: tuple[ExtensionPoint, ...] = (
@@ -144,22 +145,52 @@ def find(point: ExtensionPoint, name: str) -> Plugin | None:
     return next((p for p in discover(point) if p.name == name), None)
 
 
+def stale_install_hint(point: ExtensionPoint, plugins: list[Plugin] | None = None) -> str:
+    """A sentence to append to an error when vecaudit publishes built-ins for `point` but none is
+    found (the installed metadata predates them, e.g. an old editable install), else ""."""
+    if point not in EXTENSION_POINTS or point is REPORT_FORMATS:  # formats: built-ins not yet published
+        return ""
+    found = discover(point) if plugins is None else plugins
+    if any(p.builtin for p in found):
+        return ""
+    return (
+        f"; none of vecaudit's own {point.noun} plugins is registered: the installed package metadata "
+        "is out of date, reinstall vecaudit (pip install -e .)"
+    )
+
+
 def load_named(point: ExtensionPoint, name: str) -> Any:
     """Load the plugin the user named. Raises PluginError if it is missing or broken."""
     plugin = find(point, name)
     if plugin is None:
-        known = ", ".join(p.name for p in discover(point)) or "none installed"
-        raise PluginError(f"unknown {point.noun} {name!r} (installed: {known})")
+        plugins = discover(point)
+        known = ", ".join(p.name for p in plugins) or "none installed"
+        hint = stale_install_hint(point, plugins)
+        raise PluginError(f"unknown {point.noun} {name!r} (installed: {known}){hint}")
     return plugin.load()
 
 
-def load_all(point: ExtensionPoint) -> Iterator[tuple[Plugin, Any]]:
-    """Load every plugin of `point` in `discover` order; a broken one is skipped with a warning."""
+def load_all(
+    point: ExtensionPoint,
+    *,
+    include_builtin: bool = True,
+    skipped: list[PluginStatus] | None = None,
+) -> Iterator[tuple[Plugin, Any]]:
+    """Load every plugin of `point` in `discover` order; a broken one is skipped with a warning.
+
+    `include_builtin=False` loads third-party plugins only (for points whose built-ins are used
+    directly). Each skipped plugin is also appended to `skipped`, if given, so a caller can show
+    the skip where the user looks (a scan report), not only in the log.
+    """
     for plugin in discover(point):
+        if plugin.builtin and not include_builtin:
+            continue
         try:
             obj = plugin.load()
         except PluginError as exc:
             log.warning("%s; skipped", exc)
+            if skipped is not None:
+                skipped.append(PluginStatus(plugin, str(exc)))
             continue
         yield plugin, obj
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -15,6 +16,7 @@ from vecaudit.detect.base import ENTRY_POINT_GROUP, iter_entry_point_recognizers
 from vecaudit.detect.engine import Detection, PiiDetector, _get_engine
 from vecaudit.detect.precision import Candidate, refine, vet_person
 from vecaudit.errors import DetectorError
+from vecaudit.plugins import PluginStatus
 
 
 @pytest.fixture(scope="module")
@@ -288,10 +290,35 @@ def test_entry_point_plugin_is_discovered_and_used(plugin_dir: Path) -> None:
         ("", "acme_plugin:missing", "cannot be imported"),
     ],
 )
-def test_broken_plugin_names_itself(plugin_dir: Path, body: str, target: str, message: str) -> None:
+def test_broken_plugin_is_skipped_with_a_warning_naming_it(
+    plugin_dir: Path, body: str, target: str, message: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A broken third-party recognizer no longer stops every scan (it raised before the one plugin
+    # loader): it is skipped, the warning names it, and the skip is kept for the report.
     _install_plugin(plugin_dir, body, target)
-    with pytest.raises(DetectorError, match=f"employee_id.*{message}"):
-        list(iter_entry_point_recognizers("en"))
+    skipped: list[PluginStatus] = []
+    with caplog.at_level(logging.WARNING):
+        assert list(iter_entry_point_recognizers("en", skipped=skipped)) == []
+    assert re.search(f"employee_id.*{message}", caplog.text)
+    assert [s.plugin.name for s in skipped] == ["employee_id"]
+    assert skipped[0].error is not None and re.search(f"employee_id.*{message}", skipped[0].error)
+    assert "boom" not in caplog.text  # the plugin's own message may quote data
+
+
+def test_a_broken_plugin_leaves_the_detector_working_and_says_so(plugin_dir: Path) -> None:
+    _install_plugin(plugin_dir, "", "acme_plugin:missing")
+    _get_engine.cache_clear()
+    detector = PiiDetector(entities=["EMAIL_ADDRESS"], mode="fast")
+    assert _found(detector, "mail jane@example.com") == {("EMAIL_ADDRESS", "jane@example.com")}
+    assert len(detector.skipped_plugins) == 1
+    assert (
+        "employee_id" in detector.skipped_plugins[0] and "cannot be imported" in detector.skipped_plugins[0]
+    )
+    # an entity only the broken plugin detects, named by a policy, is still an error that says why
+    with pytest.raises(
+        DetectorError, match="EMPLOYEE_ID.*skipped broken plugins: recognizer plugin 'employee_id"
+    ):
+        PiiDetector(entities=["EMPLOYEE_ID"], mode="fast")
 
 
 def test_a_language_list_adds_that_languages_ner_model() -> None:

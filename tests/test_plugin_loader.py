@@ -9,7 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from vecaudit.plugins import PluginError, check, discover, load_all, load_named
+from vecaudit.plugins import (
+    PluginError,
+    PluginStatus,
+    check,
+    discover,
+    load_all,
+    load_named,
+    stale_install_hint,
+)
 from vecaudit.plugins.loader import ExtensionPoint
 
 POINT = ExtensionPoint("vecaudit.test_loader_group", "widget", "anything")
@@ -76,3 +84,17 @@ def test_check_reports_each_plugin_status(published: Path) -> None:
     status = {s.plugin.name: s.error for s in check(POINT)}
     assert status["good"] is None
     assert status["broken"] is not None and "RuntimeError" in status["broken"]
+
+
+def test_bulk_loading_hands_back_what_it_skipped(published: Path) -> None:
+    skipped: list[PluginStatus] = []
+    loaded = [p.name for p, _ in load_all(POINT, include_builtin=False, skipped=skipped)]
+    assert loaded == ["good"]  # no built-in in this group: the filter leaves third parties alone
+    assert [(s.plugin.name, "RuntimeError" in (s.error or "")) for s in skipped] == [("broken", True)]
+
+
+def test_missing_builtins_hint_at_a_stale_install_only_for_vecaudit_groups(published: Path) -> None:
+    assert stale_install_hint(POINT) == ""  # not one of vecaudit's groups: no built-ins expected
+    with pytest.raises(PluginError) as err:
+        load_named(POINT, "nope")
+    assert "reinstall" not in str(err.value)

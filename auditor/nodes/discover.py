@@ -62,6 +62,11 @@ def discover(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
         reason = f"{', '.join(unsupported)} not detected: the policy uses detector_mode fast (no NER model)"
         skipped = with_skip(skipped, "detect", reason)
         emit(StageSkipped("detect", reason))
+    for plugin in ctx.detector().skipped_plugins:
+        # a broken third-party recognizer was left out: what only it detects went unread
+        reason = f"{plugin}; skipped, entities only it detects are not detected"
+        skipped = with_skip(skipped, "detect", reason)
+        emit(StageSkipped("detect", reason))
     for note in ctx.policy().allowlist_notes(date.today()):
         emit(Notice(note))
     return {

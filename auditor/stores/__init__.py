@@ -6,46 +6,88 @@ Target forms:
   auth (for a proxy) and stripped from `display_target`.
 - a folder made by qdrant-client `QdrantClient(path=...)` — read directly, read-only.
 - `edge:DIR` — a Qdrant Edge shard, or a folder of shards, opened from a private copy.
-- `scheme://...` with any other scheme — offered to third-party adapters registered under the
-  entry-point group `vecaudit.stores`: each is a callable `(target: str, **opts) -> StoreAdapter | None`.
+- `scheme://...` with any other scheme — the store plugin published under that scheme's name, if
+  one is; otherwise offered to every third-party store plugin in turn.
+
+Every store, built-ins included (`stores.builtins`), is a plugin in the entry-point group
+`vecaudit.stores` (see `vecaudit.plugins.loader`): a callable `(target: str, **opts) -> StoreAdapter
+| None`, named by the scheme it opens (`http`, `https`, `edge`, `local` for a plain path). A plugin
+named by the target's scheme that cannot be imported is an error; a third-party plugin that fails
+while the unknown scheme is offered around is skipped with a warning.
 """
 
 from __future__ import annotations
 
 import logging
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from vecaudit.plugins import STORES, Plugin, discover, find, load_all, stale_install_hint
 
 from ..errors import TargetError, VecauditError
 from .base import StoreAdapter
-from .target import TargetKind, load_api_key, parse_target, strip_credentials
+from .target import Target, TargetKind, parse_target, strip_credentials
 
 log = logging.getLogger(__name__)
 
-ENTRY_POINT_GROUP = "vecaudit.stores"
+ENTRY_POINT_GROUP = STORES.group
 
 __all__ = ["ENTRY_POINT_GROUP", "StoreAdapter", "open_store", "strip_credentials"]
 
 
-def _open_plugin(target: str, scheme: str, display: str, opts: dict[str, Any]) -> StoreAdapter:
-    tried: list[str] = []
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        tried.append(ep.name)
+def _plugin_name(spec: Target) -> str:
+    """The store plugin a target names: its scheme, `edge` for edge:DIR, `local` for a plain path."""
+    if spec.kind is TargetKind.server and spec.server is not None:
+        return urlsplit(spec.server.url).scheme
+    if spec.kind is TargetKind.edge:
+        return "edge"
+    if spec.kind is TargetKind.local:
+        return "local"
+    return spec.scheme or ""
+
+
+def _checked(plugin: Plugin, adapter: object) -> StoreAdapter:
+    if not isinstance(adapter, StoreAdapter):
+        raise TargetError(f"store plugin {plugin.name!r} returned something that is not a StoreAdapter")
+    return adapter
+
+
+def _open_named(plugin: Plugin, target: str, display: str, opts: dict[str, Any]) -> StoreAdapter:
+    factory = plugin.load()  # PluginError: the target's own plugin is broken
+    if plugin.builtin:
+        # built-ins raise their own TargetErrors (never with credentials); anything else is a bug
+        adapter = factory(target, **opts)
+    else:
         try:
-            factory = ep.load()
+            adapter = factory(target, **opts)
+        except VecauditError:
+            raise
+        except Exception as exc:
+            # the exception's message may quote the target with its credentials: the type only
+            raise TargetError(f"{plugin.describe()} failed to open {display}: {type(exc).__name__}") from exc
+    if adapter is None:
+        raise TargetError(f"{plugin.describe()} does not open {display}")
+    return _checked(plugin, adapter)
+
+
+def _open_offered(target: str, scheme: str, display: str, opts: dict[str, Any]) -> StoreAdapter:
+    """Offer a target of an unknown scheme to every third-party store plugin, in discover order."""
+    for plugin, factory in load_all(STORES, include_builtin=False):
+        try:
             adapter = factory(target, **opts)
         except VecauditError:
             raise
         except Exception as exc:
             # a broken plugin must not hide the others, nor leak the target's credentials
-            log.warning("store plugin %r failed to load or open: %s", ep.name, type(exc).__name__)
+            log.warning("%s failed to open a target: %s; skipped", plugin.describe(), type(exc).__name__)
             continue
         if adapter is not None:
-            if not isinstance(adapter, StoreAdapter):
-                raise TargetError(f"store plugin {ep.name!r} returned something that is not a StoreAdapter")
-            return adapter
-    hint = f" (installed store plugins: {', '.join(tried)})" if tried else " (no store plugins installed)"
+            return _checked(plugin, adapter)
+    installed = [p.name for p in discover(STORES) if not p.builtin]
+    hint = " (no store plugins installed)"
+    if installed:
+        hint = f" (installed store plugins: {', '.join(installed)})"
     raise TargetError(
         f"unsupported target {display}: scheme {scheme!r} is not a Qdrant URL, local folder or edge:DIR{hint}"
     )
@@ -60,62 +102,28 @@ def open_store(
     retries: int = 3,
     backoff: float = 0.5,
 ) -> StoreAdapter:
-    """Open `target` read-only. Raises TargetError for anything that cannot be opened.
+    """Open `target` read-only through the store plugin its scheme names.
+
+    Raises TargetError for anything that cannot be opened, PluginError (exit 2 like it) when the
+    plugin the target's scheme names is installed but cannot be imported.
 
     `backoff` is the first retry delay in seconds for a server (doubled each retry, with jitter).
     """
     spec = parse_target(target)
-    if spec.kind is TargetKind.server:
-        from .qdrant_store import QdrantServerStore
-
-        assert spec.server is not None
-        store = QdrantServerStore(
-            spec.server,
-            api_key=load_api_key(api_key_file),
-            timeout=timeout,
-            verify_tls=verify_tls,
-            retries=retries,
-            backoff=backoff,
-        )
-        # fail fast on a bad URL, key or network instead of at the first collection
-        try:
-            store.list_collection_names()
-        except BaseException:
-            store.close()
-            raise
-        return store
-    if spec.kind is TargetKind.edge:
-        from .edge_store import QdrantEdgeStore
-
-        assert spec.path is not None
-        return QdrantEdgeStore(spec.path)
-    if spec.kind is TargetKind.plugin:
-        assert spec.scheme is not None
-        opts: dict[str, Any] = {
-            "api_key_file": api_key_file,
-            "timeout": timeout,
-            "verify_tls": verify_tls,
-            "retries": retries,
-        }
-        return _open_plugin(target, spec.scheme, spec.raw_display, opts)
-
-    from .edge_store import QdrantEdgeStore, is_edge_shard
-    from .local_store import QdrantLocalStore, is_local_folder
-
-    assert spec.path is not None
-    path = spec.path
-    if not path.exists():
-        raise TargetError(
-            f"target not found: {path} (expected a Qdrant URL, a local-mode folder or edge:DIR)"
-        )
-    if not path.is_dir():
-        raise TargetError(f"target {path} is a file; expected a qdrant-client local-mode folder or edge:DIR")
-    if is_local_folder(path):
-        return QdrantLocalStore(path)
-    if is_edge_shard(path):
-        log.info("%s looks like a Qdrant Edge shard; opening it as edge:%s", path, path)
-        return QdrantEdgeStore(path)
-    raise TargetError(
-        f"{path} is neither a qdrant-client local-mode folder (no meta.json) nor a Qdrant Edge shard; "
-        "for a server pass http(s)://host:port"
-    )
+    # every plugin gets these; built-ins also the retry backoff (third-party plugins have the
+    # four-key contract of the entry-point group)
+    opts: dict[str, Any] = {
+        "api_key_file": api_key_file,
+        "timeout": timeout,
+        "verify_tls": verify_tls,
+        "retries": retries,
+    }
+    name = _plugin_name(spec)
+    plugin = find(STORES, name)
+    if plugin is not None:
+        named_opts = {**opts, "backoff": backoff} if plugin.builtin else opts
+        return _open_named(plugin, target, spec.raw_display, named_opts)
+    if spec.kind is not TargetKind.plugin:
+        hint = stale_install_hint(STORES)
+        raise TargetError(f"cannot open {spec.raw_display}: no store plugin {name!r} is installed{hint}")
+    return _open_offered(target, name, spec.raw_display, opts)

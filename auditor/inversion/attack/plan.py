@@ -13,6 +13,10 @@ Scans default to `standard`. Every value a plan writes is still judged by the su
 that fits a vector a little, and only values whose every identifying part beats same-shape
 controls survive. A report records the plan it ran, so a clean result reads as "not recovered by
 this attack at this budget", never as "safe".
+
+The strategies are published under the entry-point group `vecaudit.search_strategies` so that
+`vecaudit plugins` lists them; plans build them directly, since each takes its own inputs
+(proposer, lexicon) and settings.
 """
 
 from __future__ import annotations
