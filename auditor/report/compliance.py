@@ -19,8 +19,7 @@ from pathlib import Path
 
 from ..coverage import gap_summary
 from ..history import HistoryEntry
-from ..models import Finding, ScanReport, Severity
-from ..whatif import WhatIfResult
+from ..models import Finding, ScanReport, Severity, WhatIfResult
 from . import charts
 from . import html_template as t
 from .document import (
