@@ -73,6 +73,7 @@ def test_wilson_interval() -> None:
     lo, hi = wilson(5, 10)
     assert (lo, hi) == (pytest.approx(0.2366, abs=1e-3), pytest.approx(0.7634, abs=1e-3))
     assert wilson(0, 0) == (0.0, 1.0)
+    assert wilson(12, 10) == wilson(10, 10)  # counts that disagree are clamped, never a math error
 
 
 def test_sections_start_with_the_executive_summary() -> None:

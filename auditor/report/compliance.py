@@ -63,7 +63,8 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval of a binomial share k/n (sound for small n and shares near 0 or 1)."""
     if n <= 0:
         return 0.0, 1.0
-    p = k / n
+    # Clamped: a report whose counts disagree (hand-edited, merged) must still render, not raise.
+    p = min(max(k / n, 0.0), 1.0)
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
