@@ -436,6 +436,35 @@ def test_merged_format_names_say_where_they_went(old: str, new: str) -> None:
         get_format(old)
 
 
+def test_without_vecaudits_entry_points_the_error_says_to_reinstall(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source checkout whose install predates the entry points finds no format at all."""
+    import vecaudit.plugins.loader as loader
+
+    monkeypatch.setattr(loader, "entry_points", lambda group: [])
+    with pytest.raises(VecauditError, match=r"unknown report format 'json'.*reinstall vecaudit"):
+        get_format("json")
+
+
+def test_old_interface_is_told_apart_by_its_signature() -> None:
+    from vecaudit.report.base import takes_context
+
+    class Old:
+        def render(self, report): ...
+
+    class New:
+        def render(self, report, context): ...
+
+    class Defaulted:
+        def render(self, report, context=None): ...
+
+    class Variadic:
+        def render(self, *args): ...
+
+    assert not takes_context(Old().render)
+    assert takes_context(New().render) and takes_context(Defaulted().render)
+    assert takes_context(Variadic().render)
+
+
 def test_format_for_path() -> None:
     assert format_for_path(Path("audit.html")) == "html"
     assert format_for_path(Path("out/audit.junit.xml")) == "junit"
