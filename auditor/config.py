@@ -19,9 +19,6 @@ from .detect.payload_text import MAX_TEXT_CHARS
 from .errors import VecauditError
 from .models import Severity
 
-#: Report formats this distribution ships; plugins may add more (checked against the registry at run time).
-BUILTIN_FORMATS = ("json", "sarif", "junit", "markdown", "html")
-
 DEFAULT_BATCH_SIZE = 128
 MAX_BATCH_SIZE = 4096
 

@@ -434,3 +434,68 @@ class ScanReport(BaseModel):
     attacks: list[AttackRun] = Field(default_factory=list)  # one per inverted encoder (schema 1.2)
     targeted: TargetedReport | None = None  # only with --candidates (schema 1.3)
     summary: ScanSummary = Field(default_factory=ScanSummary)
+
+
+# ---------------------------------------------------------------- mitigation what-if results
+# Produced by vecaudit.whatif (which samples a store and runs the inverter) and shown by the report;
+# kept here so the report reads them without importing the measurement code.
+
+MitigationKind = Literal["none", "noise", "int8", "binary", "truncate"]
+WHATIF_SCHEMA_VERSION = "1.0"
+
+
+class Mitigation(BaseModel):
+    """One vector-level mitigation and its parameter (noise sigma, or the dimensions kept)."""
+
+    kind: MitigationKind
+    param: float = 0.0
+
+    @property
+    def label(self) -> str:
+        if self.kind == "noise":
+            return f"noise sigma={self.param:g}"
+        if self.kind == "truncate":
+            return f"truncate to {int(self.param)} dims"
+        return {"none": "none (as stored)", "int8": "int8 quantization", "binary": "binary quantization"}[
+            self.kind
+        ]
+
+    @property
+    def short(self) -> str:
+        if self.kind == "noise":
+            return f"noise {self.param:g}"
+        if self.kind == "truncate":
+            return f"{int(self.param)} dims"
+        return self.kind
+
+
+class MitigationResult(BaseModel):
+    """Leakage and utility measured under one mitigation."""
+
+    mitigation: Mitigation
+    label: str
+    entities_total: int
+    entities_recovered: int
+    leakage: float  # share of true entity values recovered verbatim
+    leakage_by_entity: dict[str, tuple[int, int]] = Field(default_factory=dict)  # type -> (hit, total)
+    mean_cosine: float  # recovered text vs the original vector
+    recall_at_k: float
+    vector_cosine: float  # mitigated vs original vector: how much the vectors moved
+
+
+class WhatIfResult(BaseModel):
+    """A `vecaudit whatif` measurement: counts and shares only, never a PII value."""
+
+    schema_version: str = WHATIF_SCHEMA_VERSION
+    created_at: str
+    target: str
+    collection: str
+    vector: str = ""
+    encoder: str
+    sample_size: int  # vectors inverted per mitigation
+    utility_sample_size: int = 0  # vectors in the recall@k measurement
+    k: int
+    seed: int
+    ground_truth: str  # "payload" (Presidio on payload text) or "given"
+    note: str = ""
+    results: list[MitigationResult]

@@ -179,16 +179,14 @@ def preflight(config: ScanConfig, connect_target: str | None = None) -> Resource
     """Fail fast, before any run database exists: options, formats, policy, detector, encoder, and
     the store itself with the requested collections."""
     from .policy.loader import load_policy
-    from .report import available_formats
+    from .report import get_format
 
     if len(config.formats) > 1 and config.output is None:
         raise ConfigError("several --format values need --output STEM (one file per format)")
     if config.output is not None and not config.formats:
         raise ConfigError("--output needs at least one --format")
-    known = available_formats()
     for fmt in config.formats:
-        if fmt not in known:
-            raise ConfigError(f"unknown report format {fmt!r}; valid formats: {', '.join(known)}")
+        get_format(fmt)  # a format missing or broken fails here, not after the scan
     if config.inverter_backend == "vllm" and config.invert and not config.vllm_url:
         raise ConfigError("--inverter-backend vllm needs --vllm-url URL of the inverter server")
     policy = load_policy(config.policy)

@@ -18,48 +18,24 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
 
 from .errors import VecauditError
 
-MitigationKind = Literal["none", "noise", "int8", "binary", "truncate"]
+# The result types live in models, so the report shows them without importing this module.
+from .models import Mitigation, MitigationResult, WhatIfResult
 
 #: CPU inversion takes ~0.2-2 s per vector (load-dependent) and every mitigation inverts the sample again.
 DEFAULT_SAMPLE = 32
 DEFAULT_K = 10
 #: Points for the recall@k measurement: no inversion, so it can be far larger than the sample.
 DEFAULT_UTILITY_SAMPLE = 1000
-WHATIF_SCHEMA_VERSION = "1.0"
 
 
 class WhatIfError(VecauditError):
     """A what-if measurement cannot run (no inverter for the encoder, too few vectors, bad input)."""
-
-
-class Mitigation(BaseModel):
-    kind: MitigationKind
-    param: float = 0.0
-
-    @property
-    def label(self) -> str:
-        if self.kind == "noise":
-            return f"noise sigma={self.param:g}"
-        if self.kind == "truncate":
-            return f"truncate to {int(self.param)} dims"
-        return {"none": "none (as stored)", "int8": "int8 quantization", "binary": "binary quantization"}[
-            self.kind
-        ]
-
-    @property
-    def short(self) -> str:
-        if self.kind == "noise":
-            return f"noise {self.param:g}"
-        if self.kind == "truncate":
-            return f"{int(self.param)} dims"
-        return self.kind
 
 
 DEFAULT_MITIGATIONS: tuple[Mitigation, ...] = (
@@ -97,34 +73,6 @@ def with_reference(mitigations: Sequence[Mitigation]) -> list[Mitigation]:
         if m not in out:
             out.append(m)
     return out
-
-
-class MitigationResult(BaseModel):
-    mitigation: Mitigation
-    label: str
-    entities_total: int
-    entities_recovered: int
-    leakage: float  # share of true entity values recovered verbatim
-    leakage_by_entity: dict[str, tuple[int, int]] = Field(default_factory=dict)  # type -> (hit, total)
-    mean_cosine: float  # recovered text vs the original vector
-    recall_at_k: float
-    vector_cosine: float  # mitigated vs original vector: how much the vectors moved
-
-
-class WhatIfResult(BaseModel):
-    schema_version: str = WHATIF_SCHEMA_VERSION
-    created_at: str
-    target: str
-    collection: str
-    vector: str = ""
-    encoder: str
-    sample_size: int  # vectors inverted per mitigation
-    utility_sample_size: int = 0  # vectors in the recall@k measurement
-    k: int
-    seed: int
-    ground_truth: str  # "payload" (Presidio on payload text) or "given"
-    note: str = ""
-    results: list[MitigationResult]
 
 
 # ---------------------------------------------------------------- mitigations

@@ -148,7 +148,7 @@ def test_scan_with_baseline_fails_only_on_new_findings(
         "-f",
         "json",
         "-f",
-        "compliance",
+        "html",
         "-o",
         "second",
     )

@@ -1,4 +1,4 @@
-"""The compliance report: summary first, charts inline, no PII in HTML, Markdown or PDF."""
+"""The full report (formats html, markdown, pdf): summary first, charts inline, no PII in any of them."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ import pytest
 from clitools import enter_sandbox, run_cli
 from reportdata import build_scenario
 from vecaudit.history import entry_from_report
+from vecaudit.models import MitigationResult, WhatIfResult
 from vecaudit.report import ReportContext, render
 from vecaudit.report.compliance import build_compliance_document, wilson
 from vecaudit.report.pdf import find_chromium
-from vecaudit.whatif import DEFAULT_MITIGATIONS, MitigationResult, WhatIfResult
+from vecaudit.whatif import DEFAULT_MITIGATIONS
 
 needs_pdf_tools = pytest.mark.skipif(
     find_chromium() is None or shutil.which("pdftotext") is None,
@@ -73,6 +74,7 @@ def test_wilson_interval() -> None:
     lo, hi = wilson(5, 10)
     assert (lo, hi) == (pytest.approx(0.2366, abs=1e-3), pytest.approx(0.7634, abs=1e-3))
     assert wilson(0, 0) == (0.0, 1.0)
+    assert wilson(12, 10) == wilson(10, 10)  # counts that disagree are clamped, never a math error
 
 
 def test_sections_start_with_the_executive_summary() -> None:
@@ -80,12 +82,12 @@ def test_sections_start_with_the_executive_summary() -> None:
     keys = [s.key for s in doc.sections]
     assert keys[:5] == ["executive", "methodology", "rules", "trend", "mitigations"]
     assert keys[-1] == "signoff"
-    md = render(build_scenario().report, "compliance-md", context=_context()).decode()
+    md = render(build_scenario().report, "markdown", context=_context()).decode()
     headings = re.findall(r"^## (.+)$", md, flags=re.M)
     assert headings[0] == "Executive summary"
 
 
-@pytest.mark.parametrize("fmt", ["compliance", "compliance-md"])
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
 def test_no_pii_and_the_numbers_are_there(fmt: str) -> None:
     scenario = build_scenario(revealed=False)
     out = render(scenario.report, fmt, context=_context()).decode()
@@ -109,7 +111,7 @@ def test_no_pii_and_the_numbers_are_there(fmt: str) -> None:
     assert "leaks least" in seen
 
 
-@pytest.mark.parametrize("fmt", ["compliance", "compliance-md", "markdown", "html"])
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
 def test_revealed_raw_evidence_stays_out_of_the_findings_tables(fmt: str) -> None:
     """With --reveal a finding's evidence is the value itself; the tables headed "masked" mask it."""
     from vecaudit.redact import mask
@@ -118,14 +120,14 @@ def test_revealed_raw_evidence_stays_out_of_the_findings_tables(fmt: str) -> Non
     raw = "Marguerite Okonkwo"
     findings = [f.model_copy(update={"evidence": raw}) for f in scenario.report.findings]
     out = render(scenario.report.model_copy(update={"findings": findings}), fmt, context=_context()).decode()
-    seen = _visible(out) if fmt in {"compliance", "html"} else out
+    seen = _visible(out) if fmt == "html" else out
     head = seen.split("ecovered text (revealed)")[0]
     assert raw not in head.replace("\\", "")
     assert mask(raw) in seen.replace("\\", "")
 
 
 def test_html_is_self_contained_with_inline_svg_charts() -> None:
-    page = render(build_scenario().report, "compliance", context=_context()).decode()
+    page = render(build_scenario().report, "html", context=_context()).decode()
     assert page.startswith("<!DOCTYPE html>")
     assert page.count("<svg") == 3  # recovery shares, trend, mitigations
     assert "default-src 'none'" in html.unescape(page)
@@ -146,7 +148,7 @@ def test_html_is_self_contained_with_inline_svg_charts() -> None:
 
 
 def test_without_history_or_whatif_the_report_says_how_to_get_them() -> None:
-    seen = _visible(render(build_scenario().report, "compliance").decode())
+    seen = _visible(render(build_scenario().report, "html").decode())
     assert "No earlier scan of this target" in seen
     assert "vecaudit whatif" in seen
 
@@ -157,7 +159,7 @@ def test_hostile_names_are_escaped_in_charts() -> None:
     findings = [
         f.model_copy(update={"entity_type": bad}) if f.source == "inversion" else f for f in rep.findings
     ]
-    page = render(rep.model_copy(update={"findings": findings}), "compliance").decode()
+    page = render(rep.model_copy(update={"findings": findings}), "html").decode()
     assert bad not in page and "&lt;script&gt;" in page
 
 
@@ -188,14 +190,21 @@ def test_report_command_on_a_scan_file_and_pdf_without_chromium(
     from vecaudit.history import record_scan
 
     record_scan(rep.model_copy(update={"run_id": "run-0", "started_at": "2026-09-01T00:00:00+00:00"}), hist)
-    res = run_cli(capsys, "report", "scan.json", "-f", "compliance", "-o", "out.html", "--history", hist)
+    # `-f html` is the full report: executive summary first, its charts inline, the trend from history.
+    res = run_cli(capsys, "report", "scan.json", "-f", "html", "-o", "out.html", "--history", hist)
     assert res.code == 1, res.err  # the scenario has violations at or above high
     page = (tmp_path / "out.html").read_text()
-    assert "run run-0" in page and "<svg" in page
-    res = run_cli(capsys, "report", "scan.json", "-f", "compliance", "-o", "x.html", "--fail-on", "critical")
-    assert res.code == 1
-    res = run_cli(capsys, "report", "scan.json", "-f", "compliance-md", "-o", "x.md", "--fail-on", "critical")
-    assert "- **Result:** FAIL" in (tmp_path / "x.md").read_text()
+    assert "run run-0" in page and "<svg" in page and "<figure>" in page
+    assert page.index(">Executive summary</h2>") < page.index(">Appendix A: collections</h2>")
+    # ...and the format follows from the file name too.
+    res = run_cli(capsys, "report", "scan.json", "-o", "named.html", "--fail-on", "critical")
+    assert res.code == 1 and "<svg" in (tmp_path / "named.html").read_text()
+    res = run_cli(capsys, "report", "scan.json", "-f", "markdown", "-o", "x.md", "--fail-on", "critical")
+    md = (tmp_path / "x.md").read_text()
+    assert "- **Result:** FAIL" in md and "## Executive summary" in md
+    # The old names of the full report say where it went.
+    res = run_cli(capsys, "report", "scan.json", "-f", "compliance", "-o", "old.html")
+    assert res.code == 2 and "now part of 'html'" in res.err
 
     monkeypatch.setenv("VECAUDIT_CHROMIUM", str(tmp_path / "no-such-chromium"))
     res = run_cli(capsys, "report", "scan.json", "-f", "pdf", "-o", "out.pdf")
@@ -206,13 +215,13 @@ def test_report_command_on_a_scan_file_and_pdf_without_chromium(
     assert res.code == 2 and "needs Chromium" in res.err
 
     (tmp_path / "bad.json").write_text('{"run_id": 3}')
-    res = run_cli(capsys, "report", "bad.json", "-f", "compliance")
+    res = run_cli(capsys, "report", "bad.json", "-f", "html")
     assert res.code == 2 and "not a vecaudit JSON scan report" in res.err
 
 
 def test_compliance_report_says_the_scan_did_not_analyze_everything() -> None:
     report = build_scenario(complete=False).report
-    md = render(report, "compliance-md").decode()
+    md = render(report, "markdown").decode()
     text = re.sub(r"\\(.)", r"\1", md)
     assert (
         "This scan could not analyze all data in scope (support_tickets: 1 point, 1 field, 1 vector" in text

@@ -1,4 +1,5 @@
-"""Report formats: JSON contract, redaction in every format, JUnit/Markdown/HTML content, registry, files."""
+"""Report formats: JSON contract, redaction in every format, JUnit/Markdown/HTML content, the format
+registry (entry points, the render(report, context) interface and its legacy adapter), files."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import re
 import stat
 import textwrap
+import tomllib
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,9 +18,24 @@ import pytest
 from reportdata import build_report, build_scenario
 from vecaudit.errors import VecauditError
 from vecaudit.models import SCHEMA_VERSION, Finding, InversionRecord, ScanReport, Severity
-from vecaudit.report import available_formats, get_format, render, write_reports
+from vecaudit.report import (
+    BUILTIN_ORDER,
+    available_formats,
+    format_for_path,
+    get_format,
+    render,
+    write_reports,
+)
 
+#: The built-in formats rendered here (pdf needs Chromium: test_compliance_report covers it).
 BUILTINS = ["json", "sarif", "junit", "markdown", "html"]
+#: How the built-ins are listed (`--format` help, error messages).
+LISTED = [*BUILTINS, "pdf"]
+#: Where the revealed-text appendix starts in what a reader of each format sees.
+REVEALED_HEADING = {
+    "markdown": "## Appendix E: recovered text (revealed)",
+    "html": ">Appendix E: recovered text (revealed)</h2>",
+}
 
 
 def _md_unescape(text: str) -> str:
@@ -140,8 +157,9 @@ def test_reveal_goes_only_to_json_markdown_html(fmt: str) -> None:
     for text in scenario.recovered_texts:
         assert text in seen
     if fmt != "json":
-        # Only inside the inversions section: everything before it is as redacted as without reveal.
-        head = seen.split("Recovered text (revealed)")[0]
+        # Only inside the inversions appendix: everything before it is as redacted as without reveal.
+        assert REVEALED_HEADING[fmt] in seen
+        head = seen.split(REVEALED_HEADING[fmt])[0]
         for value in scenario.raw_values:
             assert value not in head
 
@@ -254,26 +272,49 @@ def test_junit_escapes_hostile_names() -> None:
 # ---------------------------------------------------------------- Markdown
 
 
-def test_markdown_sections_and_tables() -> None:
+def _section(md: str, title: str) -> str:
+    """The body of the Markdown section headed `title` (read with escapes removed), up to the next one."""
+    return _md_unescape(md).split(f"\n## {title}\n")[1].split("\n## ")[0]
+
+
+def test_markdown_is_the_full_report() -> None:
     scenario = build_scenario(revealed=False)
     md = render(scenario.report, "markdown").decode()
-    headings = re.findall(r"^## (.+)$", md, flags=re.M)
-    assert headings == ["Summary", "Collections", "Coverage", "Findings", "Skipped stages"]
-    assert "FAIL: 8 violation(s) at or above high." in _md_unescape(md)
+    headings = re.findall(r"^## (.+)$", _md_unescape(md), flags=re.M)
+    assert headings == [
+        "Executive summary",
+        "Methodology",
+        "Findings by policy rule",
+        "Trend against earlier scans",
+        "Recommended mitigations",
+        "Appendix A: collections",
+        "Appendix B: coverage (what was not analyzed)",
+        "Appendix C: all findings",
+        "Appendix D: skipped stages",
+        "Review and sign-off",
+    ]
+    text = _md_unescape(md)
+    assert "- **Result:** FAIL" in md
+    assert "8 finding(s) violate the policy at or above high." in text
     assert "| **critical** | 3 |" in md
-    assert "| PERSON | 4 |" in md
-    row = next(line for line in md.splitlines() if line.startswith("| support\\_tickets | 1200 | 200 | - |"))
+    assert "Chart: Recoverable from vectors alone" in text  # a chart becomes its caption...
+    assert "| PERSON | 2/202 | 1.0% (0.3%-3.5%) |" in text  # ...and its numbers are in the table beside it
+    collections = _section(md, "Appendix A: collections")
+    row = next(
+        line for line in collections.splitlines() if line.startswith("| support_tickets | 1200 | 200 | - |")
+    )
     assert "all-MiniLM-L6-v2 | 0.99 | payload+fingerprint" in row
     assert "Sampled 200 of 1200 points." in row
     assert "| translate | Every identified encoder has its own inverter; no adapter needed. |" in md
-    findings_rows = md.split("## Findings")[1].split("## Skipped")[0].count("\n| **")
+    findings_rows = _section(md, "Appendix C: all findings").count("\n| **")
     assert findings_rows == len(scenario.report.findings)
 
 
 def test_markdown_and_html_say_what_was_not_analyzed() -> None:
     md = _md_unescape(render(build_report(complete=False), "markdown").decode())
-    assert "INCOMPLETE: The scan could not analyze all data in scope (see Coverage)" in md
-    coverage = md.split("## Coverage")[1].split("## Findings")[0]
+    assert "- **Result:** INCOMPLETE" in md
+    assert "This scan could not analyze all data in scope (support_tickets: 1 point, 1 field, 1 vector" in md
+    coverage = _section(md, "Appendix B: coverage (what was not analyzed)")
     assert "| support_tickets | point | 1 | unreadable_record |" in coverage
     assert (
         "| support_tickets | field | 1 | size_limit |" in coverage
@@ -283,8 +324,8 @@ def test_markdown_and_html_say_what_was_not_analyzed() -> None:
     row = next(line for line in md.splitlines() if line.startswith("| support_tickets | 1200 | 200 |"))
     assert "1 point, 1 field, 1 vector not analyzed" in row
     partial = _md_unescape(render(build_report(complete=False, allow_partial=True), "markdown").decode())
-    assert "FAIL: 8 violation(s) at or above high. Some data was not analyzed" in partial
-    assert "(accepted with --allow-partial)" in partial
+    assert "- **Result:** FAIL" in partial
+    assert "The auditor accepted a partial scan (--allow-partial)." in partial
     clean = _md_unescape(render(build_report(), "markdown").decode())
     assert "Every point, payload value, key and vector in scope was analyzed" in clean
     page = html.unescape(render(build_report(complete=False), "html").decode())
@@ -294,19 +335,19 @@ def test_markdown_and_html_say_what_was_not_analyzed() -> None:
 def test_markdown_caps_findings_and_counts_the_rest() -> None:
     report = build_report(extra_findings=250)
     md = render(report, "markdown").decode()
-    table = md.split("## Findings")[1].split("## Skipped")[0]
+    table = _section(md, "Appendix C: all findings")
     assert table.count("\n| **") == 200
     assert f"{len(report.findings) - 200} more finding(s) not shown" in md
 
 
 def test_markdown_reveal_section_and_escaping() -> None:
     md = render(_hostile(build_report(revealed=True)), "markdown").decode()
-    assert "## Recovered text (revealed)" in _md_unescape(md)
+    assert REVEALED_HEADING["markdown"] in _md_unescape(md)
     body = "\n".join(line.removeprefix("> ") for line in md.splitlines())  # our own blockquote
     assert not re.search(r"(?<!\\)[<>]", body), "raw HTML must be escaped in Markdown"
     assert "\x1b" not in md
     # The pipe inside the hostile name is escaped, so every collection row keeps 10 cells.
-    section = md.split("## Collections")[1].split("## Coverage")[0]
+    section = md.split("## Appendix A: collections")[1].split("## Appendix B")[0]
     rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
     assert rows and all(len(re.split(r"(?<!\\)\|", r)) - 2 == 10 for r in rows)
 
@@ -330,11 +371,12 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert page.startswith("<!DOCTYPE html>")
     parser = _TagCollector()
     parser.feed(page)
-    # Only structural tags, and no attribute that could fetch a resource or run code.
+    # Only structural tags and inline SVG shapes, and no attribute that could fetch or run anything.
     assert parser.tags <= {
         *("html", "head", "meta", "title", "style", "body", "main", "header", "footer", "section"),
-        *("h1", "h2", "p", "ul", "li", "dl", "dt", "dd", "div", "span"),
+        *("h1", "h2", "p", "ul", "li", "dl", "dt", "dd", "div", "span", "figure", "figcaption"),
         *("table", "thead", "tbody", "tr", "th", "td"),
+        *("svg", "g", "rect", "line", "polyline", "circle", "path", "text"),
     }
     assert not any(a in {"src", "href", "srcset", "action"} or a.startswith("on") for a in parser.attrs)
     assert "\x1b" not in page
@@ -343,7 +385,8 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "@import" not in page and "url(" not in page
     assert "Content-Security-Policy" in page and "default-src 'none'" in html.unescape(page)
     assert "prefers-color-scheme: dark" in page
-    assert '<section id="inversions">' in page
+    assert '<section id="appendix-inversions">' in page
+    assert "<svg" in page  # the full report, with its charts
 
 
 def test_html_has_same_content_as_markdown() -> None:
@@ -366,15 +409,67 @@ def test_html_has_same_content_as_markdown() -> None:
 
 
 def test_available_formats_and_unknown_name() -> None:
-    assert available_formats()[:5] == BUILTINS
-    for name in BUILTINS:
+    assert available_formats()[: len(LISTED)] == LISTED == list(BUILTIN_ORDER)
+    for name in LISTED:
         fmt = get_format(name)
         assert fmt.name == name and fmt.extension.startswith(".") and fmt.media_type
     with pytest.raises(VecauditError) as err:
         get_format("docx")
-    assert "docx" in str(err.value)
-    for name in BUILTINS:
+    assert "unknown report format 'docx'" in str(err.value)
+    for name in LISTED:
         assert name in str(err.value)
+
+
+def test_builtin_formats_are_published_as_entry_points() -> None:
+    """The built-ins come in through the loader like a plugin; BUILTIN_ORDER only orders them."""
+    from vecaudit.plugins.loader import REPORT_FORMATS, discover
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    published = pyproject["project"]["entry-points"][REPORT_FORMATS.group]
+    assert list(published) == list(BUILTIN_ORDER)
+    assert {p.name: p.target for p in discover(REPORT_FORMATS) if p.builtin} == published
+
+
+@pytest.mark.parametrize(("old", "new"), [("compliance", "html"), ("compliance-md", "markdown")])
+def test_merged_format_names_say_where_they_went(old: str, new: str) -> None:
+    with pytest.raises(VecauditError, match=f"unknown report format '{old}'.*now part of '{new}'"):
+        get_format(old)
+
+
+def test_without_vecaudits_entry_points_the_error_says_to_reinstall(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source checkout whose install predates the entry points finds no format at all."""
+    import vecaudit.plugins.loader as loader
+
+    monkeypatch.setattr(loader, "entry_points", lambda group: [])
+    with pytest.raises(VecauditError, match=r"unknown report format 'json'.*reinstall vecaudit"):
+        get_format("json")
+
+
+def test_old_interface_is_told_apart_by_its_signature() -> None:
+    from vecaudit.report.base import takes_context
+
+    class Old:
+        def render(self, report): ...
+
+    class New:
+        def render(self, report, context): ...
+
+    class Defaulted:
+        def render(self, report, context=None): ...
+
+    class Variadic:
+        def render(self, *args): ...
+
+    assert not takes_context(Old().render)
+    assert takes_context(New().render) and takes_context(Defaulted().render)
+    assert takes_context(Variadic().render)
+
+
+def test_format_for_path() -> None:
+    assert format_for_path(Path("audit.html")) == "html"
+    assert format_for_path(Path("out/audit.junit.xml")) == "junit"
+    assert format_for_path(Path("audit.compliance.md")) == "markdown"
+    assert format_for_path(Path("audit.txt")) is None
 
 
 def _install_plugin(root: Path, entry_points: str, module: str) -> None:
@@ -386,7 +481,9 @@ def _install_plugin(root: Path, entry_points: str, module: str) -> None:
     (info / "entry_points.txt").write_text(textwrap.dedent(entry_points))
 
 
-def test_entry_point_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entry_point_plugins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     _install_plugin(
         tmp_path,
         """
@@ -394,10 +491,12 @@ def test_entry_point_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         csv = vecaudit_test_plugin:CsvFormat
         tsv = vecaudit_test_plugin:TSV
         json = vecaudit_test_plugin:CsvFormat
+        history = vecaudit_test_plugin:HistoryFormat
         broken = vecaudit_test_plugin:Missing
+        shapeless = vecaudit_test_plugin:Shapeless
         """,
         """
-        class CsvFormat:
+        class CsvFormat:  # written against the first interface, render(report)
             name = "csv"
             extension = ".csv"
             media_type = "text/csv"
@@ -410,20 +509,54 @@ def test_entry_point_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
         TSV = CsvFormat("\\t")
         TSV.name, TSV.extension = "tsv", ".tsv"
+
+        class HistoryFormat:  # the current interface, render(report, context)
+            name = "history"
+            extension = ".history.txt"
+            media_type = "text/plain"
+            def render(self, report, context):
+                return f"{len(context.history)} earlier scan(s)".encode()
+
+        class Shapeless:
+            name = "shapeless"
         """,
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     names = available_formats()
-    assert names[:5] == BUILTINS and {"csv", "tsv", "broken"} <= set(names[5:])
+    assert names[: len(LISTED)] == LISTED
+    assert names[len(LISTED) :] == ["broken", "csv", "history", "shapeless", "tsv"]  # plugins by name
     assert names.count("json") == 1
     report = build_report()
+    # A format written for render(report) is adapted once, when loaded, and renders as before.
+    assert type(get_format("csv")).__name__ == "LegacyFormat"
     assert render(report, "csv").splitlines()[0] == b"support_tickets,17,EMAIL_ADDRESS"
     assert b"\t" in render(report, "tsv")
+    assert render(report, "history") == b"0 earlier scan(s)"
     assert render(report, "json").startswith(b"{")  # a plugin cannot replace a built-in
     with pytest.raises(VecauditError, match="broken"):
         get_format("broken")
+    with pytest.raises(VecauditError, match=r"'shapeless' does not provide .*render\(report, context\)"):
+        get_format("shapeless")
     paths = write_reports(report, ["json", "csv"], tmp_path / "out" / "scan")
     assert [p.name for p in paths] == ["scan.json", "scan.csv"]
+    # Guessing a format from a file name loads them all: a broken one is skipped with a warning.
+    with caplog.at_level("WARNING"):
+        assert format_for_path(Path("scan.history.txt")) == "history"
+    assert "'broken'" in caplog.text and "'shapeless'" in caplog.text
+
+
+def test_a_named_format_that_is_broken_fails_before_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from clitools import enter_sandbox, run_cli
+
+    enter_sandbox(tmp_path, monkeypatch)
+    _install_plugin(tmp_path, "[vecaudit.report_formats]\nbroken = vecaudit_test_plugin:Missing\n", "")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    res = run_cli(capsys, "scan", "no-such-store", "-f", "json", "-f", "broken", "-o", "audit")
+    assert res.code == 2, res.err
+    assert "report format plugin 'broken'" in res.err and "no-such-store" not in res.err
+    assert not (tmp_path / "audit.json").exists()
 
 
 # ---------------------------------------------------------------- write_reports
@@ -514,7 +647,7 @@ def test_inversion_record_without_text_renders() -> None:
 _INVISIBLE = "\x9b2J\x7f\u202eevil\u2066x\u2069\u2028"
 
 
-@pytest.mark.parametrize("fmt", [*BUILTINS, "compliance-md", "compliance"])
+@pytest.mark.parametrize("fmt", BUILTINS)
 def test_no_report_carries_c1_controls_or_bidi_overrides(fmt: str) -> None:
     report = build_report(complete=False)
     collections = [c.model_copy(update={"name": "docs" + _INVISIBLE}) for c in report.collections[:1]]

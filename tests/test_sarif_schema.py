@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from reportdata import build_report, build_scenario
 from vecaudit.models import ScanReport, Severity
-from vecaudit.report import render
+from vecaudit.report import ReportContext, render
 from vecaudit.report.sarif import SarifFormat
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -172,7 +172,7 @@ def test_hostile_names_stay_valid(validator: Any) -> None:
 
 def test_results_are_capped_worst_first(validator: Any) -> None:
     report = build_report(extra_findings=40)
-    data = SarifFormat(max_results=12).render(report)
+    data = SarifFormat(max_results=12).render(report, ReportContext())
     run = json.loads(data)["runs"][0]
     assert not list(validator.iter_errors(json.loads(data)))
     assert len(run["results"]) == 12 and run["properties"]["resultsTruncated"] == 38

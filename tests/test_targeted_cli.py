@@ -30,7 +30,7 @@ CANDIDATES = "# erasure requests, 2026-11\nLudek Fiser\nJonas Weber\nkofi.mensah
 VALUES = ["Ludek Fiser", "Jonas Weber", "kofi.mensah@acme-health.com"]
 # Parts a leak might show on their own (case-insensitive): every name word, the email's local part.
 PARTS = ["ludek", "fiser", "jonas", "weber", "kofi.mensah", "kofi", "mensah"]
-FORMATS = ("json", "sarif", "junit", "markdown", "html", "compliance-md")
+FORMATS = ("json", "sarif", "junit", "markdown", "html")
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,6 @@ def test_human_reports_carry_a_targeted_table(scanned: dict[str, Any]) -> None:
     markdown = (out / "audit.md").read_text()
     assert "Targeted check" in markdown and "| 2 | PERSON |" in markdown
     assert "Targeted check" in (out / "audit.html").read_text()
-    assert "Targeted check" in (out / "audit.compliance.md").read_text()
     assert 'name="targeted-support"' in (out / "audit.junit.xml").read_text()
 
 

@@ -117,7 +117,7 @@ def test_whatif_on_a_real_store_feeds_the_report(
     from reportdata import build_report
 
     (tmp_path / "scan.json").write_text(build_report().model_dump_json())
-    out = run_cli(capsys, "report", "scan.json", "-f", "compliance-md", "-o", "r.md", "--whatif", "w.json")
+    out = run_cli(capsys, "report", "scan.json", "-f", "markdown", "-o", "r.md", "--whatif", "w.json")
     assert out.code == 1  # the scenario has violations
     md = (tmp_path / "r.md").read_text()
     assert "noise sigma=0.1" in md and "Recall@10" in md

@@ -53,8 +53,8 @@ def formats_option(panel: str | None = None) -> Any:
         "--format",
         "-f",
         metavar="FORMAT",
-        help="Report format: json, sarif, junit, markdown, html, compliance, compliance-md, pdf; "
-        "repeat for several (needs --output).",
+        help="Report format: json, sarif, junit, markdown, html (the full report with charts), pdf, "
+        "or an installed plugin's; repeat for several (needs --output).",
         rich_help_panel=panel,
         show_default=False,
     )
@@ -116,9 +116,6 @@ def format_from_output(output: Path | None) -> tuple[str, ...]:
     """`--output audit.sarif` without --format: the format its extension names, else JSON."""
     if output is None:
         return ()
-    from ..report import available_formats, get_format
+    from ..report import format_for_path
 
-    for name in available_formats():
-        if output.name.endswith(get_format(name).extension):
-            return (name,)
-    return ("json",)
+    return (format_for_path(output) or "json",)

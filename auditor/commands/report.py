@@ -15,9 +15,9 @@ HELP = (
     "Write the report of a finished scan from its run database, without scanning again: another "
     "format, another file, or another --fail-on threshold. Without RUN_ID, list the runs in the state "
     "folder. Instead of a run id, a JSON report file (SCAN.json) may be given.\n\n"
-    "The compliance report (--format compliance, compliance-md or pdf) adds an executive summary, "
-    "methodology, the trend against earlier scans from the scan history (--history) and the measured "
-    "effect of mitigations (--whatif FILE from `vecaudit whatif`).\n\n"
+    "The human-readable report (--format html, markdown or pdf) is the full report: an executive "
+    "summary with charts, methodology, the trend against earlier scans from the scan history "
+    "(--history) and the measured effect of mitigations (--whatif FILE from `vecaudit whatif`).\n\n"
     "Exit codes are those of `vecaudit scan`: 0 no violation at or above --fail-on, 1 "
     "violations, 2 error, unfinished run, or data left unanalyzed (without --allow-partial)."
 )
@@ -27,7 +27,7 @@ EPILOG = (
     "[cyan]vecaudit report[/]  list runs\n\n"
     "[cyan]vecaudit report 20261122-101500-a1b2c3 -f html -o audit[/]  write audit.html\n\n"
     "[cyan]vecaudit report 20261122-101500-a1b2c3 --fail-on medium[/]  judge the same findings stricter\n\n"
-    "[cyan]vecaudit report scan.json -f pdf -o audit.pdf --whatif whatif.json[/]  compliance report as PDF"
+    "[cyan]vecaudit report scan.json -f pdf -o audit.pdf --whatif whatif.json[/]  as PDF, with mitigations"
 )
 
 
@@ -57,7 +57,7 @@ def report(
         typer.Option(
             "--history",
             metavar="DB",
-            help="Scan history for the compliance report's trend (default: the per-user history).",
+            help="Scan history for the report's trend (default: the per-user history).",
             show_default=False,
         ),
     ] = None,
@@ -74,7 +74,7 @@ def report(
         typer.Option(
             "--whatif",
             metavar="FILE",
-            help="A `vecaudit whatif --output` result: the compliance report shows each mitigation's effect.",
+            help="A `vecaudit whatif --output` result: the report shows each mitigation's effect.",
             show_default=False,
         ),
     ] = None,

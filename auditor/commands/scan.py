@@ -136,7 +136,7 @@ def scan(
             "--history",
             metavar="DB",
             help="Scan history the finished scan is recorded in (default: $XDG_DATA_HOME/vecaudit/"
-            "history.sqlite); the compliance report draws its trend from it.",
+            "history.sqlite); the html, markdown and pdf reports draw their trend from it.",
             rich_help_panel=POLICY,
             show_default=False,
         ),

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..whatif import DEFAULT_K, DEFAULT_SAMPLE, DEFAULT_UTILITY_SAMPLE, WhatIfResult
+from ..models import WhatIfResult
+from ..whatif import DEFAULT_K, DEFAULT_SAMPLE, DEFAULT_UTILITY_SAMPLE
 from ._options import TARGET_HELP, ApiKeyFile
 
 HELP = (

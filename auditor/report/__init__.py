@@ -1,8 +1,16 @@
-"""Report formats: a registry of built-in and third-party formats, rendering and safe file output.
+"""Report formats: found through the plugin loader, rendered with one interface, written safely.
 
-Third-party formats register under the entry-point group `vecaudit.report_formats`; the entry point
-loads a ReportFormat class (instantiated with no arguments) or an instance. Built-in names always win,
-so a plugin cannot silently replace e.g. "sarif" in a CI pipeline.
+Every format, built-in or third-party, is an entry point of the `vecaudit.report_formats` group
+(vecaudit's own are published in its pyproject.toml) and is loaded by vecaudit.plugins.loader:
+
+- a format the user names (`--format NAME`) that is not installed or cannot be loaded raises
+  PluginError (exit 2), before any scanning or writing;
+- guessing a format from an output file name loads every format in bulk: a broken plugin is skipped
+  with a warning naming it;
+- a third party cannot take a built-in name.
+
+A format implements `render(report, context)` (base.py); formats written for the older
+`render(report)` are adapted once, when loaded.
 """
 
 from __future__ import annotations
@@ -11,99 +19,106 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from importlib.metadata import EntryPoint, entry_points
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import VecauditError
 from ..models import ScanReport
-from .base import ReportFormat
-from .compliance import ComplianceHtmlFormat, ComplianceMarkdownFormat, ReportContext
-from .html import HtmlFormat
-from .json_report import JsonFormat
-from .junit import JunitFormat
-from .markdown import MarkdownFormat
-from .pdf import PdfFormat
-from .sarif import SarifFormat
+from ..plugins.loader import REPORT_FORMATS, PluginError, discover, find, load_all, load_named
+from .base import ReportContext, ReportFormat, as_report_format
 
 __all__ = [
-    "ENTRY_POINT_GROUP",
+    "BUILTIN_ORDER",
+    "ReportContext",
     "ReportFormat",
     "ReportFormatError",
-    "ReportContext",
     "available_formats",
+    "format_for_path",
     "get_format",
     "output_paths",
     "render",
     "write_reports",
 ]
 
-ENTRY_POINT_GROUP = "vecaudit.report_formats"
-
 log = logging.getLogger(__name__)
 
-_BUILTINS: dict[str, Callable[[], ReportFormat]] = {
-    "json": JsonFormat,
-    "sarif": SarifFormat,
-    "junit": JunitFormat,
-    "markdown": MarkdownFormat,
-    "html": HtmlFormat,
-    # The compliance report (executive summary, methodology, trend, mitigations) in three media.
-    "compliance": ComplianceHtmlFormat,
-    "compliance-md": ComplianceMarkdownFormat,
-    "pdf": PdfFormat,
-}
+#: The order built-in formats are listed in (`--help`, error messages); plugins follow by name.
+BUILTIN_ORDER = ("json", "sarif", "junit", "markdown", "html", "pdf")
+
+#: Formats that were merged into another one; only used to say so when the old name is given.
+_RENAMED = {"compliance": "html", "compliance-md": "markdown"}
 
 
 class ReportFormatError(VecauditError):
-    """An unknown or broken report format, or report output that cannot be written."""
-
-
-def _plugin_entry_points() -> dict[str, EntryPoint]:
-    found: dict[str, EntryPoint] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in _BUILTINS:
-            log.warning("ignoring report format plugin %r: the name is taken by a built-in format", ep.name)
-        else:
-            found.setdefault(ep.name, ep)
-    return found
+    """Report output that cannot be produced or written (no format, clashing extensions, a folder
+    in the way, an I/O error)."""
 
 
 def available_formats() -> list[str]:
-    """Built-in format names in their fixed order, then plugin names alphabetically."""
-    return list(_BUILTINS) + sorted(_plugin_entry_points())
+    """Every installed format name, none imported: built-ins in BUILTIN_ORDER, then plugins by name."""
+    rank = {name: i for i, name in enumerate(BUILTIN_ORDER)}
+    plugins = sorted(
+        discover(REPORT_FORMATS), key=lambda p: (not p.builtin, rank.get(p.name, len(rank)), p.name)
+    )
+    return [p.name for p in plugins]
 
 
-def get_format(name: str) -> ReportFormat:
-    if name in _BUILTINS:
-        return _BUILTINS[name]()
-    ep = _plugin_entry_points().get(name)
-    if ep is None:
-        valid = ", ".join(available_formats())
-        raise ReportFormatError(f"unknown report format {name!r}; valid formats: {valid}")
+def _adapt(name: str, loaded: Any) -> ReportFormat:
     try:
-        loaded = ep.load()
-        fmt = loaded() if isinstance(loaded, type) else loaded
-    except Exception as exc:  # a broken plugin must surface as a clear user error, not a traceback
-        raise ReportFormatError(
-            f"report format plugin {name!r} ({ep.value}) failed to load: {type(exc).__name__}"
-        ) from exc
-    if not isinstance(fmt, ReportFormat):
-        raise ReportFormatError(
-            f"report format plugin {name!r} ({ep.value}) does not provide "
-            "name, extension, media_type and render()"
+        fmt = as_report_format(loaded)
+    except Exception as exc:  # a plugin's constructor; its message may quote data, so name the type only
+        raise PluginError(f"report format {name!r} cannot be created: {type(exc).__name__}") from exc
+    if fmt is None:
+        raise PluginError(
+            f"report format {name!r} does not provide name, extension, media_type and render(report, context)"
         )
     return fmt
 
 
+def _unknown_hint(name: str) -> str | None:
+    """Why a name the user gave is unknown, when we can tell: a merged format, or a stale install."""
+    if find(REPORT_FORMATS, name) is not None:
+        return None  # installed but broken: the loader's message says so
+    if name in _RENAMED:
+        return f"{name!r} is now part of {_RENAMED[name]!r}, the full report"
+    if not any(p.builtin for p in discover(REPORT_FORMATS)):
+        return "vecaudit's own formats are not registered: reinstall vecaudit (pip install -e .)"
+    return None
+
+
+def get_format(name: str) -> ReportFormat:
+    """The format the user named. Raises PluginError if it is not installed or cannot be loaded."""
+    try:
+        loaded = load_named(REPORT_FORMATS, name)
+    except PluginError as exc:
+        hint = _unknown_hint(name)
+        if hint is None:
+            raise
+        raise PluginError(f"{exc}; {hint}") from exc
+    return _adapt(name, loaded)
+
+
+def format_for_path(path: Path) -> str | None:
+    """The format whose extension ends `path`'s name (the longest such), or None.
+
+    Every format is loaded to read its extension; a broken plugin is skipped with a warning.
+    """
+    best: tuple[str, int] | None = None
+    for plugin, loaded in load_all(REPORT_FORMATS):
+        try:
+            fmt = _adapt(plugin.name, loaded)
+        except PluginError as exc:
+            log.warning("%s; skipped", exc)
+            continue
+        if path.name.endswith(fmt.extension) and (best is None or len(fmt.extension) > best[1]):
+            best = (plugin.name, len(fmt.extension))
+    return best[0] if best is not None else None
+
+
 def render(report: ScanReport, fmt: str, *, context: ReportContext | None = None) -> bytes:
-    """Render one format; formats that can use a ReportContext (history, what-if) get it."""
-    f = get_format(fmt)
-    in_context = getattr(f, "render_in_context", None)
-    if context is not None and callable(in_context):
-        data: bytes = in_context(report, context)
-        return data
-    return f.render(report)
+    """Render `report` in the format named `fmt`; without a context, an empty one."""
+    return get_format(fmt).render(report, context or ReportContext())
 
 
 def _atomic_write(path: Path, data: bytes, mode: int) -> None:
@@ -121,18 +136,21 @@ def _atomic_write(path: Path, data: bytes, mode: int) -> None:
         raise
 
 
-def output_paths(formats: Sequence[str], output: str | Path) -> dict[str, Path]:
-    """Where each format goes: one format -> exactly `output` (plus its extension if it has no
-    suffix); several -> `output` is a stem and each file is stem + the format's extension."""
-    names = list(dict.fromkeys(formats))
+def _paths(formats: Mapping[str, ReportFormat], output: str | Path) -> dict[str, Path]:
     out = Path(output)
-    if len(names) == 1:
-        fmt = get_format(names[0])
-        return {names[0]: out if out.suffix else out.with_name(out.name + fmt.extension)}
-    paths = {name: out.with_name(out.name + get_format(name).extension) for name in names}
+    if len(formats) == 1:
+        ((name, fmt),) = formats.items()
+        return {name: out if out.suffix else out.with_name(out.name + fmt.extension)}
+    paths = {name: out.with_name(out.name + fmt.extension) for name, fmt in formats.items()}
     if len(set(paths.values())) != len(paths):
         raise ReportFormatError("two report formats share a file extension; write them separately")
     return paths
+
+
+def output_paths(formats: Sequence[str], output: str | Path) -> dict[str, Path]:
+    """Where each format goes: one format -> exactly `output` (plus its extension if it has no
+    suffix); several -> `output` is a stem and each file is stem + the format's extension."""
+    return _paths({name: get_format(name) for name in dict.fromkeys(formats)}, output)
 
 
 def write_reports(
@@ -149,12 +167,12 @@ def write_reports(
     names = list(dict.fromkeys(formats))
     if not names:
         raise ReportFormatError("no report format given")
-    for name in names:
-        get_format(name)  # validate every name before doing any work
+    loaded = {name: get_format(name) for name in names}  # every name checked before any work
+    ctx = context or ReportContext()
     if output is None:
         if len(names) != 1:
             raise ReportFormatError("several report formats need an output stem (--output STEM)")
-        data = render(report, names[0], context=context)
+        data = loaded[names[0]].render(report, ctx)
         stream = getattr(sys.stdout, "buffer", None)
         if stream is not None:
             stream.write(data)
@@ -164,11 +182,11 @@ def write_reports(
             sys.stdout.flush()
         return []
 
-    paths = output_paths(names, output)
+    paths = _paths(loaded, output)
     for path in paths.values():
         if path.is_dir():
             raise ReportFormatError(f"report output {str(path)!r} is a directory")
-    rendered = {name: render(report, name, context=context) for name in names}
+    rendered = {name: fmt.render(report, ctx) for name, fmt in loaded.items()}
     # A revealed report holds recovered plaintext: only the auditor's account may read it.
     mode = 0o600 if report.revealed else 0o644
     written: list[Path] = []

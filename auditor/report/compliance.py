@@ -1,10 +1,12 @@
-"""The compliance report: an executive summary first, then methodology, findings by rule, the trend
-against earlier scans, and mitigations with their measured effect.
+"""The full report's content, shown by the `html`, `markdown` and `pdf` formats: an executive summary
+first, then methodology, findings by rule, the trend against earlier scans, and mitigations with
+their measured effect.
 
-It extends the plain report's Document (document.py) with its own sections and keeps the plain
-report's collection, findings and skipped-stage sections as appendices. Rendered as self-contained
-HTML (inline CSS and SVG charts), as Markdown (charts become tables), and as PDF (pdf.py).
-Like every format it only shows what the redacted ScanReport holds: masked evidence and counts.
+It extends the scan's Document (document.py) with its own sections and keeps the collection,
+coverage, findings and skipped-stage sections as appendices. html.py renders it as self-contained
+HTML (inline CSS and SVG charts), markdown.py as Markdown (a chart becomes its caption; its numbers
+are in the table beside it), pdf.py prints the HTML. Like every format it only shows what the
+redacted ScanReport holds: masked evidence and counts.
 """
 
 from __future__ import annotations
@@ -14,15 +16,12 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..coverage import gap_summary
-from ..history import HistoryEntry
-from ..models import Finding, ScanReport, Severity
-from ..whatif import WhatIfResult
+from ..models import Finding, ScanReport, Severity, WhatIfResult
 from . import charts
-from . import html_template as t
+from .base import ReportContext
 from .document import (
     DEFAULT_ROW_CAP,
     Block,
@@ -34,7 +33,6 @@ from .document import (
     Table,
     build_document,
 )
-from .markdown import render_document as render_markdown_document
 from .view import (
     SEVERITIES_DESC,
     RuleIndex,
@@ -50,21 +48,12 @@ EVIDENCE_PER_RULE = 5
 _RISK_COLOR = {"critical": "#a40e26", "high": "#cf222e", "medium": "#bc4c00", "low": "#9a6700"}
 
 
-@dataclass
-class ReportContext:
-    """What a compliance report adds to a scan: earlier scans, a what-if result, the inverter's card."""
-
-    history: list[HistoryEntry] = field(default_factory=list)
-    whatif: WhatIfResult | None = None
-    #: Folder holding shipped inverters; None means $VECAUDIT_MODELS_DIR or the repository's models/.
-    models_dir: Path | None = None
-
-
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval of a binomial share k/n (sound for small n and shares near 0 or 1)."""
     if n <= 0:
         return 0.0, 1.0
-    p = k / n
+    # Clamped: a report whose counts disagree (hand-edited, merged) must still render, not raise.
+    p = min(max(k / n, 0.0), 1.0)
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
@@ -669,6 +658,7 @@ def _signoff() -> Section:
 def build_compliance_document(
     report: ScanReport, context: ReportContext | None = None, *, row_cap: int = DEFAULT_ROW_CAP
 ) -> Document:
+    """The full report as a Document; `row_cap` bounds the findings and inversions appendices."""
     ctx = context or ReportContext()
     plain = build_document(report, row_cap=row_cap)
     appendix = []
@@ -708,94 +698,3 @@ def build_compliance_document(
         facts=plain.facts,
         sections=sections,
     )
-
-
-# ---------------------------------------------------------------- renderers
-
-_EXTRA_STYLE = """
-.sev { white-space: nowrap; }
-th, td { overflow-wrap: break-word; }
-.chart { display: block; max-width: 100%; height: auto; margin: .5rem 0; color: var(--fg); }
-figure { margin: .75rem 0 1rem; } figcaption { color: var(--muted); font-size: .85rem; }
-p.tone-fail { border-left: 4px solid var(--fail); padding-left: .75rem; }
-p.tone-pass { border-left: 4px solid var(--pass); padding-left: .75rem; }
-.toc { columns: 2; margin: 0 0 1rem; }
-@page { size: A4; margin: 14mm 12mm; }
-@media print {
-  :root { color-scheme: light; --bg: #fff; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0;
-    --head: #f6f8fa; }
-  body { max-width: none; padding: 0; font-size: 10pt; } table { font-size: 8.5pt; }
-  h2 { break-after: avoid; } table, figure, tr { break-inside: avoid; }
-  #appendix-collections { break-before: page; }
-}
-"""
-
-
-def render_html(doc: Document) -> str:
-    tone = {"PASS": "pass", "FAIL": "fail"}.get(doc.verdict, "warning")
-    toc = "".join(f"<li>{t.text(s.title)}</li>" for s in doc.sections)
-    parts = [
-        f"<header><h1>{t.text(doc.title)}</h1>",
-        f'<div class="verdict tone-{tone}">{t.text(doc.verdict)}</div>',
-        t.facts(doc.facts),
-        f'<ul class="toc">{toc}</ul>',
-        "</header>",
-    ]
-    for section in doc.sections:
-        body = []
-        for block in section.blocks:
-            if isinstance(block, Table):
-                body.append(t.table(block.headers, block.rows, block.severity_column))
-            elif isinstance(block, BulletList):
-                body.append(t.bullet_list(block.items))
-            elif isinstance(block, Paragraph):
-                body.append(t.paragraph(block.text, block.tone))
-            elif isinstance(block, Figure):
-                # The SVG comes from charts.py, which escapes every label it draws.
-                body.append(f"<figure>{block.svg}<figcaption>{t.text(block.caption)}</figcaption></figure>")
-        parts.append(t.section(section.key, section.title, "".join(body)))
-    page = t.page(
-        doc.title,
-        "\n".join(parts),
-        footer="Evidence is masked and findings are identified by keyed fingerprints; this report contains "
-        "no personal data unless it has a 'recovered text (revealed)' appendix. Generated by vecaudit.",
-    )
-    return page.replace("</style>", _EXTRA_STYLE + "</style>", 1)
-
-
-def render_markdown(doc: Document) -> str:
-    # Charts become their caption; the numbers they draw are in the table that follows each one.
-    sections = [
-        Section(
-            s.key,
-            s.title,
-            [Paragraph(f"Chart: {b.caption}") if isinstance(b, Figure) else b for b in s.blocks],
-        )
-        for s in doc.sections
-    ]
-    facts = [("Result", doc.verdict), *doc.facts]  # HTML shows it as a badge; Markdown as a fact
-    return render_markdown_document(Document(doc.title, doc.verdict, facts, sections))
-
-
-class ComplianceHtmlFormat:
-    name = "compliance"
-    extension = ".compliance.html"
-    media_type = "text/html; charset=utf-8"
-
-    def render(self, report: ScanReport) -> bytes:
-        return self.render_in_context(report, ReportContext())
-
-    def render_in_context(self, report: ScanReport, context: ReportContext) -> bytes:
-        return render_html(build_compliance_document(report, context)).encode("utf-8")
-
-
-class ComplianceMarkdownFormat:
-    name = "compliance-md"
-    extension = ".compliance.md"
-    media_type = "text/markdown; charset=utf-8"
-
-    def render(self, report: ScanReport) -> bytes:
-        return self.render_in_context(report, ReportContext())
-
-    def render_in_context(self, report: ScanReport, context: ReportContext) -> bytes:
-        return render_markdown(build_compliance_document(report, context)).encode("utf-8")

@@ -1,7 +1,8 @@
-"""A small format-neutral document (sections of paragraphs, lists and tables) built from a ScanReport.
+"""A small format-neutral document (sections of paragraphs, lists, tables and charts) built from a
+ScanReport.
 
-Markdown and HTML render the same Document, so both always carry the same content; a richer report
-(e.g. a compliance report) can build its own Document or extend this one section by section.
+Markdown and HTML render the same Document, so both always carry the same content. The full report
+(compliance.py) extends this one: its sections become the appendices.
 All strings here are plain text: each renderer does its own escaping.
 """
 

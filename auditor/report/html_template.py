@@ -1,7 +1,7 @@
 """The page skeleton and stylesheet for HTML reports: self-contained, no scripts, no external resources.
 
-Kept apart from html.py so a fuller (e.g. compliance) report can reuse the same page and CSS with
-its own sections. Every function here takes plain text and escapes it; only `page` takes markup.
+html.py lays a report Document out with these pieces. Every function here takes plain text and
+escapes it; only `section` and `page` take markup (already escaped by the caller).
 """
 
 from __future__ import annotations
@@ -35,16 +35,31 @@ p.tone-warning { border-left: 4px solid var(--warn); padding-left: .75rem; }
 .table-wrap { overflow-x: auto; margin: .5rem 0 1rem; }
 table { border-collapse: collapse; font-size: .9rem; }
 th, td { border: 1px solid var(--line); padding: .3rem .55rem; text-align: left; vertical-align: top;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 th { background: var(--head); }
-.sev { font-weight: 700; text-transform: uppercase; font-size: .8rem; }
+.sev { font-weight: 700; text-transform: uppercase; font-size: .8rem; white-space: nowrap; }
 .sev-critical { color: var(--critical); } .sev-high { color: var(--high); }
 .sev-medium { color: var(--medium); } .sev-low { color: var(--low); } .sev-info { color: var(--info); }
 footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
+.chart { display: block; max-width: 100%; height: auto; margin: .5rem 0; color: var(--fg); }
+figure { margin: .75rem 0 1rem; } figcaption { color: var(--muted); font-size: .85rem; }
+p.tone-fail { border-left: 4px solid var(--fail); padding-left: .75rem; }
+p.tone-pass { border-left: 4px solid var(--pass); padding-left: .75rem; }
+.toc { columns: 2; margin: 0 0 1rem; }
+@page { size: A4; margin: 14mm 12mm; }
+/* Print (and the PDF, printed by Chromium): light colours, smaller type, no split tables or charts. */
+@media print {
+  :root { color-scheme: light; --bg: #fff; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0;
+    --head: #f6f8fa; }
+  body { max-width: none; padding: 0; font-size: 10pt; } table { font-size: 8.5pt; }
+  h2 { break-after: avoid; } table, figure, tr { break-inside: avoid; }
+  #appendix-collections { break-before: page; }
+}
 """
 
 
 def text(value: str) -> str:
+    """Escape text for HTML element content and attribute values."""
     return escape(value, quote=True)
 
 

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from ..models import ScanReport
+from .base import ReportContext
 
 
 def _finite(value: Any) -> Any:
@@ -84,7 +85,7 @@ class JsonFormat:
     extension = ".json"
     media_type = "application/json"
 
-    def render(self, report: ScanReport) -> bytes:
+    def render(self, report: ScanReport, context: ReportContext) -> bytes:  # needs no context
         text = _render_text(report)
         # Lone surrogates can only come from malformed store strings; "backslashreplace" turns them
         # into \uXXXX escapes, which keeps the output valid UTF-8 and valid JSON.

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 
 from ..coverage import describe_gap, gap_summary
 from ..models import Finding, ScanReport
+from .base import ReportContext
 from .view import (
     RuleIndex,
     clean_text,
@@ -214,7 +215,7 @@ class JunitFormat:
     extension = ".junit.xml"
     media_type = "application/xml"
 
-    def render(self, report: ScanReport) -> bytes:
+    def render(self, report: ScanReport, context: ReportContext) -> bytes:  # needs no context
         root = junit_tree(report)
         ET.indent(root)
         return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

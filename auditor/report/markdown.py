@@ -1,11 +1,15 @@
-"""Markdown output (GitHub-flavoured), e.g. for a pull-request comment or a job summary."""
+"""The `markdown` format: the full report (compliance.py) as GitHub-flavoured Markdown, e.g. for a
+pull-request comment or a job summary. Charts become their caption; the table beside each has its
+numbers."""
 
 from __future__ import annotations
 
 import re
 
 from ..models import ScanReport
-from .document import DEFAULT_ROW_CAP, BulletList, Document, Paragraph, Table, build_document
+from .base import ReportContext
+from .compliance import build_compliance_document
+from .document import DEFAULT_ROW_CAP, BulletList, Document, Figure, Paragraph, Table
 
 # Backslash-escape every character that can open emphasis, code, a link, raw HTML, an entity or a
 # table cell boundary anywhere in a line (CommonMark: a backslash before ASCII punctuation is a literal).
@@ -41,8 +45,9 @@ def _table(table: Table) -> list[str]:
 
 
 def render_document(doc: Document) -> str:
+    """`doc` as Markdown: the verdict as the first fact (HTML shows it as a badge), then each section."""
     lines = [f"# {md_text(doc.title)}", ""]
-    lines += [f"- **{md_text(k)}:** {md_text(v)}" for k, v in doc.facts]
+    lines += [f"- **{md_text(k)}:** {md_text(v)}" for k, v in [("Result", doc.verdict), *doc.facts]]
     lines.append("")
     for section in doc.sections:
         lines += [f"## {md_text(section.title)}", ""]
@@ -54,11 +59,15 @@ def render_document(doc: Document) -> str:
             elif isinstance(block, Paragraph):
                 text = md_line(block.text)
                 lines.append(f"> **Warning:** {text}" if block.tone == "warning" else text)
+            elif isinstance(block, Figure):
+                lines.append(md_line(f"Chart: {block.caption}"))
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 class MarkdownFormat:
+    """`--format markdown`: the same content as `html`, in Markdown."""
+
     name = "markdown"
     extension = ".md"
     media_type = "text/markdown; charset=utf-8"
@@ -66,5 +75,6 @@ class MarkdownFormat:
     def __init__(self, row_cap: int = DEFAULT_ROW_CAP) -> None:
         self.row_cap = row_cap
 
-    def render(self, report: ScanReport) -> bytes:
-        return render_document(build_document(report, row_cap=self.row_cap)).encode("utf-8")
+    def render(self, report: ScanReport, context: ReportContext) -> bytes:
+        doc = build_compliance_document(report, context, row_cap=self.row_cap)
+        return render_document(doc).encode("utf-8")

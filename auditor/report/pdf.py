@@ -1,4 +1,4 @@
-"""The compliance report as PDF, printed from its self-contained HTML by headless Chromium.
+"""The `pdf` format: the full report, printed from the `html` format's page by headless Chromium.
 
 Chromium renders the same HTML (inline CSS and SVG) the browser shows, so the PDF and the HTML
 report never drift apart. It runs with networking, sync and component updates off and a throwaway
@@ -15,7 +15,9 @@ from pathlib import Path
 
 from ..errors import VecauditError
 from ..models import ScanReport
-from .compliance import ReportContext, build_compliance_document, render_html
+from .base import ReportContext
+from .document import DEFAULT_ROW_CAP
+from .html import report_html
 
 CHROMIUM_ENV = "VECAUDIT_CHROMIUM"
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -39,7 +41,7 @@ def require_chromium() -> str:
     if exe is None:
         raise PdfUnavailable(
             "--format pdf needs Chromium (Debian: apt-get install chromium), or set VECAUDIT_CHROMIUM to its "
-            "path; --format compliance writes the same report as HTML"
+            "path; --format html writes the same report as HTML"
         )
     return exe
 
@@ -76,12 +78,14 @@ def html_to_pdf(html: str) -> bytes:
 
 
 class PdfFormat:
+    """`--format pdf`: the `html` report printed to PDF (needs Chromium)."""
+
     name = "pdf"
     extension = ".pdf"
     media_type = "application/pdf"
 
-    def render(self, report: ScanReport) -> bytes:
-        return self.render_in_context(report, ReportContext())
+    def __init__(self, row_cap: int = DEFAULT_ROW_CAP) -> None:
+        self.row_cap = row_cap
 
-    def render_in_context(self, report: ScanReport, context: ReportContext) -> bytes:
-        return html_to_pdf(render_html(build_compliance_document(report, context)))
+    def render(self, report: ScanReport, context: ReportContext) -> bytes:
+        return html_to_pdf(report_html(report, context, row_cap=self.row_cap))

@@ -32,6 +32,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..coverage import describe_gap
 from ..models import AttackRun, Finding, RuleInfo, ScanReport, Severity
+from .base import ReportContext
 from .view import (
     RuleIndex,
     clean_text,
@@ -376,7 +377,7 @@ class SarifFormat:
     def __init__(self, max_results: int = MAX_RESULTS) -> None:
         self.max_results = max_results
 
-    def render(self, report: ScanReport) -> bytes:
+    def render(self, report: ScanReport, context: ReportContext) -> bytes:  # needs no context
         data = sarif_dict(report, max_results=self.max_results)
         # Compact: SARIF is read by machines, large runs must stay under upload size limits, and only
         # the compact form uses json's C encoder (about 5x faster than indent= on big reports).
