@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import tuitools
+from textual.widgets import DataTable, Input, Select
 from tuitools import pii_tokens, screen_text, wait_until
 from vecaudit.demo_data import DemoRecord
 from vecaudit.tui.app import VecauditApp
@@ -149,20 +150,34 @@ async def test_policy_switch_rejudges_without_rescanning(env: Path) -> None:
         main = main_of(app)
         scanned = list(main.findings)
         await pilot.press("p")
-        assert isinstance(app.screen, PolicyScreen)
+        pane = app.screen
+        assert isinstance(pane, PolicyScreen)
         text = screen_text(app)
         assert "VA-PII-PERSON" in text and "≥ " in text  # rules with thresholds
-        assert main.switch_policy("pci-dss")
-        app.screen.refresh_rules()  # type: ignore[attr-defined]
-        await pilot.pause()
-        assert main.policy_name != "default" and main.reevaluation is not None
+        # Picking a preset posts PolicyScreen.Switch; the app re-judges on the main screen and
+        # hands the pane the new view.
+        pane.query_one("#policy-select", Select).value = "pci-dss"
+        await wait_until(pilot, lambda: pane.view.spec == "pci-dss")
+        assert main.policy_spec == "pci-dss" and main.policy_name != "default" and main.reevaluation
+        assert pane.view.name == main.policy_name and pane.view.findings == main.findings
         rule_entities = {r.entity_type for r in main.rules}
         assert main.findings and {f.entity_type for f in main.findings} <= rule_entities
         assert len(main.findings) < len(scanned), "PCI DSS does not grade names"
         assert main.scanned_findings == scanned, "the stored findings are untouched"
-        assert "re-judged" in screen_text(app)
-        assert main.switch_policy("default")
-        assert main.findings == scanned and main.reevaluation is None
+        text = screen_text(app)
+        assert "re-judged" in text and main.policy_name in text
+        assert pane.query_one("#rules", DataTable).row_count == len(main.rules)
+        # A file that does not load: an error, and nothing changes.
+        pane.query_one("#policy-path", Input).value = "no-such-policy.yaml"
+        pane.query_one("#policy-path", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("no-such-policy.yaml" in n.message for n in app._notifications)
+        assert pane.view.spec == "pci-dss" and main.policy_spec == "pci-dss"
+        pane.query_one("#policy-select", Select).value = "default"
+        await wait_until(pilot, lambda: pane.view.spec == "default")
+        assert main.findings == scanned and main.reevaluation is None and pane.view.reevaluation is None
+        assert "re-judged" not in screen_text(app)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 

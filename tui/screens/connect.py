@@ -11,10 +11,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select
 
+from ..policy_choice import FILE, policy_options, split_policy
 from ..scan_driver import ScanRequest
 
-PRESETS = ("default", "gdpr", "hipaa", "pci-dss")
-FILE = "<file>"
 API_KEY_ENV = "QDRANT_API_KEY"
 
 
@@ -29,7 +28,7 @@ class ConnectScreen(Screen[ScanRequest]):
 
     def compose(self) -> ComposeResult:
         d = self._defaults
-        preset = d.policy if d.policy in PRESETS else FILE
+        preset, policy_file = split_policy(d.policy)
         has_env_key = bool(os.environ.get(API_KEY_ENV))
         yield Header()
         with VerticalScroll(id="connect-form"):
@@ -47,19 +46,8 @@ class ConnectScreen(Screen[ScanRequest]):
                 yield Input(placeholder="API key", password=True, id="api-key", classes="half")
             yield Label("[b]Policy[/b]: a preset or a YAML file")
             with Horizontal(classes="row"):
-                yield Select(
-                    [(p, p) for p in PRESETS] + [("file…", FILE)],
-                    value=preset,
-                    allow_blank=False,
-                    id="policy",
-                    classes="half",
-                )
-                yield Input(
-                    d.policy if preset == FILE else "",
-                    placeholder="policy.yaml",
-                    id="policy-file",
-                    classes="half",
-                )
+                yield Select(policy_options(), value=preset, allow_blank=False, id="policy", classes="half")
+                yield Input(policy_file, placeholder="policy.yaml", id="policy-file", classes="half")
             yield Label("[b]Sample[/b]: points per collection (0 = every point); [b]inversion[/b] on or off")
             with Horizontal(classes="row"):
                 yield Input(str(d.sample), placeholder="0 = every point", id="sample", classes="half")
