@@ -34,10 +34,10 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def request(tmp: Path, **kw: object) -> ScanRequest:
-    values: dict[str, object] = {"target": "store", "invert": False, "state_dir": tmp / "runs"}
-    values.update(kw)
-    return ScanRequest(**values)  # type: ignore[arg-type]
+def request(tmp: Path, target: str = "store", **settings: object) -> ScanRequest:
+    """A new scan of `target` in `tmp`; `settings` are ScanConfig fields (inversion off unless given)."""
+    settings.setdefault("invert", False)
+    return ScanRequest.new(target, state_dir=tmp / "runs", **settings)
 
 
 def main_of(app: VecauditApp) -> MainScreen:
@@ -260,7 +260,7 @@ async def test_80x24_fits_without_crashing(env: Path, store: tuple[Path, list[De
 
 
 async def test_connect_screen_starts_a_scan(env: Path) -> None:
-    app = VecauditApp(ScanRequest(invert=False, state_dir=env / "runs"))
+    app = VecauditApp(ScanRequest(state_dir=env / "runs", draft={"invert": False}))
     async with app.run_test(size=(100, 30)) as pilot:
         assert isinstance(app.screen, ConnectScreen)
         assert app.screen.query_one("#api-key").password  # type: ignore[attr-defined]

@@ -38,7 +38,7 @@ class VecauditApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        if self.request.target or self.request.resume_run_id:
+        if self.request.config is not None or self.request.resume_run_id:
             self.push_screen(MainScreen(self.request, allow_reveal=self.reveal))
         else:
             self.action_connect()
@@ -52,7 +52,7 @@ class VecauditApp(App[None]):
 
     def action_connect(self) -> None:
         main = self.main_screen
-        defaults = main.request if main is not None and main.request.target else self.request
+        defaults = main.request if main is not None and main.request.config is not None else self.request
 
         def connected(request: ScanRequest | None) -> None:
             if request is None:
@@ -63,7 +63,7 @@ class VecauditApp(App[None]):
             else:
                 self.push_screen(screen)
 
-        self.push_screen(ConnectScreen(defaults), connected)
+        self.push_screen(ConnectScreen(defaults, allow_reveal=self.reveal), connected)
 
     def on_main_screen_new_scan(self, message: MainScreen.NewScan) -> None:
         self.action_connect()

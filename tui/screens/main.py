@@ -143,7 +143,7 @@ class MainScreen(Screen[None]):
         self.query_one("#findings", FindingsTable).focus()
         self._update_subtitle()
         self._refresh_findings()
-        if self.request.target or self.request.resume_run_id:
+        if self.request.config is not None or self.request.resume_run_id:
             self.start(self.request)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -453,14 +453,7 @@ class MainScreen(Screen[None]):
         if not self.resumable or not self.run_id:
             self.notify("nothing to resume")
             return
-        self.start(
-            ScanRequest(
-                resume_run_id=self.run_id,
-                state_dir=self.request.state_dir,
-                api_key_file=self.request.api_key_file,
-                target=None,
-            )
-        )
+        self.start(self.request.resume(self.run_id))
 
     def action_reveal(self) -> None:
         current = self._current()
