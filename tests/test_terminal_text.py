@@ -111,7 +111,7 @@ async def test_the_tui_shows_names_escaped_and_an_incomplete_scan_as_such(
     key = base64.b64encode(pickle.dumps(1, protocol=4)).decode()
     with sqlite3.connect(folder / "collection" / EVIL / "storage.sqlite") as conn:
         conn.execute("UPDATE points SET point = ? WHERE id = ?", (b"\x80\x04broken", key))
-    request = ScanRequest(target=str(folder), invert=False, state_dir=sandbox / "runs", policy="default")
+    request = ScanRequest.new(str(folder), invert=False, state_dir=sandbox / "runs", policy="default")
     app = VecauditApp(request)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_until(pilot, lambda: app.main_screen is not None and app.main_screen.report is not None)

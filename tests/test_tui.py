@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import tuitools
+from textual.widgets import DataTable, Input, Select
 from tuitools import pii_tokens, screen_text, wait_until
 from vecaudit.demo_data import DemoRecord
 from vecaudit.tui.app import VecauditApp
@@ -33,10 +34,10 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def request(tmp: Path, **kw: object) -> ScanRequest:
-    values: dict[str, object] = {"target": "store", "invert": False, "state_dir": tmp / "runs"}
-    values.update(kw)
-    return ScanRequest(**values)  # type: ignore[arg-type]
+def request(tmp: Path, target: str = "store", **settings: object) -> ScanRequest:
+    """A new scan of `target` in `tmp`; `settings` are ScanConfig fields (inversion off unless given)."""
+    settings.setdefault("invert", False)
+    return ScanRequest.new(target, state_dir=tmp / "runs", **settings)
 
 
 def main_of(app: VecauditApp) -> MainScreen:
@@ -149,20 +150,34 @@ async def test_policy_switch_rejudges_without_rescanning(env: Path) -> None:
         main = main_of(app)
         scanned = list(main.findings)
         await pilot.press("p")
-        assert isinstance(app.screen, PolicyScreen)
+        pane = app.screen
+        assert isinstance(pane, PolicyScreen)
         text = screen_text(app)
         assert "VA-PII-PERSON" in text and "≥ " in text  # rules with thresholds
-        assert main.switch_policy("pci-dss")
-        app.screen.refresh_rules()  # type: ignore[attr-defined]
-        await pilot.pause()
-        assert main.policy_name != "default" and main.reevaluation is not None
+        # Picking a preset posts PolicyScreen.Switch; the app re-judges on the main screen and
+        # hands the pane the new view.
+        pane.query_one("#policy-select", Select).value = "pci-dss"
+        await wait_until(pilot, lambda: pane.view.spec == "pci-dss")
+        assert main.policy_spec == "pci-dss" and main.policy_name != "default" and main.reevaluation
+        assert pane.view.name == main.policy_name and pane.view.findings == main.findings
         rule_entities = {r.entity_type for r in main.rules}
         assert main.findings and {f.entity_type for f in main.findings} <= rule_entities
         assert len(main.findings) < len(scanned), "PCI DSS does not grade names"
         assert main.scanned_findings == scanned, "the stored findings are untouched"
-        assert "re-judged" in screen_text(app)
-        assert main.switch_policy("default")
-        assert main.findings == scanned and main.reevaluation is None
+        text = screen_text(app)
+        assert "re-judged" in text and main.policy_name in text
+        assert pane.query_one("#rules", DataTable).row_count == len(main.rules)
+        # A file that does not load: an error, and nothing changes.
+        pane.query_one("#policy-path", Input).value = "no-such-policy.yaml"
+        pane.query_one("#policy-path", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("no-such-policy.yaml" in n.message for n in app._notifications)
+        assert pane.view.spec == "pci-dss" and main.policy_spec == "pci-dss"
+        pane.query_one("#policy-select", Select).value = "default"
+        await wait_until(pilot, lambda: pane.view.spec == "default")
+        assert main.findings == scanned and main.reevaluation is None and pane.view.reevaluation is None
+        assert "re-judged" not in screen_text(app)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 
@@ -245,7 +260,7 @@ async def test_80x24_fits_without_crashing(env: Path, store: tuple[Path, list[De
 
 
 async def test_connect_screen_starts_a_scan(env: Path) -> None:
-    app = VecauditApp(ScanRequest(invert=False, state_dir=env / "runs"))
+    app = VecauditApp(ScanRequest(state_dir=env / "runs", draft={"invert": False}))
     async with app.run_test(size=(100, 30)) as pilot:
         assert isinstance(app.screen, ConnectScreen)
         assert app.screen.query_one("#api-key").password  # type: ignore[attr-defined]

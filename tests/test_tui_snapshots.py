@@ -24,7 +24,7 @@ RUN_ID = "snapshot-run"
 
 
 def scanned_app(tmp: Path, *, reveal: bool = False) -> VecauditApp:
-    request = ScanRequest(target="store", invert=False, reveal=reveal, state_dir=tmp / "runs", run_id=RUN_ID)
+    request = ScanRequest.new("store", invert=False, reveal=reveal, state_dir=tmp / "runs", run_id=RUN_ID)
     return VecauditApp(request, reveal=reveal)
 
 

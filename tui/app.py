@@ -3,9 +3,11 @@
     vecaudit tui ./qdrant-data          # scans at once, shows findings as they come
     vecaudit tui                        # connect screen first
 
-The app only arranges screens; the scan itself runs through `vecaudit.runner` on a worker thread
-(see `scan_driver`). Heavy modules (torch, Presidio, the encoders) load in that thread, so the
-first frame comes fast.
+The app only arranges screens, and carries their messages: screens never hold or import one
+another to call them (the main screen asks for a new scan with `MainScreen.NewScan`, the policy pane
+for another policy with `PolicyScreen.Switch`; dialogs answer through `dismiss`). The scan itself
+runs through `vecaudit.runner` on a worker thread (see `scan_driver`). Heavy modules (torch,
+Presidio, the encoders) load in that thread, so the first frame comes fast.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .scan_driver import ScanRequest
 from .screens.connect import ConnectScreen
 from .screens.dialogs import HelpScreen
 from .screens.main import MainScreen
+from .screens.policy import PolicyScreen
 
 
 class VecauditApp(App[None]):
@@ -35,7 +38,7 @@ class VecauditApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        if self.request.target or self.request.resume_run_id:
+        if self.request.config is not None or self.request.resume_run_id:
             self.push_screen(MainScreen(self.request, allow_reveal=self.reveal))
         else:
             self.action_connect()
@@ -49,7 +52,7 @@ class VecauditApp(App[None]):
 
     def action_connect(self) -> None:
         main = self.main_screen
-        defaults = main.request if main is not None and main.request.target else self.request
+        defaults = main.request if main is not None and main.request.config is not None else self.request
 
         def connected(request: ScanRequest | None) -> None:
             if request is None:
@@ -60,7 +63,16 @@ class VecauditApp(App[None]):
             else:
                 self.push_screen(screen)
 
-        self.push_screen(ConnectScreen(defaults), connected)
+        self.push_screen(ConnectScreen(defaults, allow_reveal=self.reveal), connected)
+
+    def on_main_screen_new_scan(self, message: MainScreen.NewScan) -> None:
+        self.action_connect()
+
+    def on_policy_screen_switch(self, message: PolicyScreen.Switch) -> None:
+        """Re-judge under the picked policy on the main screen, then show the pane the outcome."""
+        main = self.main_screen
+        if main is not None and main.switch_policy(message.spec):
+            message.policy_screen.show(main.policy_view())
 
     async def action_quit(self) -> None:
         main = self.main_screen

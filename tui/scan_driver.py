@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vecaudit.config import ScanConfig
 from vecaudit.models import CollectionInfo, Finding, InversionRecord, RuleInfo, ScanReport
 from vecaudit.progress import BatchScanned, CollectionFinished, EncoderIdentified, ProgressEvent
 
@@ -31,19 +32,56 @@ LIVE_REFRESH_S = 1.0
 
 @dataclass(frozen=True)
 class ScanRequest:
-    """A new scan (target set) or a resumed/finished one (resume_run_id set)."""
+    """What the TUI runs: a new scan (`config`) or a stored run to resume or show (`resume_run_id`).
 
-    target: str | None = None
-    collections: tuple[str, ...] = ()
-    sample: int = 0
-    policy: str = "default"
-    invert: bool = True
-    reveal: bool = False
-    api_key_file: Path | None = None
-    state_dir: Path | None = None
+    `config` is the `ScanConfig` that `vecaudit scan` builds, validated by the same
+    `ScanConfig.build`, so a scan started here runs with exactly the settings the CLI would give
+    it. With neither set the connect screen asks; `draft` (ScanConfig field values, unvalidated)
+    then pre-fills its form.
+    """
+
+    config: ScanConfig | None = None
     resume_run_id: str | None = None
-    batch_size: int = TUI_BATCH_SIZE
+    state_dir: Path | None = None
+    api_key_file: Path | None = None  # for resume_run_id; a new scan's is in its config
     run_id: str | None = None  # a fixed id for a new run (tests); normally generated
+    draft: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def new(
+        cls, target: str, *, state_dir: Path | None = None, run_id: str | None = None, **settings: object
+    ) -> ScanRequest:
+        """A new scan of `target`; `settings` are ScanConfig fields (ConfigError when invalid).
+
+        Batches default to TUI_BATCH_SIZE rather than the CLI's, so findings show sooner.
+        """
+        settings.setdefault("batch_size", TUI_BATCH_SIZE)
+        return cls(config=ScanConfig.build(target=target, **settings), state_dir=state_dir, run_id=run_id)
+
+    @property
+    def target(self) -> str | None:
+        return self.config.target if self.config is not None else None
+
+    @property
+    def policy(self) -> str:
+        """The policy spec a new scan uses ("default" until a run says otherwise)."""
+        return self.config.policy if self.config is not None else str(self.draft.get("policy", "default"))
+
+    def settings(self) -> dict[str, Any]:
+        """Every ScanConfig field's value for a new scan started from this request (form defaults)."""
+        if self.config is not None:
+            return self.config.model_dump()
+        values: dict[str, Any] = {"target": "", "batch_size": TUI_BATCH_SIZE}
+        for name, info in ScanConfig.model_fields.items():
+            if not info.is_required():
+                values.setdefault(name, info.get_default(call_default_factory=True))
+        values.update(self.draft)
+        return values
+
+    def resume(self, run_id: str) -> ScanRequest:
+        """Continue (or show) the stored run `run_id` with this request's state dir and key file."""
+        key_file = self.config.api_key_file if self.config is not None else self.api_key_file
+        return ScanRequest(resume_run_id=run_id, state_dir=self.state_dir, api_key_file=key_file)
 
 
 # -- what the driver posts ------------------------------------------------------------------------
@@ -169,7 +207,7 @@ class ScanDriver:
     # -- internals ---------------------------------------------------------------------------------
 
     def _start(self) -> None:
-        from vecaudit.config import ScanConfig, default_state_dir
+        from vecaudit.config import default_state_dir
         from vecaudit.rundb import RunDB
         from vecaudit.runner import new_scan, resume_scan
 
@@ -178,18 +216,9 @@ class ScanDriver:
         if req.resume_run_id is not None:
             run = resume_scan(req.resume_run_id, state_dir=state_dir, api_key_file=req.api_key_file)
         else:
-            assert req.target is not None
-            config = ScanConfig.build(
-                target=req.target,
-                collections=req.collections,
-                sample=req.sample,
-                policy=req.policy,
-                invert=req.invert,
-                reveal=req.reveal,
-                api_key_file=req.api_key_file,
-                batch_size=req.batch_size,
-            )
-            run = new_scan(config, state_dir=state_dir, run_id=req.run_id)
+            if req.config is None:
+                raise ValueError("a ScanRequest needs a config or a run id to resume")
+            run = new_scan(req.config, state_dir=state_dir, run_id=req.run_id)
         self._run = run
         self.run_id = run.run_id
         collections: list[CollectionInfo] = []

@@ -12,9 +12,10 @@ HELP = (
     "Audit a store interactively: collections with their encoder and risk score, live scan progress, "
     "findings you can filter, sort and export, and the policy that judged them.\n\n"
     "With TARGET the scan starts at once; without it a connect screen asks for the target, the API key "
-    "(from QDRANT_API_KEY, a key file, or typed into a masked field and kept in memory only) and the "
-    "policy. Evidence is always masked; with --reveal the values can be shown one at a time, after a "
-    "confirmation. F1 shows the keys, Ctrl+P the command palette."
+    "(from QDRANT_API_KEY, a key file, or typed into a masked field and kept in memory only), the "
+    "policy and every other setting of vecaudit scan (attack, device, sample, fail-on...); n opens "
+    "it again for a new scan. Evidence is always masked; with --reveal the values can be shown one "
+    "at a time, after a confirmation. F1 shows the keys, Ctrl+P the command palette."
 )
 
 
@@ -52,17 +53,22 @@ def tui(
         from ..config import ConfigError
 
         raise ConfigError("give either TARGET or --resume RUN_ID, not both")
-    request = ScanRequest(
-        target=target,
-        collections=tuple(collection or ()),
-        sample=sample,
-        policy=policy,
-        invert=not no_invert,
-        reveal=reveal,
-        api_key_file=api_key_file,
-        state_dir=state_dir,
-        resume_run_id=resume,
-    )
+    # ScanConfig field values, validated by ScanConfig.build as `vecaudit scan` does; without a
+    # target they only pre-fill the connect screen.
+    settings: dict[str, object] = {
+        "collections": tuple(collection or ()),
+        "sample": sample,
+        "policy": policy,
+        "invert": not no_invert,
+        "reveal": reveal,
+        "api_key_file": api_key_file,
+    }
+    if resume is not None:
+        request = ScanRequest(resume_run_id=resume, state_dir=state_dir, api_key_file=api_key_file)
+    elif target is not None:
+        request = ScanRequest.new(target, state_dir=state_dir, **settings)
+    else:
+        request = ScanRequest(state_dir=state_dir, draft=settings)
     code = run_tui(request, reveal=reveal)
     if code:
         raise typer.Exit(code)

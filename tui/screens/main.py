@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from vecaudit.coverage import describe_gap, gap_summary
 from vecaudit.models import Finding, RuleInfo, ScanReport, Severity
+from vecaudit.policy.loader import PRESETS
 from vecaudit.redact import mask
 from vecaudit.terminal_text import printable
 
@@ -46,6 +47,7 @@ from ..widgets.detail import DetailPane
 from ..widgets.findings import FindingsTable
 from ..widgets.progress import ScanProgress
 from .dialogs import ConfirmReveal, ExportScreen, HelpScreen
+from .policy import PolicyScreen, PolicyView
 
 #: Rows the findings table draws at most; filters and sorting still cover every finding.
 MAX_ROWS = 2000
@@ -70,6 +72,11 @@ def _point_key(collection: str, point_id: object) -> tuple[str, str]:
 
 
 class MainScreen(Screen[None]):
+    """Owns one scan and its findings; asks the app for anything beyond itself with messages."""
+
+    class NewScan(Message):
+        """The user asked for the connect screen (a new scan)."""
+
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("p", "policy", "Policy"),
@@ -85,7 +92,7 @@ class MainScreen(Screen[None]):
         Binding("4", "cycle('collection')", "Coll.", show=False),
         Binding("0", "clear_filters", "Clear filters", show=False),
         Binding("n", "new_scan", "New scan", show=False),
-        Binding("q", "quit_app", "Quit"),
+        Binding("q", "app.quit", "Quit"),
     ]
 
     def __init__(self, request: ScanRequest, *, allow_reveal: bool = False) -> None:
@@ -136,7 +143,7 @@ class MainScreen(Screen[None]):
         self.query_one("#findings", FindingsTable).focus()
         self._update_subtitle()
         self._refresh_findings()
-        if self.request.target or self.request.resume_run_id:
+        if self.request.config is not None or self.request.resume_run_id:
             self.start(self.request)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -446,14 +453,7 @@ class MainScreen(Screen[None]):
         if not self.resumable or not self.run_id:
             self.notify("nothing to resume")
             return
-        self.start(
-            ScanRequest(
-                resume_run_id=self.run_id,
-                state_dir=self.request.state_dir,
-                api_key_file=self.request.api_key_file,
-                target=None,
-            )
-        )
+        self.start(self.request.resume(self.run_id))
 
     def action_reveal(self) -> None:
         current = self._current()
@@ -475,10 +475,19 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(ConfirmReveal(what), answered)
 
-    def action_policy(self) -> None:
-        from .policy import PolicyScreen
+    def policy_view(self) -> PolicyView:
+        """What the policy pane draws: the selected policy and the findings as it judges them."""
+        return PolicyView(
+            spec=self.policy_spec,
+            name=self.policy_name,
+            rules=list(self.rules),
+            findings=self.findings,
+            scanned_count=len(self.scanned_findings),
+            reevaluation=self.reevaluation,
+        )
 
-        self.app.push_screen(PolicyScreen(self))
+    def action_policy(self) -> None:
+        self.app.push_screen(PolicyScreen(self.policy_view()))
 
     def action_export(self, fmt: str = "json") -> None:
         if self.report is None:
@@ -554,11 +563,7 @@ class MainScreen(Screen[None]):
         if self.running:
             self.notify("cancel the running scan first (c)", severity="warning")
             return
-        self.app.action_connect()  # type: ignore[attr-defined]
-
-    def action_quit_app(self) -> None:
-        message = self.stop_for_exit()
-        self.app.exit(return_code=2 if message else 0, message=message)
+        self.post_message(self.NewScan())
 
     def stop_for_exit(self) -> str | None:
         """Cancel a running scan (it stops after the current batch) and say how to resume it."""
@@ -579,8 +584,6 @@ class MainScreen(Screen[None]):
                 f"Export {label}", f"Write the findings as {label}", lambda f=fmt: self.action_export(f)
             )
         yield SystemCommand("Policy pane", "Rules, thresholds, what fired", self.action_policy)
-        from .connect import PRESETS
-
         for preset in PRESETS:
             yield SystemCommand(
                 f"Switch policy: {preset}",
