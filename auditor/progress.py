@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, Union, get_args
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,20 +112,7 @@ ProgressEvent = Union[  # noqa: UP007 - a runtime alias, used in isinstance-free
 ]
 ProgressListener = Callable[[ProgressEvent], None]
 
-_EVENT_TYPES: dict[str, type[Any]] = {
-    cls.kind: cls
-    for cls in (
-        RunStarted,
-        ScanPlanned,
-        CollectionStarted,
-        EncoderIdentified,
-        StageSkipped,
-        Notice,
-        BatchScanned,
-        CollectionFinished,
-        ScanFinished,
-    )
-}
+_EVENT_TYPES: dict[str, type[Any]] = {cls.kind: cls for cls in get_args(ProgressEvent)}
 
 _MARK = "vecaudit_event"
 

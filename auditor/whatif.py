@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import VecauditError
-
 # The result types live in models, so the report shows them without importing this module.
+from .encoders.profiles import unit_rows
+from .errors import VecauditError
 from .models import Mitigation, MitigationResult, WhatIfResult
+from .validation import read_json_model
 
 #: CPU inversion takes ~0.2-2 s per vector (load-dependent) and every mitigation inverts the sample again.
 DEFAULT_SAMPLE = 32
@@ -79,8 +80,7 @@ def with_reference(mitigations: Sequence[Mitigation]) -> list[Mitigation]:
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(n == 0, 1.0, n)).astype(np.float32)
+    return unit_rows(x).astype(np.float32)
 
 
 def apply_mitigation(
@@ -345,15 +345,4 @@ def run_whatif(
 
 
 def load_whatif(path: Path) -> WhatIfResult:
-    from pydantic import ValidationError
-
-    try:
-        return WhatIfResult.model_validate_json(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WhatIfError(f"cannot read what-if result {str(path)!r}: {exc.strerror}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise WhatIfError(
-            f"{str(path)!r} is not a vecaudit what-if result ({where}: {first['msg']})"
-        ) from None
+    return read_json_model(path, WhatIfResult, what="what-if result", error=WhatIfError)
