@@ -18,12 +18,15 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from .errors import VecauditError
+
+if TYPE_CHECKING:
+    from .stores.target import ScanTarget
 
 MitigationKind = Literal["none", "noise", "int8", "binary", "truncate"]
 
@@ -294,7 +297,7 @@ def payload_truth(
 
 
 def run_whatif(
-    target: str,
+    target: ScanTarget | str,
     collection: str,
     *,
     sample: int = DEFAULT_SAMPLE,
@@ -312,13 +315,14 @@ def run_whatif(
     """Sample `collection` of `target` (read-only) and measure every mitigation on the sample."""
     from .encoders.registry import get_encoder
     from .inversion import load_inverter
-    from .stores import open_store, strip_credentials
+    from .stores import ScanTarget, open_store
     from .stores.sampling import iter_sample, sample_ids
 
     say = progress or (lambda _msg: None)
     if sample < 2:
         raise WhatIfError("--sample must be at least 2")
-    store = open_store(target, api_key_file=api_key_file)
+    parsed = ScanTarget.of(target)
+    store = open_store(parsed, api_key_file=api_key_file)
     try:
         info = store.collection_info(collection)
         dense = [vi for vi in info.vectors if vi.invertible]
@@ -382,7 +386,7 @@ def run_whatif(
     note = "" if n_ent else "No PII found in payload text: leakage shares are 0 by construction."
     return WhatIfResult(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        target=strip_credentials(target),
+        target=parsed.display,
         collection=collection,
         vector=chosen.name,
         encoder=encoder,

@@ -42,7 +42,6 @@ class ScanContext:
     config: ScanConfig
     db: RunDB
     run_id: str
-    connect_target: str | None = None  # the target as given (may carry credentials); never stored
     cancel_event: threading.Event = field(default_factory=threading.Event)
     _store: StoreAdapter | None = None
     _policy: Policy | None = None
@@ -62,17 +61,16 @@ class ScanContext:
         db: RunDB,
         resources: Resources,
         *,
-        connect_target: str | None,
         cancel_event: threading.Event,
     ) -> ScanContext:
-        ctx = cls(config, db, db.run_id, connect_target=connect_target, cancel_event=cancel_event)
+        ctx = cls(config, db, db.run_id, cancel_event=cancel_event)
         ctx._policy, ctx._detector, ctx._store = resources.policy, resources.detector, resources.store
         ctx.candidates = resources.candidates
         return ctx
 
     def store(self) -> StoreAdapter:
         if self._store is None:
-            self._store = open_configured_store(self.config, self.connect_target)
+            self._store = open_configured_store(self.config)
         return self._store
 
     def policy(self) -> Policy:
@@ -161,11 +159,12 @@ class ScanContext:
                 self._store = None
 
 
-def open_configured_store(config: ScanConfig, target: str | None = None) -> StoreAdapter:
+def open_configured_store(config: ScanConfig) -> StoreAdapter:
+    """Open `config.target` (with any credentials it carries in memory) with the run's connection options."""
     from ..stores import open_store
 
     return open_store(
-        target or config.target,
+        config.target,
         api_key_file=config.api_key_file,
         timeout=config.timeout,
         verify_tls=config.verify_tls,

@@ -1,11 +1,11 @@
 """Store adapters: open any supported target as a read-only `StoreAdapter`.
 
-Target forms:
+Target forms (parsed once into a `ScanTarget`, see stores/target.py):
 - `http(s)://host:port` — a Qdrant server. The API key comes from `QDRANT_API_KEY` or
   `api_key_file`, never from the target string; user:password in the URL is sent as HTTP basic
-  auth (for a proxy) and stripped from `display_target`.
+  auth (for a proxy) and never part of a display or stored form.
 - a folder made by qdrant-client `QdrantClient(path=...)` — read directly, read-only.
-- `edge:DIR` — a Qdrant Edge shard, or a folder of shards, opened from a private copy.
+- `edge:DIR` (or `edge://DIR`) — a Qdrant Edge shard, or a folder of shards, opened from a private copy.
 - `scheme://...` with any other scheme — offered to third-party adapters registered under the
   entry-point group `vecaudit.stores`: each is a callable `(target: str, **opts) -> StoreAdapter | None`.
 """
@@ -19,13 +19,13 @@ from typing import Any
 
 from ..errors import TargetError, VecauditError
 from .base import StoreAdapter
-from .target import TargetKind, load_api_key, parse_target, strip_credentials
+from .target import ScanTarget, TargetKind, load_api_key
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "vecaudit.stores"
 
-__all__ = ["ENTRY_POINT_GROUP", "StoreAdapter", "open_store", "strip_credentials"]
+__all__ = ["ENTRY_POINT_GROUP", "ScanTarget", "StoreAdapter", "open_store"]
 
 
 def _open_plugin(target: str, scheme: str, display: str, opts: dict[str, Any]) -> StoreAdapter:
@@ -52,7 +52,7 @@ def _open_plugin(target: str, scheme: str, display: str, opts: dict[str, Any]) -
 
 
 def open_store(
-    target: str,
+    target: ScanTarget | str,
     *,
     api_key_file: Path | None = None,
     timeout: float = 30.0,
@@ -60,11 +60,12 @@ def open_store(
     retries: int = 3,
     backoff: float = 0.5,
 ) -> StoreAdapter:
-    """Open `target` read-only. Raises TargetError for anything that cannot be opened.
+    """Open `target` read-only (text is parsed here; callers that have a ScanTarget pass it).
 
-    `backoff` is the first retry delay in seconds for a server (doubled each retry, with jitter).
+    Raises TargetError for anything that cannot be opened. `backoff` is the first retry delay in
+    seconds for a server (doubled each retry, with jitter).
     """
-    spec = parse_target(target)
+    spec = ScanTarget.of(target)
     if spec.kind is TargetKind.server:
         from .qdrant_store import QdrantServerStore
 
@@ -97,7 +98,7 @@ def open_store(
             "verify_tls": verify_tls,
             "retries": retries,
         }
-        return _open_plugin(target, spec.scheme, spec.raw_display, opts)
+        return _open_plugin(spec.raw, spec.scheme, spec.display, opts)
 
     from .edge_store import QdrantEdgeStore, is_edge_shard
     from .local_store import QdrantLocalStore, is_local_folder
