@@ -202,11 +202,13 @@ def preflight(config: ScanConfig) -> Resources:
     candidates = _read_candidates(config)
     store = open_configured_store(config)
     try:
-        check_collections(store, config.collections)
+        listed = check_collections(store, config.collections)  # the scan's one listing
     except BaseException:
         store.close()
         raise
-    return Resources(policy=policy, detector=detector, store=store, candidates=candidates)
+    return Resources(
+        policy=policy, detector=detector, store=store, collection_names=tuple(listed), candidates=candidates
+    )
 
 
 def _read_candidates(config: ScanConfig) -> tuple[Candidate, ...]:

@@ -143,7 +143,7 @@ def test_reports_and_run_db_hold_the_display_and_stored_forms(
         resume_scan(run.run_id, state_dir=state, target="store")
 
 
-def test_a_server_scan_never_stores_or_reports_url_credentials(
+def test_a_server_scan_lists_collections_once_and_never_keeps_url_credentials(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from storebuild import QdrantRestShim
@@ -156,6 +156,8 @@ def test_a_server_scan_never_stores_or_reports_url_credentials(
         run = new_scan(ScanConfig.build(target=target, invert=False), state_dir=state)
         report = run.execute().report
         assert shim.headers["authorization"].startswith("Basic ")
+    # One listing per scan: open_store's fail-fast check is the listing the runner and graph use.
+    assert [c for c in shim.calls if c.endswith("/collections")] == ["GET /collections"]
     assert report.target == shim.url
     assert SECRET not in report.model_dump_json()
     for path in state.rglob("*"):

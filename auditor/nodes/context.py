@@ -33,6 +33,8 @@ class Resources:
     policy: Policy
     detector: PiiDetector
     store: StoreAdapter
+    # The store's collection names, in its order, listed once by the runner's check of the options.
+    collection_names: tuple[str, ...] = ()
     # Targeted mode's values (--candidates), read once; in memory only, never in state or database.
     candidates: tuple[Candidate, ...] = ()
 
@@ -44,6 +46,7 @@ class ScanContext:
     run_id: str
     cancel_event: threading.Event = field(default_factory=threading.Event)
     _store: StoreAdapter | None = None
+    _collection_names: tuple[str, ...] | None = None
     _policy: Policy | None = None
     _detector: PiiDetector | None = None
     _inverters: dict[str, VectorInverter | None] = field(default_factory=dict)
@@ -65,6 +68,7 @@ class ScanContext:
     ) -> ScanContext:
         ctx = cls(config, db, db.run_id, cancel_event=cancel_event)
         ctx._policy, ctx._detector, ctx._store = resources.policy, resources.detector, resources.store
+        ctx._collection_names = resources.collection_names
         ctx.candidates = resources.candidates
         return ctx
 
@@ -72,6 +76,15 @@ class ScanContext:
         if self._store is None:
             self._store = open_configured_store(self.config)
         return self._store
+
+    def collection_names(self) -> tuple[str, ...]:
+        """The store's collection names: the runner's listing, or (a context opened without one) the
+        store's, listed once."""
+        if self._collection_names is None:
+            from ..stores.base import list_collection_names
+
+            self._collection_names = tuple(list_collection_names(self.store()))
+        return self._collection_names
 
     def policy(self) -> Policy:
         if self._policy is None:

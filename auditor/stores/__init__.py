@@ -78,7 +78,8 @@ def open_store(
             retries=retries,
             backoff=backoff,
         )
-        # fail fast on a bad URL, key or network instead of at the first collection
+        # fail fast on a bad URL, key or network instead of at the first collection; the store keeps
+        # this listing, so the scan's own check of the collections does not ask the server again
         try:
             store.list_collection_names()
         except BaseException:
