@@ -362,7 +362,9 @@ def run_whatif(
         encoder = guess.name
     inverter = load_inverter(encoder, device=device)
     if inverter is None:
-        raise WhatIfError(f"no inverter ships for encoder {encoder!r}; the what-if needs one")
+        from .model_files import searched
+
+        raise WhatIfError(f"no inverter ships for encoder {encoder!r} ({searched()}); the what-if needs one")
     enc = get_encoder(encoder, device=device)
     say(
         f"inverting {len(vectors)} vectors under {len(with_reference(mitigations))} setting(s), "

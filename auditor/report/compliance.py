@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ class ReportContext:
 
     history: list[HistoryEntry] = field(default_factory=list)
     whatif: WhatIfResult | None = None
-    #: Folder holding shipped inverters; None means $VECAUDIT_MODELS_DIR or the repository's models/.
+    #: Folder holding shipped inverters; None means the search path of vecaudit.model_files.
     models_dir: Path | None = None
 
 
@@ -79,11 +78,10 @@ def _pct(x: float) -> str:
 
 
 def _models_dir(override: Path | None) -> Path:
-    # Same lookup as vecaudit.inversion.models_dir, without importing torch to render a report.
-    if override is not None:
-        return override
-    env = os.environ.get("VECAUDIT_MODELS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+    # The one search path of shipped weights (vecaudit.model_files imports no torch).
+    from ..model_files import models_dir
+
+    return override if override is not None else models_dir()
 
 
 def _first_sentences(text: str, limit: int) -> str:
