@@ -202,7 +202,7 @@ def preflight(config: ScanConfig) -> Resources:
     candidates = _read_candidates(config)
     store = open_configured_store(config)
     try:
-        listed = check_collections(store, config.collections)  # the scan's one listing
+        listed = check_collections(store, config.collections, config.target.display)  # the scan's one listing
     except BaseException:
         store.close()
         raise

@@ -16,8 +16,9 @@ from .context import ScanContext
 from .state import CollectionPlan, ScanState, with_skip
 
 
-def check_collections(store: StoreAdapter, wanted: Sequence[str]) -> list[str]:
-    """Raise CollectionError naming the first requested collection the store does not have.
+def check_collections(store: StoreAdapter, wanted: Sequence[str], shown: str | None = None) -> list[str]:
+    """Raise CollectionError naming the first requested collection the store does not have, and the
+    store by `shown` (the scan target's display form; default: the adapter's own).
 
     Returns the store's collection names, in the store's order: the one listing of a scan, which the
     runner hands to the graph (discover) and the TUI.
@@ -26,14 +27,13 @@ def check_collections(store: StoreAdapter, wanted: Sequence[str]) -> list[str]:
     # must not fail it (e.g. a collection in a storage format vecaudit cannot read).
     listed = list_collection_names(store)
     known = sorted(listed)
+    shown = shown or store.display_target
     if not wanted and not known:
-        raise CollectionError(f"{store.display_target} has no collections to scan")
+        raise CollectionError(f"{shown} has no collections to scan")
     for name in wanted:
         if name not in known:
             have = ", ".join(known) or "none"
-            raise CollectionError(
-                f"collection {name!r} not found in {store.display_target} (collections: {have})"
-            )
+            raise CollectionError(f"collection {name!r} not found in {shown} (collections: {have})")
     return listed
 
 
