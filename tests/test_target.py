@@ -114,6 +114,7 @@ def test_config_keeps_the_value_and_stores_the_stored_form(tmp_path: Path) -> No
     assert again.target == config.target and again.target.server.password is None  # type: ignore[union-attr]
     parsed = ScanTarget.parse(str(tmp_path))
     assert ScanConfig.build(target=parsed).target is parsed
+    assert ScanConfig.build(target=tmp_path).target == parsed
 
 
 def _store(tmp_path: Path) -> Path:

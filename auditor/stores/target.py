@@ -132,9 +132,10 @@ class ScanTarget:
         return cls(TargetKind.local, str(path), str(path.resolve()), path=path, raw=text)
 
     @classmethod
-    def of(cls, target: ScanTarget | str) -> ScanTarget:
-        """`target` itself, or `target` parsed when it is still text (API callers, tests)."""
-        return target if isinstance(target, ScanTarget) else cls.parse(target)
+    def of(cls, target: ScanTarget | str | os.PathLike[str]) -> ScanTarget:
+        """`target` itself, or `target` parsed when it is still text or a folder path (API callers,
+        tests)."""
+        return target if isinstance(target, ScanTarget) else cls.parse(os.fspath(target))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ScanTarget):
