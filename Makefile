@@ -40,8 +40,8 @@ test: setup vllm-venv
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check auditor tui plugins tests bench models
-	$(BIN)/ruff format --check auditor tui plugins tests bench models
+	$(BIN)/ruff check auditor tui plugins tests bench scripts
+	$(BIN)/ruff format --check auditor tui plugins tests bench scripts
 	$(BIN)/mypy auditor tui plugins
 	scripts/lint-imports.sh
 

@@ -1,8 +1,10 @@
 """Scan options as one validated, serializable object.
 
 A `ScanConfig` is what the run database stores so that `vecaudit scan --resume RUN_ID` continues
-with exactly the options the run started with. It therefore never holds a secret: the API key is
-read from `QDRANT_API_KEY` or from the file named by `api_key_file` each time a run (re)connects.
+with exactly the options the run started with. Its serialized form therefore never holds a secret:
+the target is stored in its `ScanTarget.stored` form (user:password in a URL lives in memory only),
+and the API key is read from `QDRANT_API_KEY` or from the file named by `api_key_file` each time a
+run (re)connects.
 """
 
 from __future__ import annotations
@@ -10,14 +12,24 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .detect.payload_text import MAX_TEXT_CHARS
 from .errors import VecauditError
 from .models import Severity
+from .stores.target import ScanTarget
 
 DEFAULT_BATCH_SIZE = 128
 MAX_BATCH_SIZE = 4096
@@ -38,12 +50,21 @@ def _reject_credentials_in_url(url: str, what: str) -> str:
     return url
 
 
+#: The target field: text is parsed once here (a TargetError propagates as is), a ScanTarget is kept
+#: (with any credentials, in memory), and serialization writes the stored form only.
+TargetField = Annotated[
+    ScanTarget,
+    PlainValidator(ScanTarget.of, json_schema_input_type=str),
+    PlainSerializer(lambda t: t.stored, return_type=str),
+]
+
+
 class ScanConfig(BaseModel):
     """Everything that determines what a scan reads and reports."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    target: str = Field(min_length=1)
+    target: TargetField
     collections: tuple[str, ...] = ()  # empty = every collection
     sample: int = Field(0, ge=0)  # points per collection; 0 = every point
     seed: int = 0
@@ -133,18 +154,6 @@ class ScanConfig(BaseModel):
     def stored(self) -> str:
         """JSON for the run database (no secret is ever part of a config)."""
         return self.model_dump_json()
-
-
-def stored_target(target: str) -> str:
-    """The form of a target that is safe to store and that reconnects from any working directory:
-    URLs lose their credentials (they are secrets), folders become absolute paths."""
-    from .stores import strip_credentials
-
-    if "://" in target:
-        return strip_credentials(target)
-    if target.startswith("edge:"):
-        return "edge:" + str(Path(target[len("edge:") :]).expanduser().resolve())
-    return str(Path(target).expanduser().resolve())
 
 
 def policy_file_digest(spec: str) -> str | None:

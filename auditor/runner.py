@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .config import ConfigError, ScanConfig, default_state_dir, policy_file_digest, stored_target
+from .config import ConfigError, ScanConfig, default_state_dir, policy_file_digest
 from .errors import CandidatesError, PolicyError, ScanIncomplete, VecauditError
 from .models import CollectionReport, RuleInfo, ScanReport, ScanSummary, Severity, TargetedReport
 from .nodes.context import Resources, ScanContext, open_configured_store
 from .nodes.discover import check_collections
 from .progress import ProgressListener, RunStarted, from_wire
 from .rundb import RunDB, new_run_id
+from .stores.target import ScanTarget
 from .targeted_report import targeted_report
 from .verdict import exit_code
 
@@ -67,13 +68,11 @@ class ScanRun:
         *,
         resumed: bool,
         state_dir: Path,
-        connect_target: str | None = None,
     ) -> None:
         self.db = db
         self.config = config
         self.resumed = resumed
         self.state_dir = state_dir
-        self._connect_target = connect_target
         self.run_id = db.run_id
         self.db_path = db.path
         self._cancel = threading.Event()
@@ -112,7 +111,6 @@ class ScanRun:
             self.config,
             self.db,
             self.resources,
-            connect_target=self._connect_target,
             cancel_event=self._cancel,
         )
         self.resources = None  # the context closes the store from now on
@@ -175,7 +173,7 @@ class ScanRun:
             conn.close()
 
 
-def preflight(config: ScanConfig, connect_target: str | None = None) -> Resources:
+def preflight(config: ScanConfig) -> Resources:
     """Fail fast, before any run database exists: options, formats, policy, detector, encoder, and
     the store itself with the requested collections."""
     from .policy.loader import load_policy
@@ -198,13 +196,15 @@ def preflight(config: ScanConfig, connect_target: str | None = None) -> Resource
 
         registration(config.encoder)  # EncoderError: unknown, or its plugin is broken
     candidates = _read_candidates(config)
-    store = open_configured_store(config, connect_target)
+    store = open_configured_store(config)
     try:
-        check_collections(store, config.collections)
+        listed = check_collections(store, config.collections, config.target.display)  # the scan's one listing
     except BaseException:
         store.close()
         raise
-    return Resources(policy=policy, detector=detector, store=store, candidates=candidates)
+    return Resources(
+        policy=policy, detector=detector, store=store, collection_names=tuple(listed), candidates=candidates
+    )
 
 
 def _read_candidates(config: ScanConfig) -> tuple[Candidate, ...]:
@@ -229,9 +229,12 @@ def _candidate_records(candidates: tuple[Candidate, ...]) -> list[dict[str, Any]
 
 
 def new_scan(config: ScanConfig, *, state_dir: Path | None = None, run_id: str | None = None) -> ScanRun:
-    """Check everything, then create the run database of a new run."""
-    connect_target = config.target
-    update: dict[str, Any] = {"target": stored_target(config.target)}
+    """Check everything, then create the run database of a new run.
+
+    `config.target` may carry credentials (user:password in a URL): they are used to connect and
+    never stored (the run database keeps the target's stored form, and its display form for reports).
+    """
+    update: dict[str, Any] = {}
     digest = policy_file_digest(config.policy)
     if digest is not None:
         update.update(policy=str(Path(config.policy).resolve()), policy_sha256=digest)
@@ -240,11 +243,11 @@ def new_scan(config: ScanConfig, *, state_dir: Path | None = None, run_id: str |
     if config.candidates is not None:
         update["candidates"] = config.candidates.expanduser().resolve()
     config = config.model_copy(update=update)
-    resources = preflight(config, connect_target)
+    resources = preflight(config)
     state_dir = state_dir or default_state_dir()
     try:
         db = RunDB.create(state_dir, run_id or new_run_id(), config)
-        db.set_meta("display_target", resources.store.display_target)
+        db.set_meta("display_target", config.target.display)
         db.set_meta("policy_name", str(resources.policy.name))
         db.set_meta("rules", json.dumps([r.model_dump(mode="json") for r in resources.policy.rule_infos()]))
         if config.candidates is not None:
@@ -252,7 +255,7 @@ def new_scan(config: ScanConfig, *, state_dir: Path | None = None, run_id: str |
     except BaseException:
         resources.store.close()
         raise
-    run = ScanRun(db, config, resumed=False, state_dir=state_dir, connect_target=connect_target)
+    run = ScanRun(db, config, resumed=False, state_dir=state_dir)
     run.resources = resources
     return run
 
@@ -261,7 +264,7 @@ def resume_scan(
     run_id: str,
     *,
     state_dir: Path | None = None,
-    target: str | None = None,
+    target: ScanTarget | str | None = None,
     formats: tuple[str, ...] | None = None,
     output: Path | None = None,
     api_key_file: Path | None = None,
@@ -272,13 +275,14 @@ def resume_scan(
     may change; the changes are stored for later resumes.
 
     `target` may repeat the run's target with the credentials the stored copy lost (user:password
-    in a URL); it must name the same store.
+    in a URL); it must name the same store (the same stored form), else ConfigError.
     """
+    given = ScanTarget.of(target) if target is not None else None
     state_dir = state_dir or default_state_dir()
     db = RunDB.open(state_dir, run_id)
     try:
         config = db.config
-        if target is not None and stored_target(target) != config.target:
+        if given is not None and given != config.target:
             raise ConfigError(f"run {run_id} scanned {config.target}; TARGET cannot change on --resume")
         update: dict[str, Any] = {
             "formats": formats,
@@ -291,13 +295,15 @@ def resume_scan(
         if update:
             config = ScanConfig.build(**{**config.model_dump(), **update})
             db.set_meta("config", config.stored())
+        if given is not None:  # connect with what the user gave again; the stored form is the same
+            config = config.model_copy(update={"target": given})
         if db.status != "finished":
             if config.policy_sha256 is not None and policy_file_digest(config.policy) != config.policy_sha256:
                 raise PolicyError(
                     f"policy file {config.policy} changed or disappeared since run {run_id} started; "
                     "start a new scan instead"
                 )
-            resources: Resources | None = preflight(config, target)
+            resources: Resources | None = preflight(config)
             if resources is not None and config.candidates is not None:
                 _check_candidates_unchanged(db, resources)
         else:
@@ -305,7 +311,7 @@ def resume_scan(
     except BaseException:
         db.close()
         raise
-    run = ScanRun(db, config, resumed=True, state_dir=state_dir, connect_target=target)
+    run = ScanRun(db, config, resumed=True, state_dir=state_dir)
     run.resources = resources
     return run
 

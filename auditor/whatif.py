@@ -18,7 +18,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from .encoders.profiles import unit_rows
 from .errors import VecauditError
 from .models import Mitigation, MitigationResult, WhatIfResult
 from .validation import read_json_model
+
+if TYPE_CHECKING:
+    from .stores.target import ScanTarget
 
 #: CPU inversion takes ~0.2-2 s per vector (load-dependent) and every mitigation inverts the sample again.
 DEFAULT_SAMPLE = 32
@@ -242,7 +245,7 @@ def payload_truth(
 
 
 def run_whatif(
-    target: str,
+    target: ScanTarget | str,
     collection: str,
     *,
     sample: int = DEFAULT_SAMPLE,
@@ -260,13 +263,14 @@ def run_whatif(
     """Sample `collection` of `target` (read-only) and measure every mitigation on the sample."""
     from .encoders.registry import get_encoder
     from .inversion import load_inverter
-    from .stores import open_store, strip_credentials
+    from .stores import ScanTarget, open_store
     from .stores.sampling import iter_sample, sample_ids
 
     say = progress or (lambda _msg: None)
     if sample < 2:
         raise WhatIfError("--sample must be at least 2")
-    store = open_store(target, api_key_file=api_key_file)
+    parsed = ScanTarget.of(target)
+    store = open_store(parsed, api_key_file=api_key_file)
     try:
         info = store.collection_info(collection)
         dense = [vi for vi in info.vectors if vi.invertible]
@@ -306,7 +310,9 @@ def run_whatif(
         encoder = guess.name
     inverter = load_inverter(encoder, device=device)
     if inverter is None:
-        raise WhatIfError(f"no inverter ships for encoder {encoder!r}; the what-if needs one")
+        from .model_files import searched
+
+        raise WhatIfError(f"no inverter ships for encoder {encoder!r} ({searched()}); the what-if needs one")
     enc = get_encoder(encoder, device=device)
     say(
         f"inverting {len(vectors)} vectors under {len(with_reference(mitigations))} setting(s), "
@@ -330,7 +336,7 @@ def run_whatif(
     note = "" if n_ent else "No PII found in payload text: leakage shares are 0 by construction."
     return WhatIfResult(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        target=strip_credentials(target),
+        target=parsed.display,
         collection=collection,
         vector=chosen.name,
         encoder=encoder,

@@ -230,7 +230,8 @@ class QdrantRestShim:
     - `status_always`: answer every request with this status (e.g. 401);
     - `delay_s`: sleep before answering (timeouts).
 
-    `requests` counts what arrived, `headers` keeps the last request's headers. Use as a context
+    `requests` counts what arrived, `calls` lists them ("GET /collections"), `headers` keeps the
+    last request's headers. Use as a context
     manager; `url` is http://127.0.0.1:PORT.
     """
 
@@ -256,6 +257,7 @@ class QdrantRestShim:
         self.delay_s = delay_s
         self.retry_after = retry_after
         self.requests = 0
+        self.calls: list[str] = []
         self.headers: dict[str, str] = {}
         self._lock = threading.Lock()
         shim = self
@@ -304,6 +306,7 @@ class QdrantRestShim:
 
         with self._lock:
             self.requests += 1
+            self.calls.append(f"{method} {handler.path.split('?', 1)[0]}")
             self.headers = {k.lower(): v for k, v in handler.headers.items()}
             forced = self.fail_first.pop(0) if self.fail_first else self.status_always
         length = int(handler.headers.get("Content-Length") or 0)

@@ -26,7 +26,7 @@ from vecaudit.stores import open_store
 from vecaudit.stores.local_store import QdrantLocalStore
 from vecaudit.stores.qdrant_store import QdrantServerStore
 from vecaudit.stores.sampling import iter_sample, sample_ids
-from vecaudit.stores.target import parse_target, strip_credentials
+from vecaudit.stores.target import ScanTarget
 
 KEY = "sk-test-0123456789abcdef"
 RNG = np.random.default_rng(5)
@@ -246,8 +246,9 @@ def test_tls_verification_is_on_by_default(tmp_path: Path) -> None:
     ],
 )
 def test_display_forms_strip_credentials(target: str, shown: str) -> None:
-    assert strip_credentials(target) == shown
-    assert "secret" not in parse_target(target).raw_display
+    parsed = ScanTarget.parse(target)
+    assert parsed.display == parsed.stored == shown
+    assert "secret" not in repr(parsed)
 
 
 def test_unknown_scheme_without_plugins_is_a_clear_error() -> None:
@@ -267,7 +268,7 @@ def test_api_key_file_problems_are_clear(tmp_path: Path) -> None:
 
 def test_adapter_repr_and_attributes_hold_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QDRANT_API_KEY", KEY)
-    store = QdrantServerStore(parse_target("http://u:pw@127.0.0.1:1").server, api_key=KEY)  # type: ignore[arg-type]
+    store = QdrantServerStore(ScanTarget.parse("http://u:pw@127.0.0.1:1").server, api_key=KEY)  # type: ignore[arg-type]
     try:
         assert KEY not in repr(store) and "pw" not in repr(store)
         assert KEY not in store.display_target

@@ -225,10 +225,10 @@ class ScanDriver:
         if run.resources is not None:
             # Discovery facts (dimension, distance) before the first batch; read-only like the scan.
             # Only the collections this run reads are described: describing one opens its storage.
+            # The names are the runner's listing of the store (listed once per scan).
             store = run.resources.store
             wanted = set(run.config.collections)
-            names_of = getattr(store, "list_collection_names", None)
-            names = list(names_of()) if callable(names_of) else [c.name for c in store.list_collections()]
+            names = run.resources.collection_names
             collections = [store.collection_info(n) for n in names if not wanted or n in wanted]
         self._reader = RunDB.open(state_dir, run.run_id)
         rules = [RuleInfo.model_validate(r) for r in json.loads(self._reader.get_meta("rules") or "[]")]

@@ -47,7 +47,9 @@ def inversion(
 
     inv = load_inverter(encoder, device=device)
     if inv is None:
-        raise InverterError(f"no inverter ships for encoder {encoder}")
+        from ..model_files import searched
+
+        raise InverterError(f"no inverter ships for encoder {encoder} ({searched()})")
     if not isinstance(inv, Inverter):
         raise InverterError(
             f"{encoder} is inverted through a translation adapter; its measured quality is in the "

@@ -293,6 +293,7 @@ def scan(
     ] = False,
 ) -> None:
     from ..runner import new_scan, resume_scan
+    from ..stores.target import ScanTarget
     from ._execute import execute_run
 
     if insecure and not quiet:
@@ -308,6 +309,7 @@ def scan(
         from ..report.pdf import require_chromium
 
         require_chromium()
+    scan_target = ScanTarget.parse(target) if target is not None else None  # parsed once, here
     if resume is not None:
         explicit = sorted(
             "--" + name.replace("_", "-")
@@ -321,7 +323,7 @@ def scan(
         run = resume_scan(
             resume,
             state_dir=state_dir,
-            target=target,
+            target=scan_target,
             formats=formats or None,
             output=output,
             api_key_file=api_key_file,
@@ -329,12 +331,12 @@ def scan(
             verify_tls=False if insecure else None,
         )
     else:
-        if target is None:
+        if scan_target is None:
             raise typer.BadParameter(
                 "give a Qdrant URL, a local-mode folder or edge:DIR", param_hint="TARGET"
             )
         config = ScanConfig.build(
-            target=target,
+            target=scan_target,
             collections=tuple(collection or ()),
             sample=sample,
             seed=seed,

@@ -76,7 +76,11 @@ def serve_inverter(
 
     folder = model_dir if model_dir is not None else inverter_dir(encoder)
     if folder is None:
-        raise InverterError(f"no inverter ships for encoder {encoder}; name a folder with --model-dir")
+        from ..model_files import searched
+
+        raise InverterError(
+            f"no inverter ships for encoder {encoder} ({searched()}); name a folder with --model-dir"
+        )
     if not (folder / "inverter.json").is_file():
         raise InverterError(f"{folder} is not an inverter folder (missing inverter.json)")
     api_key = None

@@ -142,6 +142,7 @@ def whatif(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="No table.")] = False,
 ) -> None:
+    from ..stores.target import ScanTarget
     from ..whatif import DEFAULT_MITIGATIONS, parse_mitigation, run_whatif
 
     chosen = [parse_mitigation(m) for m in mitigation] if mitigation else list(DEFAULT_MITIGATIONS)
@@ -151,7 +152,7 @@ def whatif(
             typer.echo(f"vecaudit: {msg}", err=True)
 
     res = run_whatif(
-        target,
+        ScanTarget.parse(target),  # parsed once, here
         collection,
         sample=sample,
         utility_sample=utility_sample,

@@ -7,6 +7,7 @@ results.
 
 from __future__ import annotations
 
+from ..model_files import inverter_dir, models_dir
 from .inverter import InversionSettings, Inverter
 from .load import (
     ATTACK_CHOICES,
@@ -15,10 +16,8 @@ from .load import (
     LOOP,
     TranslatedInverter,
     default_settings,
-    inverter_dir,
     load_inverter,
     load_loop,
-    models_dir,
 )
 from .protocol import VectorInverter
 

@@ -9,15 +9,14 @@ learned vec2text-style loop alone, with `--steps/--beam`.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from ..errors import InverterError
+from ..model_files import inverter_dir, models_dir
 from .inverter import InversionSettings, Inverter, Judge, build_inverter
 
 #: The learned loop alone, no oracle search (today's loop before the attack layer).
@@ -27,19 +26,6 @@ ATTACK_CHOICES = (LOOP, "quick", "standard", "thorough")
 # CPU defaults of the loop aim at ~500 vectors in a few minutes on 2 cores; GPU ones are full strength.
 CPU_DEFAULTS = InversionSettings(steps=1, beam=1, candidates=1)
 GPU_DEFAULTS = InversionSettings(steps=20, beam=4, candidates=4)
-
-
-def models_dir() -> Path:
-    """Where shipped inverters live: $VECAUDIT_MODELS_DIR, else the repository's models/."""
-    env = os.environ.get("VECAUDIT_MODELS_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "models"
-
-
-def inverter_dir(encoder_id: str) -> Path | None:
-    d = models_dir() / f"inverter-{encoder_id}"
-    return d if (d / "inverter.json").is_file() else None
 
 
 def default_settings(device: str, steps: int | None = None, beam: int | None = None) -> InversionSettings:

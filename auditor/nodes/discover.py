@@ -11,29 +11,29 @@ from langgraph.runtime import Runtime
 from ..errors import CollectionError
 from ..models import CollectionInfo
 from ..progress import Notice, ScanPlanned, StageSkipped, emit
-from ..stores.base import StoreAdapter
+from ..stores.base import StoreAdapter, list_collection_names
 from .context import ScanContext
 from .state import CollectionPlan, ScanState, with_skip
 
 
-def check_collections(store: StoreAdapter, wanted: Sequence[str]) -> list[str]:
-    """Raise CollectionError naming the first requested collection the store does not have.
+def check_collections(store: StoreAdapter, wanted: Sequence[str], shown: str | None = None) -> list[str]:
+    """Raise CollectionError naming the first requested collection the store does not have, and the
+    store by `shown` (the scan target's display form; default: the adapter's own).
 
-    Returns the store's collection names, in the store's order.
+    Returns the store's collection names, in the store's order: the one listing of a scan, which the
+    runner hands to the graph (discover) and the TUI.
     """
     # Names only: describing a collection opens its storage, and one the scan does not ask for
     # must not fail it (e.g. a collection in a storage format vecaudit cannot read).
-    names_of = getattr(store, "list_collection_names", None)
-    listed = list(names_of()) if callable(names_of) else [c.name for c in store.list_collections()]
+    listed = list_collection_names(store)
     known = sorted(listed)
+    shown = shown or store.display_target
     if not wanted and not known:
-        raise CollectionError(f"{store.display_target} has no collections to scan")
+        raise CollectionError(f"{shown} has no collections to scan")
     for name in wanted:
         if name not in known:
             have = ", ".join(known) or "none"
-            raise CollectionError(
-                f"collection {name!r} not found in {store.display_target} (collections: {have})"
-            )
+            raise CollectionError(f"collection {name!r} not found in {shown} (collections: {have})")
     return listed
 
 
@@ -41,8 +41,8 @@ def discover(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
     ctx = runtime.context
     store = ctx.store()
     wanted = ctx.config.collections
-    listed = check_collections(store, wanted)  # again: a resumed run may find the store changed
-    names = list(wanted) or listed
+    # Listed and checked once, before the run started or resumed (runner.preflight): not again here.
+    names = list(wanted) or list(ctx.collection_names())
     infos: list[CollectionInfo] = [store.collection_info(name) for name in names]
 
     sample = ctx.config.sample

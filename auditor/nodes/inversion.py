@@ -76,7 +76,9 @@ def plan_inversion(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str,
         elif dims.get(vector) not in (None, get_spec(encoder).dim):
             reason = f"encoder {encoder} does not fit the dimension of {plan['name']}/{label}"
         elif ctx.inverter(encoder) is None:
-            reason = f"no inverter for encoder {encoder}"
+            from ..model_files import searched
+
+            reason = f"no inverter for encoder {encoder} ({searched()})"
         if reason is None:
             chosen[vector] = encoder
         else:

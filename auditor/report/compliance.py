@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -68,11 +67,10 @@ def _pct(x: float) -> str:
 
 
 def _models_dir(override: Path | None) -> Path:
-    # Same lookup as vecaudit.inversion.models_dir, without importing torch to render a report.
-    if override is not None:
-        return override
-    env = os.environ.get("VECAUDIT_MODELS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+    # The one search path of shipped weights (vecaudit.model_files imports no torch).
+    from ..model_files import models_dir
+
+    return override if override is not None else models_dir()
 
 
 def _first_sentences(text: str, limit: int) -> str:

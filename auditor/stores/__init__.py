@@ -1,17 +1,18 @@
 """Store adapters: open any supported target as a read-only `StoreAdapter`.
 
-Target forms:
+Target forms (parsed once into a `ScanTarget`, see stores/target.py):
 - `http(s)://host:port` — a Qdrant server. The API key comes from `QDRANT_API_KEY` or
   `api_key_file`, never from the target string; user:password in the URL is sent as HTTP basic
-  auth (for a proxy) and stripped from `display_target`.
+  auth (for a proxy) and never part of a display or stored form.
 - a folder made by qdrant-client `QdrantClient(path=...)` — read directly, read-only.
-- `edge:DIR` — a Qdrant Edge shard, or a folder of shards, opened from a private copy.
+- `edge:DIR` (or `edge://DIR`) — a Qdrant Edge shard, or a folder of shards, opened from a private copy.
 - `scheme://...` with any other scheme — the store plugin published under that scheme's name, if
   one is; otherwise offered to every third-party store plugin in turn.
 
 Every store, built-ins included (`stores.builtins`), is a plugin in the entry-point group
 `vecaudit.stores` (see `vecaudit.plugins.loader`): a callable `(target: str, **opts) -> StoreAdapter
-| None`, named by the scheme it opens (`http`, `https`, `edge`, `local` for a plain path). A plugin
+| None` given the target as typed, named by the scheme it opens (`http`, `https`, `edge`, `local`
+for a plain path). A plugin
 named by the target's scheme that cannot be imported is an error; a third-party plugin that fails
 while the unknown scheme is offered around is skipped with a warning.
 """
@@ -27,16 +28,16 @@ from vecaudit.plugins import STORES, Plugin, discover, find, load_all, stale_ins
 
 from ..errors import TargetError, VecauditError
 from .base import StoreAdapter
-from .target import Target, TargetKind, parse_target, strip_credentials
+from .target import ScanTarget, TargetKind
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = STORES.group
 
-__all__ = ["ENTRY_POINT_GROUP", "StoreAdapter", "open_store", "strip_credentials"]
+__all__ = ["ENTRY_POINT_GROUP", "ScanTarget", "StoreAdapter", "open_store"]
 
 
-def _plugin_name(spec: Target) -> str:
+def _plugin_name(spec: ScanTarget) -> str:
     """The store plugin a target names: its scheme, `edge` for edge:DIR, `local` for a plain path."""
     if spec.kind is TargetKind.server and spec.server is not None:
         return urlsplit(spec.server.url).scheme
@@ -94,7 +95,7 @@ def _open_offered(target: str, scheme: str, display: str, opts: dict[str, Any]) 
 
 
 def open_store(
-    target: str,
+    target: ScanTarget | str,
     *,
     api_key_file: Path | None = None,
     timeout: float = 30.0,
@@ -109,9 +110,9 @@ def open_store(
 
     `backoff` is the first retry delay in seconds for a server (doubled each retry, with jitter).
     """
-    spec = parse_target(target)
-    # every plugin gets these; built-ins also the retry backoff (third-party plugins have the
-    # four-key contract of the entry-point group)
+    spec = ScanTarget.of(target)
+    # every plugin gets these; built-ins also the retry backoff and the parsed target (third-party
+    # plugins have the four-key contract of the entry-point group)
     opts: dict[str, Any] = {
         "api_key_file": api_key_file,
         "timeout": timeout,
@@ -121,9 +122,9 @@ def open_store(
     name = _plugin_name(spec)
     plugin = find(STORES, name)
     if plugin is not None:
-        named_opts = {**opts, "backoff": backoff} if plugin.builtin else opts
-        return _open_named(plugin, target, spec.raw_display, named_opts)
+        named_opts = {**opts, "backoff": backoff, "parsed": spec} if plugin.builtin else opts
+        return _open_named(plugin, spec.raw, spec.display, named_opts)
     if spec.kind is not TargetKind.plugin:
         hint = stale_install_hint(STORES)
-        raise TargetError(f"cannot open {spec.raw_display}: no store plugin {name!r} is installed{hint}")
-    return _open_offered(target, name, spec.raw_display, opts)
+        raise TargetError(f"cannot open {spec.display}: no store plugin {name!r} is installed{hint}")
+    return _open_offered(spec.raw, name, spec.display, opts)

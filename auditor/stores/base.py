@@ -64,3 +64,10 @@ class StoreAdapter(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def list_collection_names(store: StoreAdapter) -> list[str]:
+    """The store's collection names in its order, without describing any collection where the adapter
+    can say (describing one opens its storage; plugins may only have `list_collections`)."""
+    names_of = getattr(store, "list_collection_names", None)
+    return list(names_of()) if callable(names_of) else [c.name for c in store.list_collections()]

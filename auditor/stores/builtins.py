@@ -4,7 +4,8 @@ Each is a factory `(target: str, **opts) -> StoreAdapter | None` named by the sc
 (pyproject.toml): `http`/`https` a Qdrant server, `edge` a Qdrant Edge shard, `local` a plain
 path (a qdrant-client local-mode folder, or an Edge shard given without `edge:`). A factory
 returns None for a target that is not its kind and raises TargetError for one it cannot open.
-Store modules are imported on call, so listing plugins imports no client library.
+Store modules are imported on call, so listing plugins imports no client library. `open_store`
+hands built-ins the target it already parsed (`parsed`); called alone they parse the text.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from ..errors import TargetError
 from .base import StoreAdapter
-from .target import TargetKind, load_api_key, parse_target
+from .target import ScanTarget, TargetKind, load_api_key
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,11 @@ def open_server(
     verify_tls: bool = True,
     retries: int = 3,
     backoff: float = 0.5,
+    parsed: ScanTarget | None = None,
     **_: Any,
 ) -> StoreAdapter | None:
     """A Qdrant server at an http(s) URL, checked with one call. Raises TargetError."""
-    spec = parse_target(target)
+    spec = parsed if parsed is not None else ScanTarget.of(target)
     if spec.kind is not TargetKind.server or spec.server is None:
         return None
     from .qdrant_store import QdrantServerStore
@@ -53,9 +55,9 @@ def open_server(
     return store
 
 
-def open_edge(target: str, **_: Any) -> StoreAdapter | None:
+def open_edge(target: str, *, parsed: ScanTarget | None = None, **_: Any) -> StoreAdapter | None:
     """A Qdrant Edge shard (or a folder of shards) given as `edge:DIR`. Raises TargetError."""
-    spec = parse_target(target)
+    spec = parsed if parsed is not None else ScanTarget.of(target)
     if spec.kind is not TargetKind.edge or spec.path is None:
         return None
     from .edge_store import QdrantEdgeStore
@@ -63,9 +65,9 @@ def open_edge(target: str, **_: Any) -> StoreAdapter | None:
     return QdrantEdgeStore(spec.path)
 
 
-def open_local(target: str, **_: Any) -> StoreAdapter | None:
+def open_local(target: str, *, parsed: ScanTarget | None = None, **_: Any) -> StoreAdapter | None:
     """A plain path: a qdrant-client local-mode folder, or an Edge shard. Raises TargetError."""
-    spec = parse_target(target)
+    spec = parsed if parsed is not None else ScanTarget.of(target)
     if spec.kind is not TargetKind.local or spec.path is None:
         return None
     from .edge_store import QdrantEdgeStore, is_edge_shard

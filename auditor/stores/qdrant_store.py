@@ -111,6 +111,7 @@ class QdrantServerStore:
                 **extra,
             )
         self._vectors: dict[str, list[VectorInfo]] = {}
+        self._names: list[str] | None = None
 
     def __repr__(self) -> str:
         return f"QdrantServerStore({self.display_target!r})"
@@ -181,8 +182,12 @@ class QdrantServerStore:
     # discovery
 
     def list_collection_names(self) -> list[str]:
-        response = self._call("list collections", self._client.get_collections)
-        return [c.name for c in response.collections]
+        """The server's collection names, listed once per opened store (open_store's fail-fast check
+        lists them, and a scan reuses that answer), as the other adapters fix theirs when opened."""
+        if self._names is None:
+            response = self._call("list collections", self._client.get_collections)
+            self._names = [c.name for c in response.collections]
+        return list(self._names)
 
     def list_collections(self) -> list[CollectionInfo]:
         return [self.collection_info(name) for name in self.list_collection_names()]

@@ -1,7 +1,15 @@
-"""Parsing scan targets, stripping credentials for display, and loading API keys.
+"""The scan target: parsed once from what the user typed into one typed value, `ScanTarget`.
 
-Secrets never come from argv: the API key is read from `QDRANT_API_KEY` or a file, and any
-user:password inside a URL is moved out of it before the URL is shown, logged or raised.
+Grammar (see `ScanTarget.parse`):
+- `http(s)://[user:password@]host[:port][/prefix]` — a Qdrant server;
+- `edge:DIR` or `edge://DIR` — a Qdrant Edge shard, or a folder of shards;
+- `scheme://...` with any other scheme — for a store plugin (entry-point group `vecaudit.stores`);
+- anything else — a folder written by qdrant-client `QdrantClient(path=DIR)`.
+
+A target has two string forms and neither holds a secret: `display`, for reports, logs and errors,
+and `stored`, what the run database keeps so that `--resume` reconnects from any working directory.
+user:password in a URL stays in memory only (sent as HTTP basic auth); the API key is never part of a
+target at all: it is read from `QDRANT_API_KEY` or a file.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ import enum
 import logging
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
@@ -19,6 +27,8 @@ from ..errors import TargetError
 log = logging.getLogger(__name__)
 
 API_KEY_ENV = "QDRANT_API_KEY"
+
+EDGE_PREFIX = "edge:"
 
 
 class TargetKind(enum.StrEnum):
@@ -42,15 +52,6 @@ class ServerURL:
         return f"ServerURL({self.display!r})"
 
 
-@dataclass(frozen=True)
-class Target:
-    kind: TargetKind
-    raw_display: str
-    path: Path | None = None
-    server: ServerURL | None = None
-    scheme: str | None = None
-
-
 def _netloc(parts: SplitResult) -> str:
     host = parts.hostname or ""
     if ":" in host:  # IPv6 literal
@@ -62,50 +63,102 @@ def _netloc(parts: SplitResult) -> str:
     return f"{host}:{port}" if port is not None else host
 
 
-def strip_credentials(target: str) -> str:
-    """A display form of any target string: userinfo, query and fragment removed."""
-    if "://" not in target:
-        return target
+def _url_display(target: str) -> str:
+    """scheme://host:port/path of a URL: userinfo, query and fragment (where tokens hide) removed."""
     parts = urlsplit(target)
-    return f"{parts.scheme}://{_netloc(parts)}{parts.path.rstrip('/')}"
+    return f"{parts.scheme.lower()}://{_netloc(parts)}{parts.path.rstrip('/')}"
 
 
-def parse_server_url(target: str) -> ServerURL:
+def _server_url(target: str) -> ServerURL:
     parts = urlsplit(target)
-    if parts.scheme not in ("http", "https"):
-        raise TargetError(f"unsupported URL scheme {parts.scheme!r}; use http:// or https://")
     if not parts.hostname:
-        raise TargetError(f"the target URL {strip_credentials(target)} has no host")
-    netloc = _netloc(parts)
-    path = parts.path.rstrip("/")
-    url = f"{parts.scheme}://{netloc}{path}"
+        raise TargetError(f"the target URL {_url_display(target)} has no host")
+    url = _url_display(target)
     return ServerURL(
         url=url,
         display=url,
-        host=netloc,
+        host=_netloc(parts),
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
     )
 
 
-def parse_target(target: str) -> Target:
-    if not target or not target.strip():
-        raise TargetError("no target given: pass a Qdrant URL, a local-mode folder, or edge:DIR")
-    target = target.strip()
-    if target.startswith("edge:") and not target.startswith("edge://"):
-        path = Path(target[len("edge:") :]).expanduser()
-        return Target(TargetKind.edge, f"edge:{path}", path=path)
-    if "://" in target:
-        scheme = target.split("://", 1)[0].lower()
+@dataclass(frozen=True, eq=False)
+class ScanTarget:
+    """One parsed scan target; build it with `ScanTarget.parse(text)`.
+
+    `display` is safe to show (no user:password, query or fragment); `stored` is safe to store and
+    reconnects from any working directory (folders absolute). Two targets are equal when they name
+    the same store (same kind and stored form), whatever credentials either carries.
+    Fields by kind: server has `server`; local and edge have `path` (as given, `~` expanded);
+    plugin has `scheme`. `raw` is the text as given, handed to store plugins only: it may hold
+    secrets and is never shown (see `__repr__`).
+    """
+
+    kind: TargetKind
+    display: str
+    stored: str
+    path: Path | None = None
+    server: ServerURL | None = None
+    scheme: str | None = None
+    raw: str = field(default="", repr=False)
+
+    @classmethod
+    def parse(cls, text: str) -> ScanTarget:
+        """Parse `text` (grammar in the module docstring). Raises TargetError for an empty target, a URL
+        without a host or with a bad port; messages never quote credentials. Touches no store
+        (only folders are made absolute for `stored`)."""
+        if not text or not text.strip():
+            raise TargetError("no target given: pass a Qdrant URL, a local-mode folder, or edge:DIR")
+        text = text.strip()
+        if text.startswith(EDGE_PREFIX) or text.lower().startswith("edge://"):
+            rest = text[len("edge://") :] if text.lower().startswith("edge://") else text[len(EDGE_PREFIX) :]
+            path = Path(rest).expanduser()
+            return cls(
+                TargetKind.edge,
+                f"{EDGE_PREFIX}{path}",
+                f"{EDGE_PREFIX}{path.resolve()}",
+                path=path,
+                raw=text,
+            )
+        scheme = text.split("://", 1)[0].lower() if "://" in text else None
         if scheme in ("http", "https"):
-            server = parse_server_url(target)
-            return Target(TargetKind.server, server.display, server=server)
-        if scheme == "edge":
-            path = Path(target[len("edge://") :]).expanduser()
-            return Target(TargetKind.edge, f"edge:{path}", path=path)
-        return Target(TargetKind.plugin, strip_credentials(target), scheme=scheme)
-    path = Path(target).expanduser()
-    return Target(TargetKind.local, str(path), path=path)
+            server = _server_url(text)
+            return cls(TargetKind.server, server.display, server.url, server=server, raw=text)
+        if scheme is not None:
+            shown = _url_display(text)
+            return cls(TargetKind.plugin, shown, shown, scheme=scheme, raw=text)
+        path = Path(text).expanduser()
+        return cls(TargetKind.local, str(path), str(path.resolve()), path=path, raw=text)
+
+    @classmethod
+    def of(cls, target: ScanTarget | str | os.PathLike[str]) -> ScanTarget:
+        """`target` itself, or `target` parsed when it is still text or a folder path (API callers,
+        tests)."""
+        return target if isinstance(target, ScanTarget) else cls.parse(os.fspath(target))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ScanTarget):
+            return NotImplemented
+        return (self.kind, self.stored) == (other.kind, other.stored)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.stored))
+
+    def __str__(self) -> str:
+        return self.display
+
+    def __repr__(self) -> str:  # `raw` and the server's password stay out of tracebacks and logs
+        return f"ScanTarget({self.kind.value}, {self.display!r})"
+
+
+def display_form(text: str) -> str:
+    """The display form of user input that may not parse (a UI label): never raises, never shows a
+    secret."""
+    try:
+        return ScanTarget.parse(text).display
+    except TargetError:
+        return "(invalid target)"
 
 
 def load_api_key(api_key_file: Path | None) -> str | None:

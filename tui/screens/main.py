@@ -20,6 +20,7 @@ from vecaudit.coverage import describe_gap, gap_summary
 from vecaudit.models import Finding, RuleInfo, ScanReport, Severity
 from vecaudit.policy.loader import PRESETS
 from vecaudit.redact import mask
+from vecaudit.stores.target import display_form
 from vecaudit.terminal_text import printable
 
 from ..findings_model import (
@@ -152,7 +153,8 @@ class MainScreen(Screen[None]):
         self.query_one("#progress", ScanProgress).set_compact(narrow)
 
     def _update_subtitle(self) -> None:
-        target = self.request.target or self.display_target
+        # What the user typed may hold user:password: the subtitle shows the target's display form.
+        target = display_form(self.request.target) if self.request.target else self.display_target
         parts = [p for p in (target, f"policy {self.policy_name}") if p]
         self.sub_title = printable(" · ".join(parts))
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Drive inverter training on a lent GPU machine in 10-minute command slices.
-#   bash models/device_train.sh prep|start|poll|finish [seconds] [train args...]
+#   bash scripts/device/device_train.sh prep|start|poll|finish [seconds] [train args...]
 # prep:   install carried wheels, copy the carried encoder and tokenizer to /tmp, build the data
 #         cache in the background (the encoder and the warm-start weights do not fit in one carry).
 # start:  copy carried warm-start weights (.carry/init) to /tmp, wait for prep, train in background.
@@ -54,7 +54,7 @@ fi
 if [ "$MODE" = finish ] && [ -f "$RUN/export/inverter.json" ]; then
   tar -C "$RUN" -cf "$OUTD/export.tar" export && split -b 15m -d "$OUTD/export.tar" "$OUTD/export.tar." && rm "$OUTD/export.tar"
   # Straight to the file: a filter in a pipe would hold the output back if the call is cut off.
-  python3 models/device_eval.py "$RUN/export" /tmp/minilm > "$OUTD/eval.log" 2>&1
+  python3 scripts/device/device_eval.py "$RUN/export" /tmp/minilm > "$OUTD/eval.log" 2>&1
   grep -v "Loading weights" "$OUTD/eval.log"
 elif [ -d "$RUN/ckpt" ] && [ "$MODE" = finish ]; then
   tar -C "$RUN" -cf "$OUTD/ckpt.tar" ckpt && split -b 15m -d "$OUTD/ckpt.tar" "$OUTD/ckpt.tar." && rm "$OUTD/ckpt.tar"
