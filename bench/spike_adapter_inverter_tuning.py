@@ -128,8 +128,8 @@ def main() -> None:
     from vecaudit.encoders.registry import get_encoder
     from vecaudit.encoders.translation import find_adapter, from_mlp, unit_rows
     from vecaudit.inversion import inverter_dir, load_inverter, models_dir
-    from vecaudit.inversion.corpus import generate_corpus
     from vecaudit.inversion.metrics import pii_share, summarize
+    from vecaudit.synthetic.corpus import generate_corpus
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=20_000, help="training texts (train styles)")

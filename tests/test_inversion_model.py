@@ -11,7 +11,7 @@ import pytest
 import torch
 from vecaudit.errors import InverterError
 from vecaudit.inversion import inverter_dir, load_inverter
-from vecaudit.inversion.corpus import generate_corpus
+from vecaudit.synthetic.corpus import generate_corpus
 
 SHIPPED = inverter_dir("all-MiniLM-L6-v2")
 

@@ -17,7 +17,7 @@ from vecaudit.encoders.translation import (
     select_ridge_lambda,
 )
 from vecaudit.inversion import TranslatedInverter, load_inverter, models_dir
-from vecaudit.inversion.corpus import generate_corpus
+from vecaudit.synthetic.corpus import generate_corpus
 
 
 def test_procrustes_recovers_a_rotation_and_ridge_a_linear_map() -> None:

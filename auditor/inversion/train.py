@@ -27,8 +27,9 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from ..encoders.minilm import MiniLMEncoder
+from ..synthetic.corpus import generate_corpus, load_jsonl, save_jsonl
+from ..synthetic.templates import Sample
 from .backend import TorchBackend
-from .corpus import generate_corpus, load_jsonl, save_jsonl
 from .generate import generate_from_embeds
 from .inverter import InversionSettings, Inverter
 from .metrics import summarize
@@ -42,7 +43,6 @@ from .model import (
     count_params,
 )
 from .prompts import correction_prompts, hypothesis_prompts, teacher_forced_nll
-from .synth_values import Sample
 from .tokenizer import load_tokenizer, save_tokenizer, train_tokenizer
 
 log = logging.getLogger("vecaudit.train")
