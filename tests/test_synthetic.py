@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import subprocess
+import sys
 
 import pytest
 from vecaudit.synthetic import demo_records, detection, refcorpus, values
@@ -71,3 +73,25 @@ def test_templates_draw_each_slot_once() -> None:
     order: list[str] = []
     makers = {k: (lambda k=k: order.append(k) or k) for k in ("a", "b", "c")}
     assert draw_slots("{c} {a}", makers) == {"a": "a", "c": "c"} and order == ["a", "c"]
+
+
+def _imported_after(statement: str) -> list[str]:
+    code = f"import sys; {statement}; print('\\n'.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return [m for m in out.stdout.split() if m.startswith("vecaudit")]
+
+
+def test_layers_do_not_import_upwards() -> None:
+    """Encoders never import inversion; the scan path never imports training."""
+    encoders = _imported_after(
+        "import vecaudit.encoders, vecaudit.encoders.identify, vecaudit.encoders.profiles, "
+        "vecaudit.encoders.translation, vecaudit.encoders.listing"
+    )
+    assert not [m for m in encoders if m.startswith(("vecaudit.inversion", "vecaudit.training"))]
+    scan = _imported_after(
+        "import vecaudit.runner, vecaudit.nodes.stages, vecaudit.inversion.load, vecaudit.cli, "
+        "vecaudit.commands.scan, vecaudit.commands.train"
+    )
+    assert "vecaudit.runner" in scan and not [m for m in scan if m.startswith("vecaudit.training")]
+    synthetic = _imported_after("import vecaudit.synthetic.corpus, vecaudit.synthetic.refcorpus")
+    assert all(m == "vecaudit" or m.startswith("vecaudit.synthetic") for m in synthetic), synthetic

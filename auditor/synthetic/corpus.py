@@ -6,10 +6,8 @@ evaluation numbers speak about phrasing the model never saw.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Literal
 
 from .factory import ValueFactory
@@ -95,18 +93,3 @@ def generate_corpus(n: int, seed: int, split: Split = "train", workers: int = 1)
                     seen.add(text)
                     out.append(Sample(text, style, [tuple(e) for e in ents]))  # type: ignore[misc]
     return out[:n]
-
-
-def save_jsonl(samples: list[Sample], path: Path) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for s in samples:
-            fh.write(json.dumps({"text": s.text, "style": s.style, "entities": s.entities}) + "\n")
-
-
-def load_jsonl(path: Path) -> list[Sample]:
-    out = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            out.append(Sample(d["text"], d["style"], [tuple(e) for e in d["entities"]]))  # type: ignore[misc]
-    return out

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .translation import (
+from ..encoders.translation import (
     Adapter,
     adapter_dir,
     fit_mlp,
@@ -147,11 +147,11 @@ def train_adapter(
     them; the cosine on a thousand texts can, and the inverter's recovery grows with it
     (`bench/bench_inversion_noise_tolerance.py`).
     """
+    from ..encoders.registry import get_encoder
     from ..inversion import TranslatedInverter, load_inverter
     from ..inversion.inverter import Inverter
     from ..inversion.metrics import pii_share, summarize
     from ..synthetic.corpus import generate_corpus
-    from .registry import get_encoder
 
     src, dst = get_encoder(source), get_encoder(target)
     t0 = time.time()
@@ -215,7 +215,7 @@ def train_adapter(
 
 
 def _card(report: dict[str, Any], n_train: int, n_bags: int, n_eval: int, n_invert: int, params: int) -> str:
-    from .registry import get_spec
+    from ..encoders.registry import get_spec
 
     src, dst = report["source"], report["target"]
     rows = "\n".join(
