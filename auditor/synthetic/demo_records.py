@@ -116,51 +116,29 @@ _PHONE_FORMATS = values.PHONE_FORMATS[:3]
 _CARD_PREFIXES = (("4", 16), ("51", 16), ("55", 16), ("37", 15))
 
 
-class _Faker:
-    """Just enough fake identity data for the templates above, from `values` with these pools."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-
-    def name(self) -> str:
-        return values.person_name(self.rng, FIRST_NAMES, LAST_NAMES)
-
-    def email(self, name: str) -> str:
-        return values.email_from_name(self.rng, name, MAIL_DOMAINS, values.EMAIL_PATTERNS[:3])
-
-    def phone(self) -> str:
-        return values.phone(self.rng, AREA_CODES, Range(201, 989), Range(1000, 9999), _PHONE_FORMATS)
-
-    def ssn(self) -> str:
-        # Valid per SSA rules: area 001-899 except 666, group 01-99, serial 0001-9999.
-        return values.ssn(self.rng, Range(101, 898), Range(10, 99), Range(1000, 9999))
-
-    def card(self) -> str:
-        raw = values.card_number(self.rng, _CARD_PREFIXES)
-        if len(raw) == 16 and self.rng.random() < 0.5:
-            return values.group_card(raw, " ")
-        return raw
-
-    def street(self) -> str:
-        return values.street_address(self.rng, STREETS, Range(12, 9800))
-
-    def city(self) -> str:
-        return self.rng.choice(CITIES)
+def _card(rng: random.Random) -> str:
+    raw = values.card_number(rng, _CARD_PREFIXES)
+    return values.group_card(raw, " ") if len(raw) == 16 and rng.random() < 0.5 else raw
 
 
-def _pii_record(collection: str, point_id: int | str, fake: _Faker) -> DemoRecord:
-    rng = fake.rng
-    name = fake.name()
-    email = fake.email(name)
-    fields = {
+def _identity(rng: random.Random) -> dict[str, str]:
+    """One made-up person's values, drawn in a fixed order (the demo data depends on it)."""
+    name = values.person_name(rng, FIRST_NAMES, LAST_NAMES)
+    return {
         "name": name,
-        "email": email,
-        "phone": fake.phone(),
-        "ssn": fake.ssn(),
-        "card": fake.card(),
-        "street": fake.street(),
-        "city": fake.city(),
+        "email": values.email_from_name(rng, name, MAIL_DOMAINS, values.EMAIL_PATTERNS[:3]),
+        "phone": values.phone(rng, AREA_CODES, Range(201, 989), Range(1000, 9999), _PHONE_FORMATS),
+        # Valid per SSA rules (never area 666 or a zero group or serial).
+        "ssn": values.ssn(rng, Range(101, 898), Range(10, 99), Range(1000, 9999)),
+        "card": _card(rng),
+        "street": values.street_address(rng, STREETS, Range(12, 9800)),
+        "city": rng.choice(CITIES),
     }
+
+
+def _pii_record(collection: str, point_id: int | str, rng: random.Random) -> DemoRecord:
+    fields = _identity(rng)
+    name, email = fields["name"], fields["email"]
     templates = TICKET_PII if collection == "support_tickets" else HR_PII
     template = rng.choice(templates)
     text = fill(template, fields)
@@ -210,7 +188,6 @@ def generate(
     if points < 0:
         raise ValueError("points must be >= 0")
     rng = random.Random(seed)
-    fake = _Faker(rng)
     records: list[DemoRecord] = []
     for i in range(points):
         collection = collections[i % len(collections)]
@@ -219,7 +196,7 @@ def generate(
             number if collection == "support_tickets" else str(uuid.UUID(int=rng.getrandbits(128), version=4))
         )
         if rng.random() < pii_ratio:
-            records.append(_pii_record(collection, point_id, fake))
+            records.append(_pii_record(collection, point_id, rng))
         else:
             records.append(_clean_record(collection, point_id, rng))
     return records

@@ -47,6 +47,13 @@ PRODUCTS = (
 COUNTRIES = "Canada Germany Japan Brazil Australia France Mexico India Spain Norway".split()
 
 
+# Assigned US area codes, so the numbers pass libphonenumber's validity check like real ones;
+# lines 0100-0199 of exchange 555 are reserved for fiction.
+AREA_CODES = (212, 213, 305, 312, 404, 415, 503, 512, 602, 617, 646, 702, 713, 718, 818, 917)
+_PHONE_FORMATS = ("({a}) {b}-0{c}", "{a}-{b}-0{c}", "+1 {a} {b} 0{c}", "{a}.{b}.0{c}")
+_CARD_PREFIXES = (("4", 16), ("51", 16), ("52", 16), ("55", 16))  # Visa and Mastercard
+
+
 def person_name(rng: random.Random) -> str:
     """A given name and a surname from this module's pools."""
     return values.person_name(rng, FIRST_NAMES, LAST_NAMES)
@@ -57,48 +64,9 @@ def email(rng: random.Random, name: str | None = None) -> str:
     return values.email_from_name(rng, name or person_name(rng), DOMAINS)
 
 
-# Assigned US area codes, so the numbers pass libphonenumber's validity check like real ones.
-AREA_CODES = (212, 213, 305, 312, 404, 415, 503, 512, 602, 617, 646, 702, 713, 718, 818, 917)
-# Lines 0100-0199 of exchange 555 are reserved for fiction.
-_PHONE_FORMATS = ("({a}) {b}-0{c}", "{a}-{b}-0{c}", "+1 {a} {b} 0{c}", "{a}.{b}.0{c}")
-
-
-def phone(rng: random.Random) -> str:
-    """A fictional US number (555-01xx) with a real area code, in one of four layouts."""
-    return values.phone(rng, AREA_CODES, "555", Range(100, 199), _PHONE_FORMATS)
-
-
-def ssn(rng: random.Random) -> str:
-    """An SSN in valid ranges (area 001-899 but not 666)."""
-    return values.ssn(rng, values.SSN_AREA, values.SSN_GROUP, values.SSN_SERIAL)
-
-
-_CARD_PREFIXES = (("4", 16), ("51", 16), ("52", 16), ("55", 16))
-
-
 def credit_card(rng: random.Random) -> str:
-    """A Luhn-valid 16-digit Visa or Mastercard number, grouped by space, dash or nothing."""
+    """A Luhn-valid 16-digit card number, grouped by space, dash or nothing."""
     return values.group_card(values.card_number(rng, _CARD_PREFIXES), rng.choice([" ", "-", ""]))
-
-
-def iban(rng: random.Random) -> str:
-    """A checksum-valid German IBAN."""
-    return values.iban_de(rng)
-
-
-def ip_address(rng: random.Random) -> str:
-    """A public-looking IPv4 address."""
-    return values.ip_address(rng)
-
-
-def street_address(rng: random.Random) -> str:
-    """A house number, street and street type, e.g. 1402 Maple Avenue."""
-    return values.street_address(rng, STREETS, Range(1, 9899), STREET_TYPES)
-
-
-def birth_date(rng: random.Random) -> str:
-    """A birth date 1940-2005 in US, long or ISO form."""
-    return values.date_text(rng, Range(1940, 2005), ("us", "long", "iso"), order="ymd")
 
 
 def _date(rng: random.Random) -> str:
@@ -175,31 +143,32 @@ _CLEAN_TEMPLATES: tuple[str, ...] = (
 
 
 def _fill(rng: random.Random, template: str, name: str) -> str:
+    # Slots are drawn in this table's order, not the template's: the test data depends on it.
     makers: dict[str, Callable[[], str]] = {
         "name": lambda: name,
         "email": lambda: email(rng, name),
-        "phone": lambda: phone(rng),
-        "ssn": lambda: ssn(rng),
+        "phone": lambda: values.phone(rng, AREA_CODES, "555", Range(100, 199), _PHONE_FORMATS),
+        "ssn": lambda: values.ssn(rng),  # areas 001-899 without 666
         "card": lambda: credit_card(rng),
-        "iban": lambda: iban(rng),
-        "ip": lambda: ip_address(rng),
-        "address": lambda: street_address(rng),
-        "city": lambda: rng.choice(CITIES),
-        "dob": lambda: birth_date(rng),
+        "iban": lambda: values.iban_de(rng),
+        "ip": lambda: values.ip_address(rng),
+        "address": lambda: values.street_address(rng, STREETS, Range(1, 9899), STREET_TYPES),
+        "city": lambda: values.draw(rng, CITIES),
+        "dob": lambda: values.date_text(rng, Range(1940, 2005), ("us", "long", "iso"), order="ymd"),
         "date": lambda: _date(rng),
-        "order": lambda: str(rng.randint(10000, 999999)),
-        "product": lambda: rng.choice(PRODUCTS),
-        "n": lambda: str(rng.randint(10, 900)),
-        "small": lambda: str(rng.randint(2, 9)),
+        "order": lambda: values.draw(rng, Range(10000, 999999)),
+        "product": lambda: values.draw(rng, PRODUCTS),
+        "n": lambda: values.draw(rng, Range(10, 900)),
+        "small": lambda: values.draw(rng, Range(2, 9)),
         "price": lambda: f"{rng.randint(5, 999)}.{rng.randint(0, 99):02d}",
-        "pct": lambda: str(rng.randint(2, 95)),
-        "q": lambda: str(rng.randint(1, 4)),
+        "pct": lambda: values.draw(rng, Range(2, 95)),
+        "q": lambda: values.draw(rng, Range(1, 4)),
         "v": lambda: f"{rng.randint(1, 12)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}",
-        "code": lambda: str(rng.choice([400, 401, 403, 404, 429, 500, 502, 503, 504])),
+        "code": lambda: values.draw(rng, (400, 401, 403, 404, 429, 500, 502, 503, 504)),
         "hh": lambda: f"{rng.randint(0, 23):02d}",
         "mm": lambda: f"{rng.randint(0, 59):02d}",
-        "country": lambda: rng.choice(COUNTRIES),
-        "temp": lambda: str(rng.randint(15, 250)),
+        "country": lambda: values.draw(rng, COUNTRIES),
+        "temp": lambda: values.draw(rng, Range(15, 250)),
         "sku": lambda: f"{rng.choice('ABCDEFGH')}{rng.choice('KLMNPRST')}-{rng.randint(1000, 9999)}",
     }
     return fill(template, draw_slots(template, makers))
