@@ -89,8 +89,8 @@ def test_layers_do_not_import_upwards() -> None:
     )
     assert not [m for m in encoders if m.startswith(("vecaudit.inversion", "vecaudit.training"))]
     scan = _imported_after(
-        "import vecaudit.runner, vecaudit.nodes.stages, vecaudit.inversion.load, vecaudit.cli, "
-        "vecaudit.commands.scan, vecaudit.commands.train"
+        "import vecaudit.runner, vecaudit.nodes.stages, vecaudit.inversion.load, "
+        "vecaudit.inversion.evaluate, vecaudit.cli, vecaudit.commands.scan, vecaudit.commands.train"
     )
     assert "vecaudit.runner" in scan and not [m for m in scan if m.startswith("vecaudit.training")]
     synthetic = _imported_after("import vecaudit.synthetic.corpus, vecaudit.synthetic.refcorpus")
