@@ -1,7 +1,7 @@
 """The demo: a local Qdrant store of synthetic records, some with PII, ready to scan.
 
 `build_demo_store` writes a qdrant-client local-mode folder with the collections of
-`demo_data.COLLECTIONS`, each record's text embedded with all-MiniLM-L6-v2 and stored with its
+`synthetic.demo_records.COLLECTIONS`, each record's text embedded with all-MiniLM-L6-v2 and stored with its
 payload (text plus a few structured fields). The folder carries a marker file so that rebuilding
 never deletes a folder the demo did not create.
 """
@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .demo_data import DemoRecord, generate
 from .errors import VecauditError
+from .synthetic.demo_records import DemoRecord, generate
 
 DEFAULT_DIR = Path("vecaudit-demo")
 DEFAULT_POINTS = 300

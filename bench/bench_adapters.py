@@ -34,10 +34,10 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from vecaudit.encoders.registry import encoder_ids, get_encoder  # noqa: E402
-from vecaudit.encoders.train_adapter import embed_cached  # noqa: E402
 from vecaudit.encoders.translation import find_adapter, unit_rows  # noqa: E402
 from vecaudit.inversion import TranslatedInverter, load_inverter, models_dir  # noqa: E402
 from vecaudit.inversion.metrics import value_recovered  # noqa: E402
+from vecaudit.training.adapter import embed_cached  # noqa: E402
 
 HELDOUT = Path(__file__).parent / "data" / "inversion_heldout.jsonl"
 TARGET = "all-MiniLM-L6-v2"

@@ -33,7 +33,6 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from vecaudit.encoders import refcorpus  # noqa: E402
 from vecaudit.encoders.dequantize import (  # noqa: E402
     Dequantizer,
     find_codes,
@@ -44,6 +43,7 @@ from vecaudit.encoders.dequantize import (  # noqa: E402
 from vecaudit.encoders.identify import identify  # noqa: E402
 from vecaudit.encoders.profiles import load_profiles, unit_rows  # noqa: E402
 from vecaudit.encoders.registry import get_encoder  # noqa: E402
+from vecaudit.synthetic import refcorpus  # noqa: E402
 
 ENCODERS = ["all-MiniLM-L6-v2", "paraphrase-MiniLM-L3-v2", "multilingual-e5-small", "wordllama-256"]
 STYLES = ["legal", "finance", "multilingual"]

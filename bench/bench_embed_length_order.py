@@ -20,8 +20,8 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from vecaudit.encoders.registry import get_encoder  # noqa: E402
-from vecaudit.inversion.corpus import generate_corpus  # noqa: E402
-from vecaudit.inversion.natural_text import stdlib_sentences  # noqa: E402
+from vecaudit.synthetic.corpus import generate_corpus  # noqa: E402
+from vecaudit.synthetic.natural import stdlib_sentences  # noqa: E402
 
 
 def mixed_texts(n: int) -> list[str]:

@@ -25,10 +25,10 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from vecaudit.encoders import refcorpus  # noqa: E402
 from vecaudit.encoders.identify import UNKNOWN, identify  # noqa: E402
 from vecaudit.encoders.profiles import unit_rows  # noqa: E402
 from vecaudit.encoders.registry import get_encoder  # noqa: E402
+from vecaudit.synthetic import refcorpus  # noqa: E402
 
 ENCODERS = ["all-MiniLM-L6-v2", "paraphrase-MiniLM-L3-v2", "multilingual-e5-small", "wordllama-256"]
 STYLES = ["legal", "finance", "multilingual"]  # none of them in refcorpus.PROFILE_STYLES

@@ -14,10 +14,10 @@ import time
 import torch
 from vecaudit.encoders.minilm import MiniLMEncoder
 from vecaudit.inversion import inverter_dir
-from vecaudit.inversion.corpus import generate_corpus
 from vecaudit.inversion.generate import generate_from_embeds
 from vecaudit.inversion.inverter import load_parts
 from vecaudit.inversion.prompts import hypothesis_prompts
+from vecaudit.synthetic.corpus import generate_corpus
 
 
 def main() -> None:

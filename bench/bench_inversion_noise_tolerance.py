@@ -24,9 +24,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from vecaudit.encoders.registry import get_encoder  # noqa: E402
 from vecaudit.encoders.translation import find_adapter, unit_rows  # noqa: E402
 from vecaudit.inversion import load_inverter, models_dir  # noqa: E402
-from vecaudit.inversion.corpus import generate_corpus  # noqa: E402
 from vecaudit.inversion.inverter import Inverter, Judge  # noqa: E402
 from vecaudit.inversion.metrics import pii_share, summarize  # noqa: E402
+from vecaudit.synthetic.corpus import generate_corpus  # noqa: E402
 
 SOURCE, TARGET = "paraphrase-MiniLM-L3-v2", "all-MiniLM-L6-v2"
 

@@ -66,9 +66,9 @@ def main() -> None:
 
     imports_s = time.perf_counter() - t0
 
-    from vecaudit.detect import synthetic
     from vecaudit.detect.engine import PiiDetector
     from vecaudit.detect.payload_text import PayloadText, read_payload
+    from vecaudit.synthetic import detection as synthetic
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     rng = random.Random(args.seed)

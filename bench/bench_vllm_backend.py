@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
-from vecaudit.demo_data import generate
 from vecaudit.encoders.registry import get_encoder
 from vecaudit.inversion import CPU_DEFAULTS, inverter_dir
 from vecaudit.inversion.backend import InverterBackend, TorchBackend
@@ -30,6 +29,7 @@ from vecaudit.inversion.inverter import InversionSettings, Inverter, load_parts
 from vecaudit.inversion.prompts import hypothesis_prompts
 from vecaudit.inversion.vllm_backend import ClientSettings, connect
 from vecaudit.inversion.vllm_server import ServerSpec, VllmServer, free_port
+from vecaudit.synthetic.demo_records import generate
 
 ENCODER = "all-MiniLM-L6-v2"
 

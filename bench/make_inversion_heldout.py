@@ -28,8 +28,9 @@ from pathlib import Path
 
 from faker import Faker
 from vecaudit.detect.names import fold
-from vecaudit.detect.synthetic import luhn_check_digit
 from vecaudit.namelists import faker_names
+from vecaudit.synthetic import values
+from vecaudit.synthetic.values import Range
 
 OUT = Path(__file__).parent / "data" / "inversion_heldout.jsonl"
 
@@ -257,6 +258,9 @@ def listed_keys() -> frozenset[str]:
     return frozenset(fold(n) for n in given | surnames)
 
 
+_PHONE_FORMATS = ("({a}) {b}-{c:0>4}", "{a}-{b}-{c:0>4}", "+1 {a} {b} {c:0>4}")
+
+
 class Values:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -296,18 +300,16 @@ class Values:
         return f"{local}@{self.rng.choice(_FREE if self.rng.random() < 0.5 else _ORG)}"
 
     def phone(self) -> str:
-        a, b, c = self.rng.randint(201, 989), self.rng.randint(200, 999), self.rng.randint(0, 9999)
-        return self.rng.choice([f"({a}) {b}-{c:04d}", f"{a}-{b}-{c:04d}", f"+1 {a} {b} {c:04d}"])
+        return values.phone(self.rng, Range(201, 989), Range(200, 999), Range(0, 9999), _PHONE_FORMATS)
 
     def ssn(self) -> str:
-        return (
-            f"{self.rng.randint(100, 665):03d}-{self.rng.randint(1, 99):02d}-{self.rng.randint(1, 9999):04d}"
-        )
+        return values.ssn(self.rng, Range(100, 665))
 
     def card(self) -> str:
+        # A Visa number from `choices` (not `values.card_number`), which the committed file was drawn with.
         drawn = [int(d) for d in "4" + "".join(self.rng.choices(string.digits, k=15))]
-        digits = "".join(map(str, drawn[:15] + [luhn_check_digit(drawn[:15])]))  # a valid card number
-        return " ".join(digits[i : i + 4] for i in range(0, 16, 4))
+        digits = "".join(map(str, drawn[:15] + [values.luhn_check_digit(drawn[:15])]))
+        return values.group_card(digits, " ")
 
     def ip(self) -> str:
         return ".".join(str(self.rng.randint(1, 254)) for _ in range(4))
@@ -326,7 +328,7 @@ def render(template: str, v: Values, invented: bool) -> tuple[str, list[tuple[st
     person = v.invented_person() if invented else v.listed_person()
     other = v.invented_person() if invented else v.listed_person()
     ents: list[tuple[str, str]] = []
-    values = {
+    filled = {
         "name": f"{person[0]} {person[1]}",
         "name2": f"{other[0]} {other[1]}",
         "email": v.email(*person),
@@ -340,10 +342,10 @@ def render(template: str, v: Values, invented: bool) -> tuple[str, list[tuple[st
     def fill(m: re.Match[str]) -> str:
         slot = m.group(1)
         if slot in ("name", "name2"):
-            ents.append(("PERSON", values[slot]))
+            ents.append(("PERSON", filled[slot]))
         elif slot in ENTITY:
-            ents.append((ENTITY[slot], values[slot]))
-        return values[slot]
+            ents.append((ENTITY[slot], filled[slot]))
+        return filled[slot]
 
     return re.sub(r"\{(\w+)\}", fill, template), ents
 

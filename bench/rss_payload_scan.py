@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 def build(folder: Path, points: int) -> None:
     from storebuild import build_local
-    from vecaudit.demo_data import generate
+    from vecaudit.synthetic.demo_records import generate
 
     records = generate(points, seed=42, collections=("support_tickets",))
     vectors = np.random.default_rng(42).normal(size=(points, 384)).astype(np.float32)

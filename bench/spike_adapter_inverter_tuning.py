@@ -44,7 +44,7 @@ def inverter_nll(
     """Mean per-token NLL of `texts` under the inverter's hypothesizer given `vectors` (no grad)."""
     from vecaudit.inversion.inverter import load_parts
     from vecaudit.inversion.prompts import teacher_forced_nll
-    from vecaudit.inversion.train import _hyp_row, _rows_to_batch
+    from vecaudit.training.inverter import _hyp_row, _rows_to_batch
 
     cfg, lm, proj, tok = load_parts(inverter_dir)
     ids: list[list[int]] = tok(list(texts), add_special_tokens=False)["input_ids"]  # type: ignore[operator]
@@ -73,7 +73,7 @@ def finetune_through_inverter(
     net(xs); `ys` are the true target vectors. Returns a small training log."""
     from vecaudit.inversion.inverter import load_parts
     from vecaudit.inversion.prompts import teacher_forced_nll
-    from vecaudit.inversion.train import _hyp_row, _rows_to_batch
+    from vecaudit.training.inverter import _hyp_row, _rows_to_batch
 
     cfg, lm, proj, tok = load_parts(inverter_dir)
     for p in [*lm.parameters(), *proj.parameters()]:
@@ -128,8 +128,8 @@ def main() -> None:
     from vecaudit.encoders.registry import get_encoder
     from vecaudit.encoders.translation import find_adapter, from_mlp, unit_rows
     from vecaudit.inversion import inverter_dir, load_inverter, models_dir
-    from vecaudit.inversion.corpus import generate_corpus
     from vecaudit.inversion.metrics import pii_share, summarize
+    from vecaudit.synthetic.corpus import generate_corpus
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--pairs", type=int, default=20_000, help="training texts (train styles)")

@@ -26,7 +26,7 @@ import time
 import numpy as np
 from vecaudit.encoders.registry import get_encoder
 from vecaudit.encoders.translation import fit_procrustes, unit_rows
-from vecaudit.inversion.corpus import generate_corpus
+from vecaudit.synthetic.corpus import generate_corpus
 
 
 def _center_unit(x: np.ndarray, mean: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from storebuild import build_local
-from vecaudit.demo_data import DemoRecord, generate
+from vecaudit.synthetic.demo_records import DemoRecord, generate
 
 #: Patterns only (no spaCy NER): fast, and exact for the structured entities the records carry.
 FAST_POLICY = """\

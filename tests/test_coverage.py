@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 from clitools import FAST_POLICY, CliResult, enter_sandbox, run_cli, write_policy
 from storebuild import add_raw_local_points, build_edge, build_local, tree_fingerprint
-from vecaudit.detect import synthetic
+from vecaudit.synthetic import detection
 
 #: Patterns only, with the label-gated entities at the default policy's thresholds.
 LABEL_POLICY = """\
@@ -133,7 +133,7 @@ def _filler(n: int, seed: int = 5) -> str:
     rng = random.Random(seed)
     text = ""
     while len(text) < n:
-        text += synthetic.clean_text(rng) + " "
+        text += detection.clean_text(rng) + " "
     return text[:n]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from clitools import enter_sandbox, run_cli
 from vecaudit.demo import MARKER
-from vecaudit.demo_data import generate
+from vecaudit.synthetic.demo_records import generate
 
 
 @pytest.fixture

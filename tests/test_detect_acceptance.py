@@ -12,13 +12,13 @@ import random
 from collections import defaultdict
 
 import pytest
-from vecaudit.detect import synthetic
 from vecaudit.detect.engine import PiiDetector
 from vecaudit.models import Finding, Point, PointId
 from vecaudit.nodes.stages import scan_payloads
 from vecaudit.policy.evaluate import count_violations
 from vecaudit.policy.loader import load_policy
 from vecaudit.policy.schema import Policy
+from vecaudit.synthetic import detection as synthetic
 
 KEY = bytes(range(32))
 

@@ -11,12 +11,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from vecaudit.detect import synthetic
 from vecaudit.detect.base import ENTRY_POINT_GROUP, iter_entry_point_recognizers
 from vecaudit.detect.engine import Detection, PiiDetector, _get_engine
 from vecaudit.detect.precision import Candidate, refine, vet_person
 from vecaudit.errors import DetectorError
 from vecaudit.plugins import PluginStatus
+from vecaudit.synthetic import detection as synthetic
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 
 import pytest
-from vecaudit.detect import synthetic
 from vecaudit.detect.engine import PiiDetector
 from vecaudit.detect.normalize import normalize_for_detection, normalize_with_offsets, titlecase_cued_names
+from vecaudit.synthetic import detection
 
 
 @pytest.mark.parametrize(
@@ -72,10 +72,10 @@ def test_uncased_inverter_style_matches_the_real_bert_tokenizer() -> None:
 
     tokenizer = AutoTokenizer.from_pretrained(str(default_model_dir()), local_files_only=True)
     rng = random.Random(9)
-    texts = [synthetic.pii_text(rng)[0] for _ in range(40)] + [synthetic.clean_text(rng) for _ in range(20)]
+    texts = [detection.pii_text(rng)[0] for _ in range(40)] + [detection.clean_text(rng) for _ in range(20)]
     for text in texts:
         decoded = tokenizer.decode(tokenizer.encode(text), skip_special_tokens=True)
-        assert synthetic.uncased_inverter_style(text) == decoded
+        assert detection.uncased_inverter_style(text) == decoded
 
 
 def _person_rate(detector: PiiDetector, texts: list[str]) -> float:
@@ -88,10 +88,10 @@ def test_normalization_measurably_improves_person_recall_on_uncased_text() -> No
     rng = random.Random(12)
     named: list[str] = []
     while len(named) < 200:
-        text, kinds = synthetic.pii_text(rng)
+        text, kinds = detection.pii_text(rng)
         if "PERSON" in kinds:
-            named.append(synthetic.uncased_inverter_style(text))
-    clean = [synthetic.uncased_inverter_style(synthetic.clean_text(rng)) for _ in range(200)]
+            named.append(detection.uncased_inverter_style(text))
+    clean = [detection.uncased_inverter_style(detection.clean_text(rng)) for _ in range(200)]
 
     def plain(t: str) -> str:
         return normalize_for_detection(t).lower()  # spacing repaired, no title-casing

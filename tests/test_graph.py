@@ -191,8 +191,8 @@ def test_inversion_covers_every_point_and_stores_text_only_with_reveal(sandbox: 
 
 def test_vectors_without_payload_text_are_identified_from_the_vectors(sandbox: Path) -> None:
     from storebuild import build_local
-    from vecaudit.demo_data import generate
     from vecaudit.encoders.registry import get_encoder
+    from vecaudit.synthetic.demo_records import generate
 
     write_policy(sandbox)
     records = generate(24, seed=9, collections=("notes",))

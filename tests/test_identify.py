@@ -10,12 +10,12 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from vecaudit.encoders import refcorpus  # noqa: E402
 from vecaudit.encoders.adapters import inverter_via_adapter  # noqa: E402
 from vecaudit.encoders.identify import identify  # noqa: E402
 from vecaudit.encoders.profiles import load_profile, load_profiles, shipped_profiles_dir  # noqa: E402
 from vecaudit.encoders.registry import get_encoder  # noqa: E402
 from vecaudit.errors import EncoderError  # noqa: E402
+from vecaudit.synthetic import refcorpus  # noqa: E402
 
 N = 150
 TRIO = ["all-MiniLM-L6-v2", "paraphrase-MiniLM-L3-v2", "multilingual-e5-small"]

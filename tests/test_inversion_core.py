@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import torch
-from vecaudit.inversion.corpus import generate_corpus, styles_for
 from vecaudit.inversion.generate import generate_from_embeds
 from vecaudit.inversion.metrics import corpus_bleu, pii_share, summarize, token_f1, value_recovered
 from vecaudit.inversion.model import InverterConfig, build_lm
-from vecaudit.inversion.synth_styles import HELDOUT_STYLES
+from vecaudit.synthetic.corpus import generate_corpus, styles_for
+from vecaudit.synthetic.pii_styles import HELDOUT_STYLES
 
 
 def test_heldout_styles_never_reach_training_data() -> None:
@@ -69,8 +69,8 @@ def test_batched_kv_decoding_matches_one_by_one() -> None:
 
 
 def test_training_corpus_mixes_natural_text_and_perturbed_templates() -> None:
-    from vecaudit.inversion.natural_text import stdlib_sentences, vocab_words
-    from vecaudit.inversion.synth_mix import MIX_STYLES
+    from vecaudit.synthetic.mix import MIX_STYLES
+    from vecaudit.synthetic.natural import stdlib_sentences, vocab_words
 
     assert len(stdlib_sentences()) > 2000 and len(vocab_words()) > 10000
     train = generate_corpus(1500, seed=11, split="train")
@@ -93,7 +93,7 @@ def test_corpus_is_the_same_under_any_hash_seed() -> None:
     import sys
 
     code = (
-        "import hashlib; from vecaudit.inversion.corpus import iter_samples; "
+        "import hashlib; from vecaudit.synthetic.corpus import iter_samples; "
         "t = '\\n'.join(s.text for s in iter_samples(600, 3, 'train')); "
         "h = '\\n'.join(s.text for s in iter_samples(600, 3, 'heldout')); "
         "print(hashlib.sha256((t + h).encode()).hexdigest())"

@@ -11,7 +11,7 @@ import pytest
 import torch
 from vecaudit.errors import InverterError
 from vecaudit.inversion import inverter_dir, load_inverter
-from vecaudit.inversion.corpus import generate_corpus
+from vecaudit.synthetic.corpus import generate_corpus
 
 SHIPPED = inverter_dir("all-MiniLM-L6-v2")
 
@@ -78,8 +78,8 @@ def test_inverter_rejects_bad_vectors_clearly(inverter) -> None:
 
 
 def test_tiny_training_runs_resumes_and_exports(tmp_path: Path) -> None:
-    from vecaudit.inversion import train_cli
     from vecaudit.inversion.inverter import InversionSettings, build_inverter
+    from vecaudit.training import inverter_cli
 
     assert SHIPPED is not None
     out, export = tmp_path / "run", tmp_path / "export"
@@ -104,9 +104,9 @@ def test_tiny_training_runs_resumes_and_exports(tmp_path: Path) -> None:
         "--tokenizer-dir",
         str(SHIPPED),
     ]
-    assert train_cli.main([*common, "--max-steps", "4"]) == 0
+    assert inverter_cli.main([*common, "--max-steps", "4"]) == 0
     assert json.loads((out / "ckpt" / "meta.json").read_text())["step"] == 4
-    assert train_cli.main([*common, "--max-steps", "6", "--export", str(export)]) == 0
+    assert inverter_cli.main([*common, "--max-steps", "6", "--export", str(export)]) == 0
     meta = json.loads((out / "ckpt" / "meta.json").read_text())
     assert meta["step"] == 6  # resumed from step 4, not restarted
     # The compliance report reads the training time from the exported log's meta.elapsed.
@@ -124,19 +124,22 @@ def test_tiny_training_runs_resumes_and_exports(tmp_path: Path) -> None:
 
 def test_warm_start_loads_an_exported_inverter_and_only_when_not_resuming(tmp_path: Path) -> None:
     from safetensors.torch import load_file
-    from vecaudit.inversion import train_cli
+    from vecaudit.training import inverter_cli
 
     assert SHIPPED is not None
     common = ["--tiny", "--n-train", "120", "--n-eval", "2", "--batch-size", "8", "--pool-steps", "2"]
     common += ["--eval-every", "1e9", "--gen-batch", "16", "--tokenizer-dir", str(SHIPPED)]
     src = tmp_path / "src"
     assert (
-        train_cli.main(["--out", str(tmp_path / "a"), *common, "--max-steps", "2", "--export", str(src)]) == 0
+        inverter_cli.main(["--out", str(tmp_path / "a"), *common, "--max-steps", "2", "--export", str(src)])
+        == 0
     )
     out = tmp_path / "b"
     # A step at learning rate 0 leaves in the checkpoint exactly the weights the run started from.
     assert (
-        train_cli.main(["--out", str(out), *common, "--max-steps", "1", "--lr", "0", "--init-from", str(src)])
+        inverter_cli.main(
+            ["--out", str(out), *common, "--max-steps", "1", "--lr", "0", "--init-from", str(src)]
+        )
         == 0
     )
     started = load_file(str(out / "ckpt" / "model.safetensors"))
@@ -145,7 +148,7 @@ def test_warm_start_loads_an_exported_inverter_and_only_when_not_resuming(tmp_pa
         torch.testing.assert_close(started[f"proj.{k}"], v.float(), atol=1e-3, rtol=1e-3)
     assert "warm-started from" in (out / "train.log").read_text()
     # A run that resumes its own checkpoint ignores --init-from.
-    assert train_cli.main(["--out", str(out), *common, "--max-steps", "2", "--init-from", str(src)]) == 0
+    assert inverter_cli.main(["--out", str(out), *common, "--max-steps", "2", "--init-from", str(src)]) == 0
     assert (out / "train.log").read_text().count("warm-started from") == 1
 
 
@@ -200,8 +203,8 @@ def test_training_can_read_translated_and_noisy_vectors(tmp_path: Path) -> None:
     from vecaudit.encoders.registry import get_encoder
     from vecaudit.encoders.translation import find_adapter
     from vecaudit.inversion import models_dir
-    from vecaudit.inversion.train import TrainArgs, Trainer
-    from vecaudit.inversion.train_cli import TINY
+    from vecaudit.training.inverter import TrainArgs, Trainer
+    from vecaudit.training.inverter_cli import TINY
 
     assert SHIPPED is not None
     common = dict(

@@ -17,7 +17,7 @@ from vecaudit.encoders.translation import (
     select_ridge_lambda,
 )
 from vecaudit.inversion import TranslatedInverter, load_inverter, models_dir
-from vecaudit.inversion.corpus import generate_corpus
+from vecaudit.synthetic.corpus import generate_corpus
 
 
 def test_procrustes_recovers_a_rotation_and_ridge_a_linear_map() -> None:
@@ -100,7 +100,7 @@ def test_ridge_penalty_is_chosen_on_held_back_pairs() -> None:
 
 
 def test_a_larger_family_ships_only_when_its_gain_is_clear_of_noise() -> None:
-    from vecaudit.encoders.train_adapter import choose_family
+    from vecaudit.training.adapter import choose_family
 
     rng = np.random.default_rng(5)
     base = rng.uniform(0.4, 0.8, size=1000)
@@ -112,7 +112,7 @@ def test_a_larger_family_ships_only_when_its_gain_is_clear_of_noise() -> None:
 
 
 def test_embeddings_are_cached_by_encoder_mode_and_texts(tmp_path: Path) -> None:
-    from vecaudit.encoders.train_adapter import embed_cached
+    from vecaudit.training.adapter import embed_cached
 
     calls: list[str] = []
 

@@ -14,7 +14,7 @@ import pytest
 import tuitools
 from textual.widgets import DataTable, Input, Select
 from tuitools import pii_tokens, screen_text, wait_until
-from vecaudit.demo_data import DemoRecord
+from vecaudit.synthetic.demo_records import DemoRecord
 from vecaudit.tui.app import VecauditApp
 from vecaudit.tui.scan_driver import ScanRequest
 from vecaudit.tui.screens.connect import ConnectScreen

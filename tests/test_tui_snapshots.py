@@ -12,7 +12,7 @@ from typing import Any
 
 import tuitools
 from tuitools import pii_tokens, wait_until
-from vecaudit.demo_data import DemoRecord
+from vecaudit.synthetic.demo_records import DemoRecord
 from vecaudit.tui.app import VecauditApp
 from vecaudit.tui.scan_driver import ScanRequest
 

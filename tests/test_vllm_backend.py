@@ -25,7 +25,6 @@ import pytest
 import torch
 from clitools import cli_env, enter_sandbox, run_cli, spawn_cli, write_policy
 from storebuild import build_local
-from vecaudit.demo_data import generate
 from vecaudit.errors import InverterError
 from vecaudit.inversion import models_dir
 from vecaudit.inversion.backend import TorchBackend
@@ -33,6 +32,7 @@ from vecaudit.inversion.inverter import load_parts
 from vecaudit.inversion.prompts import correction_prompts, hypothesis_prompts
 from vecaudit.inversion.vllm_backend import ClientSettings, VllmBackend, connect
 from vecaudit.inversion.vllm_server import ServerSpec, VllmServer, find_vllm_python, free_port
+from vecaudit.synthetic.demo_records import generate
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

@@ -14,8 +14,8 @@ from clitools import enter_sandbox, run_cli
 from storebuild import build_local, tree_fingerprint
 from vecaudit.encoders.registry import get_encoder
 from vecaudit.errors import VecauditError
-from vecaudit.inversion.synth_styles import HELDOUT_STYLES, all_styles, generate
-from vecaudit.inversion.synth_values import ValueFactory
+from vecaudit.synthetic.factory import ValueFactory
+from vecaudit.synthetic.pii_styles import HELDOUT_STYLES, all_styles, generate
 from vecaudit.whatif import (
     Mitigation,
     WhatIfResult,

@@ -16,7 +16,7 @@ import pytest
 from clitools import cli_env
 from rich.console import Console
 from vecaudit.demo import MARKER, build_demo_store
-from vecaudit.demo_data import DemoRecord, generate
+from vecaudit.synthetic.demo_records import DemoRecord, generate
 
 STORE_POINTS = 16
 STORE_SEED = 7

@@ -23,11 +23,11 @@ train_app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False)
     help="Train an inverter (all options: `vecaudit train inverter --help`).",
 )
 def inverter(ctx: typer.Context) -> None:
-    from ..inversion import train_cli
+    from ..training import inverter_cli
 
     parser = argparse.ArgumentParser(prog="vecaudit train inverter")
-    train_cli.add_arguments(parser)
-    raise typer.Exit(train_cli.run(parser.parse_args(list(ctx.args))))
+    inverter_cli.add_arguments(parser)
+    raise typer.Exit(inverter_cli.run(parser.parse_args(list(ctx.args))))
 
 
 @train_app.command(
@@ -37,7 +37,7 @@ def inverter(ctx: typer.Context) -> None:
     help="Fit a translation adapter between encoder spaces (all options: `vecaudit train adapter --help`).",
 )
 def adapter(ctx: typer.Context) -> None:
-    from ..encoders import train_adapter
+    from ..training import adapter as train_adapter
 
     raise typer.Exit(train_adapter.main(list(ctx.args)))
 

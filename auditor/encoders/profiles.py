@@ -223,7 +223,7 @@ def build_profiles(
 
     Defaults to every registered encoder; one that fails to load is skipped with a warning.
     """
-    from . import refcorpus
+    from ..synthetic import refcorpus
     from .registry import encoder_ids as all_ids
     from .registry import get_encoder
 

@@ -1,8 +1,8 @@
-"""Embedding inversion: the attack a scan runs, shipped inverters, training and evaluation.
+"""Embedding inversion: the attack a scan runs, shipped inverters and their evaluation.
 
 `load_inverter(encoder_id, attack=...)` returns a `VectorInverter`, or None when nothing can
 invert that encoder's vectors, so the scan graph can record an honest skip instead of inventing
-results.
+results. Training the inverter lives in `vecaudit.training`, which this package never imports.
 """
 
 from __future__ import annotations

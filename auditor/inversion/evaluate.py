@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .corpus import Split, generate_corpus
+from ..synthetic.corpus import Split, generate_corpus
+from ..synthetic.templates import Sample
 from .inverter import InversionSettings, Inverter
 from .metrics import summarize
-from .synth_values import Sample
 
 # Our synthetic entity names -> the Presidio entity a detector should report for them.
 DETECTOR_ENTITY = {

@@ -32,7 +32,7 @@ def main(model_dir: str, encoder_dir: str, n: int = 256, n_speed: int = 1024) ->
             print(f"beam {beam}, up to 20 steps: {n / secs:.1f} vectors/s")
     # Throughput of the hypothesis step alone and of full strength, at a larger batch.
     import numpy as np
-    from vecaudit.inversion.corpus import generate_corpus
+    from vecaudit.synthetic.corpus import generate_corpus
 
     vecs = np.asarray(embed([s.text for s in generate_corpus(n_speed, 99, "heldout")]), dtype=np.float32)
     for steps, beam in ((0, 1), (1, 1), (20, 4)):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file
 from vecaudit.inversion.model import InverterConfig, Projector, build_lm
-from vecaudit.inversion.train import export_inverter
+from vecaudit.training.inverter import export_inverter
 
 
 def main(ckpt: str, tok_dir: str, dest: str) -> None:

@@ -25,7 +25,7 @@ case "$MODE" in
   prep)
     cp -r .carry/minilm /tmp/minilm && cp -r .carry/tok /tmp/tok
     nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv
-    setsid nohup python3 -m vecaudit.inversion.train_cli --out "$RUN" "${COMMON[@]}" --prepare-only "$@" \
+    setsid nohup python3 -m vecaudit.training.inverter_cli --out "$RUN" "${COMMON[@]}" --prepare-only "$@" \
       > "$RUN/prep.log" 2>&1 < /dev/null &
     echo "prep started $!"
     ;;
@@ -33,7 +33,7 @@ case "$MODE" in
     cp -r .carry/init /tmp/init
     while pgrep -f "[p]repare-only" >/dev/null; do sleep 2; done
     tail -5 "$RUN/prep.log"
-    setsid nohup python3 -m vecaudit.inversion.train_cli --out "$RUN" --export "$RUN/export" "${COMMON[@]}" \
+    setsid nohup python3 -m vecaudit.training.inverter_cli --out "$RUN" --export "$RUN/export" "${COMMON[@]}" \
       --init-from /tmp/init "$@" > "$RUN/stdout.log" 2>&1 < /dev/null &
     echo "started $!"
     ;;

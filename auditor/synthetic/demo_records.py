@@ -1,10 +1,11 @@
-"""Synthetic, deterministic records for the demo and the tests: some carry PII, some do not.
+"""Demo records: synthetic, deterministic points for the demo store and the tests; some carry PII.
 
-Every value is made up here from small built-in lists (no third-party fake-data package): names,
-e-mail addresses, phone numbers, US social security numbers that pass Presidio's validity rules,
-Luhn-valid card numbers and street addresses, spread over varied templates so the records do not
-all look alike. PII-free records avoid digits, dates and proper names so a good detector has no
-reason to flag them. `DemoRecord.has_pii` is the ground truth and is never stored in a payload.
+Every value is made up by the generators of `values` from small built-in lists (no third-party
+fake-data package): names, e-mail addresses, phone numbers, US social security numbers that pass
+Presidio's validity rules, Luhn-valid card numbers and street addresses, spread over varied
+templates so the records do not all look alike. PII-free records avoid digits, dates and proper
+names so a good detector has no reason to flag them. `DemoRecord.has_pii` is the ground truth and
+is never stored in a payload.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from .detect.synthetic import luhn_check_digit
+from . import values
+from .templates import fill
+from .values import Range
 
 FIRST_NAMES = (
     "James", "Maria", "Robert", "Linda", "Michael", "Patricia", "David", "Jennifer", "Thomas", "Susan",
@@ -109,62 +112,36 @@ class DemoRecord:
     values: tuple[str, ...] = ()  # the PII strings this record contains (ground truth for tests)
 
 
-class _Faker:
-    """Just enough fake identity data for the templates above."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-
-    def name(self) -> str:
-        return f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
-
-    def email(self, name: str) -> str:
-        first, last = name.lower().split(" ", 1)
-        user = self.rng.choice((f"{first}.{last}", f"{first[0]}{last}", f"{first}{self.rng.randint(1, 99)}"))
-        return f"{user.replace(' ', '')}@{self.rng.choice(MAIL_DOMAINS)}"
-
-    def phone(self) -> str:
-        area = self.rng.choice(AREA_CODES)
-        mid, tail = self.rng.randint(201, 989), self.rng.randint(1000, 9999)
-        return self.rng.choice((f"({area}) {mid}-{tail}", f"{area}-{mid}-{tail}", f"+1 {area} {mid} {tail}"))
-
-    def ssn(self) -> str:
-        # Valid per SSA rules: area 001-899 except 666, group 01-99, serial 0001-9999.
-        area = self.rng.choice([a for a in range(101, 899) if a != 666])
-        return f"{area:03d}-{self.rng.randint(10, 99):02d}-{self.rng.randint(1000, 9999):04d}"
-
-    def card(self) -> str:
-        prefix, length = self.rng.choice((("4", 16), ("51", 16), ("55", 16), ("37", 15)))
-        digits = [int(c) for c in prefix] + [self.rng.randint(0, 9) for _ in range(length - len(prefix) - 1)]
-        digits.append(luhn_check_digit(digits))
-        raw = "".join(map(str, digits))
-        if length == 16 and self.rng.random() < 0.5:
-            return " ".join(raw[i : i + 4] for i in range(0, 16, 4))
-        return raw
-
-    def street(self) -> str:
-        return f"{self.rng.randint(12, 9800)} {self.rng.choice(STREETS)}"
-
-    def city(self) -> str:
-        return self.rng.choice(CITIES)
+_PHONE_FORMATS = values.PHONE_FORMATS[:3]
+_CARD_PREFIXES = (("4", 16), ("51", 16), ("55", 16), ("37", 15))
 
 
-def _pii_record(collection: str, point_id: int | str, fake: _Faker) -> DemoRecord:
-    rng = fake.rng
-    name = fake.name()
-    email = fake.email(name)
-    fields = {
+def _card(rng: random.Random) -> str:
+    raw = values.card_number(rng, _CARD_PREFIXES)
+    return values.group_card(raw, " ") if len(raw) == 16 and rng.random() < 0.5 else raw
+
+
+def _identity(rng: random.Random) -> dict[str, str]:
+    """One made-up person's values, drawn in a fixed order (the demo data depends on it)."""
+    name = values.person_name(rng, FIRST_NAMES, LAST_NAMES)
+    return {
         "name": name,
-        "email": email,
-        "phone": fake.phone(),
-        "ssn": fake.ssn(),
-        "card": fake.card(),
-        "street": fake.street(),
-        "city": fake.city(),
+        "email": values.email_from_name(rng, name, MAIL_DOMAINS, values.EMAIL_PATTERNS[:3]),
+        "phone": values.phone(rng, AREA_CODES, Range(201, 989), Range(1000, 9999), _PHONE_FORMATS),
+        # Valid per SSA rules (never area 666 or a zero group or serial).
+        "ssn": values.ssn(rng, Range(101, 898), Range(10, 99), Range(1000, 9999)),
+        "card": _card(rng),
+        "street": values.street_address(rng, STREETS, Range(12, 9800)),
+        "city": rng.choice(CITIES),
     }
+
+
+def _pii_record(collection: str, point_id: int | str, rng: random.Random) -> DemoRecord:
+    fields = _identity(rng)
+    name, email = fields["name"], fields["email"]
     templates = TICKET_PII if collection == "support_tickets" else HR_PII
     template = rng.choice(templates)
-    text = template.format(**fields)
+    text = fill(template, fields)
     used = {key for key in fields if "{" + key + "}" in template} | {"name", "email"}
     payload: dict[str, Any]
     if collection == "support_tickets":
@@ -211,7 +188,6 @@ def generate(
     if points < 0:
         raise ValueError("points must be >= 0")
     rng = random.Random(seed)
-    fake = _Faker(rng)
     records: list[DemoRecord] = []
     for i in range(points):
         collection = collections[i % len(collections)]
@@ -220,7 +196,7 @@ def generate(
             number if collection == "support_tickets" else str(uuid.UUID(int=rng.getrandbits(128), version=4))
         )
         if rng.random() < pii_ratio:
-            records.append(_pii_record(collection, point_id, fake))
+            records.append(_pii_record(collection, point_id, rng))
         else:
             records.append(_clean_record(collection, point_id, rng))
     return records

@@ -1,4 +1,4 @@
-"""Synthetic, seeded text and payloads with and without PII, for tests, tuning and benchmarks.
+"""Detector test data: seeded sentences and payloads with and without PII (tests, tuning, benchmarks).
 
 Everything here is invented: names are drawn from common given names and surnames, numbers are
 generated (SSNs in valid ranges, Luhn-valid card numbers, checksum-valid IBANs, phone numbers in
@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import random
 import re
-import string
 import unicodedata
 from collections.abc import Callable
 from typing import Any
+
+from . import values
+from .templates import draw_slots, fill
+from .values import MONTHS, Range
 
 FIRST_NAMES = (
     "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard "
@@ -37,7 +40,6 @@ STREETS = "Oak Maple Pine Cedar Elm Washington Lake Hill Park Main Sunset Willow
 STREET_TYPES = "Street Avenue Road Lane Drive Boulevard Court Way Place".split()
 CITIES = "Springfield Portland Austin Denver Boston Seattle Chicago Madison Fairview Riverside".split()
 DOMAINS = "gmail.com yahoo.com outlook.com example.org proton.me icloud.com acme-corp.com".split()
-MONTHS = "January February March April May June July August September October November December".split()
 PRODUCTS = (
     "wireless headphones|standing desk|coffee grinder|running shoes|air purifier|laptop stand|"
     "smart thermostat|electric kettle|yoga mat|backpack|monitor arm|mechanical keyboard"
@@ -45,73 +47,30 @@ PRODUCTS = (
 COUNTRIES = "Canada Germany Japan Brazil Australia France Mexico India Spain Norway".split()
 
 
+# Assigned US area codes, so the numbers pass libphonenumber's validity check like real ones;
+# lines 0100-0199 of exchange 555 are reserved for fiction.
+AREA_CODES = (212, 213, 305, 312, 404, 415, 503, 512, 602, 617, 646, 702, 713, 718, 818, 917)
+_PHONE_FORMATS = ("({a}) {b}-0{c}", "{a}-{b}-0{c}", "+1 {a} {b} 0{c}", "{a}.{b}.0{c}")
+_CARD_PREFIXES = (("4", 16), ("51", 16), ("52", 16), ("55", 16))  # Visa and Mastercard
+
+
 def person_name(rng: random.Random) -> str:
-    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    """A given name and a surname from this module's pools."""
+    return values.person_name(rng, FIRST_NAMES, LAST_NAMES)
 
 
 def email(rng: random.Random, name: str | None = None) -> str:
-    first, last = (name or person_name(rng)).lower().replace("'", "").split()[:2]
-    local = rng.choice(
-        [f"{first}.{last}", f"{first[0]}{last}", f"{first}{rng.randint(1, 99)}", f"{last}.{first}"]
-    )
-    return f"{local}@{rng.choice(DOMAINS)}"
-
-
-# Assigned US area codes, so the numbers pass libphonenumber's validity check like real ones.
-AREA_CODES = (212, 213, 305, 312, 404, 415, 503, 512, 602, 617, 646, 702, 713, 718, 818, 917)
-
-
-def phone(rng: random.Random) -> str:
-    area, line = rng.choice(AREA_CODES), rng.randint(100, 199)
-    return rng.choice(
-        [f"({area}) 555-0{line}", f"{area}-555-0{line}", f"+1 {area} 555 0{line}", f"{area}.555.0{line}"]
-    )
-
-
-def ssn(rng: random.Random) -> str:
-    area = rng.choice([a for a in range(1, 900) if a != 666])
-    return f"{area:03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
-
-
-def luhn_check_digit(digits: list[int]) -> int:
-    """The digit that makes `digits` + [it] pass the Luhn checksum (card numbers)."""
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        d = d * 2 if i % 2 == 0 else d
-        total += d - 9 if d > 9 else d
-    return (10 - total % 10) % 10
+    """An address built from `name` (a fresh name when None)."""
+    return values.email_from_name(rng, name or person_name(rng), DOMAINS)
 
 
 def credit_card(rng: random.Random) -> str:
-    prefix = rng.choice(["4", "51", "52", "55"])
-    digits = [int(c) for c in prefix] + [rng.randint(0, 9) for _ in range(15 - len(prefix))]
-    digits.append(luhn_check_digit(digits))
-    raw = "".join(map(str, digits))
-    sep = rng.choice([" ", "-", ""])
-    return sep.join(raw[i : i + 4] for i in range(0, 16, 4))
-
-
-def iban(rng: random.Random) -> str:
-    bban = "".join(rng.choice(string.digits) for _ in range(18))
-    numeric = int(bban + "131400")  # "DE" -> 13 14, then "00"
-    check = 98 - numeric % 97
-    return f"DE{check:02d}{bban}"
-
-
-def ip_address(rng: random.Random) -> str:
-    return f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-
-
-def street_address(rng: random.Random) -> str:
-    return f"{rng.randint(1, 9899)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}"
-
-
-def birth_date(rng: random.Random) -> str:
-    y, m, d = rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28)
-    return rng.choice([f"{m:02d}/{d:02d}/{y}", f"{MONTHS[m - 1]} {d}, {y}", f"{y}-{m:02d}-{d:02d}"])
+    """A Luhn-valid 16-digit card number, grouped by space, dash or nothing."""
+    return values.group_card(values.card_number(rng, _CARD_PREFIXES), rng.choice([" ", "-", ""]))
 
 
 def _date(rng: random.Random) -> str:
+    # Both forms are built before one is chosen, so both draw.
     return rng.choice(
         [
             f"{rng.choice(MONTHS)} {rng.randint(1, 28)}",
@@ -184,34 +143,35 @@ _CLEAN_TEMPLATES: tuple[str, ...] = (
 
 
 def _fill(rng: random.Random, template: str, name: str) -> str:
-    values: dict[str, Callable[[], str]] = {
+    # Slots are drawn in this table's order, not the template's: the test data depends on it.
+    makers: dict[str, Callable[[], str]] = {
         "name": lambda: name,
         "email": lambda: email(rng, name),
-        "phone": lambda: phone(rng),
-        "ssn": lambda: ssn(rng),
+        "phone": lambda: values.phone(rng, AREA_CODES, "555", Range(100, 199), _PHONE_FORMATS),
+        "ssn": lambda: values.ssn(rng),  # areas 001-899 without 666
         "card": lambda: credit_card(rng),
-        "iban": lambda: iban(rng),
-        "ip": lambda: ip_address(rng),
-        "address": lambda: street_address(rng),
-        "city": lambda: rng.choice(CITIES),
-        "dob": lambda: birth_date(rng),
+        "iban": lambda: values.iban_de(rng),
+        "ip": lambda: values.ip_address(rng),
+        "address": lambda: values.street_address(rng, STREETS, Range(1, 9899), STREET_TYPES),
+        "city": lambda: values.draw(rng, CITIES),
+        "dob": lambda: values.date_text(rng, Range(1940, 2005), ("us", "long", "iso"), order="ymd"),
         "date": lambda: _date(rng),
-        "order": lambda: str(rng.randint(10000, 999999)),
-        "product": lambda: rng.choice(PRODUCTS),
-        "n": lambda: str(rng.randint(10, 900)),
-        "small": lambda: str(rng.randint(2, 9)),
+        "order": lambda: values.draw(rng, Range(10000, 999999)),
+        "product": lambda: values.draw(rng, PRODUCTS),
+        "n": lambda: values.draw(rng, Range(10, 900)),
+        "small": lambda: values.draw(rng, Range(2, 9)),
         "price": lambda: f"{rng.randint(5, 999)}.{rng.randint(0, 99):02d}",
-        "pct": lambda: str(rng.randint(2, 95)),
-        "q": lambda: str(rng.randint(1, 4)),
+        "pct": lambda: values.draw(rng, Range(2, 95)),
+        "q": lambda: values.draw(rng, Range(1, 4)),
         "v": lambda: f"{rng.randint(1, 12)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}",
-        "code": lambda: str(rng.choice([400, 401, 403, 404, 429, 500, 502, 503, 504])),
+        "code": lambda: values.draw(rng, (400, 401, 403, 404, 429, 500, 502, 503, 504)),
         "hh": lambda: f"{rng.randint(0, 23):02d}",
         "mm": lambda: f"{rng.randint(0, 59):02d}",
-        "country": lambda: rng.choice(COUNTRIES),
-        "temp": lambda: str(rng.randint(15, 250)),
+        "country": lambda: values.draw(rng, COUNTRIES),
+        "temp": lambda: values.draw(rng, Range(15, 250)),
         "sku": lambda: f"{rng.choice('ABCDEFGH')}{rng.choice('KLMNPRST')}-{rng.randint(1000, 9999)}",
     }
-    return template.format_map({k: f() for k, f in values.items() if "{" + k + "}" in template})
+    return fill(template, draw_slots(template, makers))
 
 
 def pii_text(rng: random.Random) -> tuple[str, tuple[str, ...]]:

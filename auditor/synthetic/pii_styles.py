@@ -1,4 +1,4 @@
-"""Text styles for the inverter's synthetic corpus.
+"""Labelled PII template families (styles) of the inverter's synthetic corpus.
 
 A style is a family of templates from one domain (support tickets, clinical notes, chat, ...).
 Whole families are held out of training so evaluation measures what a store with unfamiliar
@@ -9,10 +9,10 @@ assemble random fields, which multiplies the surface forms the model sees.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
-from .synth_values import Sample, ValueFactory
+from .factory import ValueFactory
+from .templates import Sample, fill
 
 STYLES: dict[str, list[str]] = {
     "support_ticket": [
@@ -181,7 +181,7 @@ _KV_FIELDS: list[tuple[list[str], str]] = [
     (["MRN", "mrn", "record"], "mrn"),
 ]
 
-_CLAUSES: dict[str, list[str]] = {
+CLAUSES: dict[str, list[str]] = {
     "name": [
         "{name} wrote in",
         "according to {name}",
@@ -236,10 +236,10 @@ def _kv(vf: ValueFactory) -> str:
 
 
 def _clauses(vf: ValueFactory) -> str:
-    keys = vf.rng.sample(list(_CLAUSES), k=vf.rng.randint(2, 3))
+    keys = vf.rng.sample(list(CLAUSES), k=vf.rng.randint(2, 3))
     if "name" not in keys and vf.rng.random() < 0.6:
         keys[0] = "name"
-    parts = [vf.rng.choice(_CLAUSES[k]) for k in keys]
+    parts = [vf.rng.choice(CLAUSES[k]) for k in keys]
     s = parts[0]
     for p in parts[1:]:
         s += vf.rng.choice(_CONNECTORS) + p
@@ -272,8 +272,6 @@ HELDOUT_STYLES = frozenset(
     }
 )
 
-_SLOT = re.compile(r"\{(\w+)\}")
-
 _ENTITY_OF_SLOT = {
     "name": "PERSON",
     "name2": "PERSON",
@@ -292,19 +290,17 @@ _ENTITY_OF_SLOT = {
 
 
 def all_styles() -> list[str]:
+    """Every style name: the fixed template families and the compositional ones, sorted."""
     return sorted(list(STYLES) + list(COMPOSITIONAL))
 
 
 def render(template: str, vf: ValueFactory, style: str) -> Sample:
+    """Fill `template` with values of two fresh people; every PII slot is labelled in `entities`."""
     p = vf.person()
     p2 = vf.person()
     sample = Sample(text="", style=style)
-    cache: dict[str, str] = {}
 
-    def fill(m: re.Match[str]) -> str:
-        slot = m.group(1)
-        if slot in cache:
-            return cache[slot]
+    def value(slot: str) -> str:
         canon: str | None = None
         if slot == "name":
             val, canon = vf.name_forms(p)
@@ -316,25 +312,20 @@ def render(template: str, vf: ValueFactory, style: str) -> Sample:
             val = p.last
         elif slot == "email":
             val = vf.email(p)
-        elif slot == "dob":
-            val = vf.date()
-        elif slot == "date":
+        elif slot in ("dob", "date"):
             val = vf.date()
         elif slot == "zip":
             val = vf.zipcode()
         elif slot == "n":
             val = str(vf.int_(2, 99))
         else:
-            val = getattr(
-                vf, {"acct": "account", "order": "order_id", "passport": "passport"}.get(slot, slot)
-            )()
-        cache[slot] = val
+            val = getattr(vf, {"acct": "account", "order": "order_id"}.get(slot, slot))()
         ent = _ENTITY_OF_SLOT.get(slot)
         if ent:
             sample.entities.append((ent, canon or val))
         return val
 
-    sample.text = _SLOT.sub(fill, template)
+    sample.text = fill(template, value)
     if "{first}" in template and "{last}" in template:
         sample.entities.append(("PERSON", f"{p.first} {p.last}"))
     return sample
@@ -343,6 +334,7 @@ def render(template: str, vf: ValueFactory, style: str) -> Sample:
 def generate(
     vf: ValueFactory, style: str, transform: Callable[[str, ValueFactory], str] | None = None
 ) -> Sample:
+    """One labelled sample of `style`; `transform` may rewrite the template before it is filled."""
     if style in COMPOSITIONAL:
         template = COMPOSITIONAL[style](vf)
     else:

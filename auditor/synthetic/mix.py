@@ -8,11 +8,10 @@ non-PII words are perturbed. None of them is ever used for held-out evaluation.
 
 from __future__ import annotations
 
-import re
-
-from .natural_text import stdlib_sentences, vocab_words
-from .synth_styles import _CLAUSES, render
-from .synth_values import Sample, ValueFactory
+from .factory import ValueFactory
+from .natural import stdlib_sentences, vocab_words
+from .pii_styles import CLAUSES, render
+from .templates import SLOT, Sample
 
 MIX_STYLES = ("doc_prose", "doc_with_pii", "word_salad")
 
@@ -31,7 +30,6 @@ _PII_SLOTS = [
     "iban",
 ]
 _SEPARATORS = [": ", " ", " - ", "=", " is ", ", ", " -> ", " #", " / "]
-_SLOT = re.compile(r"\{\w+\}")
 
 
 def _words(vf: ValueFactory, k: int) -> list[str]:
@@ -56,8 +54,8 @@ def _sentence(vf: ValueFactory) -> str:
 def _pii_piece(vf: ValueFactory) -> str:
     slot = vf.rng.choice(_PII_SLOTS)
     r = vf.rng.random()
-    if r < 0.35 and slot in _CLAUSES:
-        return vf.rng.choice(_CLAUSES[slot])
+    if r < 0.35 and slot in CLAUSES:
+        return vf.rng.choice(CLAUSES[slot])
     if r < 0.7:
         label = vf.rng.choice(_words(vf, 1))
         return f"{label}{vf.rng.choice(_SEPARATORS)}{{{slot}}}"
@@ -94,7 +92,7 @@ def perturb_template(template: str, vf: ValueFactory) -> str:
     out: list[str] = []
     for w in template.split(" "):
         r = vf.rng.random()
-        if _SLOT.search(w) or r > 0.3:
+        if SLOT.search(w) or r > 0.3:
             out.append(w)
         elif r < 0.15:
             out.append(_words(vf, 1)[0])
@@ -106,6 +104,7 @@ def perturb_template(template: str, vf: ValueFactory) -> str:
 
 
 def generate_mix(vf: ValueFactory, style: str) -> Sample:
+    """One sample of a mix style (`MIX_STYLES`); doc_prose carries no PII."""
     if style == "doc_prose":
         return Sample(text=_sentence(vf), style=style)
     template = doc_with_pii(vf) if style == "doc_with_pii" else word_salad(vf)

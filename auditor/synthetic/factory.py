@@ -1,8 +1,9 @@
-"""PII value factories for the inverter's synthetic training data.
+"""Faker-backed values in many surface formats, for the inverter's labelled corpus.
 
 Values come from Faker's locale providers (names, streets, companies) and are rendered in
 many surface formats, because real stores write the same SSN or phone number in several ways
-and an inverter trained on one format learns the format, not the digits.
+and an inverter trained on one format learns the format, not the digits. The plain seeded
+generators the other corpora share are in `values`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import functools
 import random
 import string
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass
 
 from faker import Faker
+
+from .values import group_card
 
 # Mostly US English, as most audited stores we expect are; other locales add name diversity.
 _LOCALES = [
@@ -54,19 +58,8 @@ class Person:
     gender: str
 
 
-@dataclass
-class Sample:
-    """One synthetic text and the PII values it contains (entity type, exact surface form)."""
-
-    text: str
-    style: str
-    entities: list[tuple[str, str]] = field(default_factory=list)
-
-
 def _ascii(s: str) -> str:
     # The MiniLM tokenizer strips accents, so an accented name can never be recovered verbatim.
-    import unicodedata
-
     return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
 
 
@@ -78,6 +71,8 @@ def _it_cities() -> list[str]:
 
 
 class ValueFactory:
+    """Seeded PII values; one `random.Random(seed)` and Faker instances seeded from `seed`."""
+
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         self.fakers = {loc: Faker(loc) for loc, _ in _LOCALES}
@@ -200,11 +195,7 @@ class ValueFactory:
         r = self.rng.random()
         if r < 0.45:
             return num
-        if len(num) == 15:
-            groups = [num[:4], num[4:10], num[10:]]
-        else:
-            groups = [num[i : i + 4] for i in range(0, len(num), 4)]
-        return (" " if r < 0.8 else "-").join(groups)
+        return group_card(num, " " if r < 0.8 else "-")
 
     def iban(self) -> str:
         return self.faker().iban() if self.rng.random() < 0.5 else self.us.iban()

@@ -1,10 +1,14 @@
-"""A small, deterministic, offline text generator: the reference corpus for encoder fingerprints.
+"""The reference corpus for encoder fingerprints: a small, deterministic, offline text generator.
 
 Fingerprint profiles are statistics of an encoder's vectors over a text distribution, so the
 corpus must be varied (styles, lengths, names, numbers) rather than large. Two disjoint style
 sets exist on purpose: `PROFILE_STYLES` build the shipped profiles, `HELDOUT_STYLES` never do;
 thresholds and the benchmark are measured on the held-out ones so that a profile is never
 judged on the texts it was built from.
+
+The shipped profiles (`vecaudit/data/profiles/*.npz`) are statistics of `reference_corpus()`:
+any change to what it returns for seed 0 needs the profiles rebuilt (`profiles.build_profiles`),
+and tests/test_synthetic.py pins its hash.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from typing import TypeVar
+
+from . import values
+from .values import Range
 
 T = TypeVar("T")
 
@@ -36,8 +43,12 @@ _DOMAINS = ("gmail.com", "outlook.com", "example.org", "acme-corp.com", "proton.
 _STREETS = ("Oak St", "Maple Ave", "Elm Road", "Pine Lane", "Cedar Blvd", "Birch Way", "Harbor Dr", "Mill St")
 
 
+# Phone forms of this corpus: three North American ones and a UK mobile (which ignores the area).
+_PHONE_FORMATS = ("({a}) {b}-{c}", "{a}-{b}-{c}", "+1 {a} {b} {c}", "+44 7{b}{c}")
+
+
 class _Gen:
-    """Random fillers shared by every style."""
+    """Random fillers shared by every style; values come from `values` with this corpus's pools."""
 
     def __init__(self, rng: random.Random) -> None:
         self.r = rng
@@ -49,25 +60,20 @@ class _Gen:
         return self.pick(_FIRST)
 
     def name(self) -> str:
-        return f"{self.first()} {self.pick(_LAST)}"
+        return values.person_name(self.r, _FIRST, _LAST)
 
     def email(self, name: str | None = None) -> str:
-        base = (name or self.name()).lower().replace(" ", self.pick((".", "_", "")))
-        return f"{base}{self.r.randint(1, 99) if self.r.random() < 0.4 else ''}@{self.pick(_DOMAINS)}"
+        return values.email_joined(self.r, name or self.name(), _DOMAINS)
 
     def phone(self) -> str:
-        a, b, c = self.r.randint(200, 989), self.r.randint(200, 999), self.r.randint(1000, 9999)
-        return self.pick((f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"+1 {a} {b} {c}", f"+44 7{b}{c}"))
+        return values.phone(self.r, Range(200, 989), Range(200, 999), Range(1000, 9999), _PHONE_FORMATS)
 
     def ssn(self) -> str:
-        return f"{self.r.randint(100, 899)}-{self.r.randint(10, 99)}-{self.r.randint(1000, 9999)}"
+        # 666 included: this corpus predates the SSA rule and the shipped profiles are built from it.
+        return values.ssn(self.r, Range(100, 899), Range(10, 99), Range(1000, 9999), skip_666=False)
 
     def date(self) -> str:
-        m, d, y = self.r.randint(1, 12), self.r.randint(1, 28), self.r.randint(1950, 2025)
-        months = "January February March April May June July August September October November December"
-        return self.pick(
-            (f"{m:02d}/{d:02d}/{y}", f"{y}-{m:02d}-{d:02d}", f"{months.split()[m - 1]} {d}, {y}")
-        )
+        return values.date_text(self.r, Range(1950, 2025), ("us", "iso", "long"), order="mdy")
 
     def money(self) -> str:
         return (
@@ -78,7 +84,7 @@ class _Gen:
         return self.r.randint(lo, hi)
 
     def address(self) -> str:
-        return f"{self.num(1, 9999)} {self.pick(_STREETS)}, {self.pick(_CITIES)}"
+        return f"{values.street_address(self.r, _STREETS, Range(1, 9999))}, {self.pick(_CITIES)}"
 
     def order(self) -> str:
         return self.pick(("#", "ORD-", "A", "INV-")) + str(self.r.randint(10000, 9999999))
