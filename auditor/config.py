@@ -30,6 +30,7 @@ from .detect.payload_text import MAX_TEXT_CHARS
 from .errors import VecauditError
 from .models import Severity
 from .stores.target import ScanTarget
+from .validation import first_problem
 
 DEFAULT_BATCH_SIZE = 128
 MAX_BATCH_SIZE = 4096
@@ -146,10 +147,8 @@ class ScanConfig(BaseModel):
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(p) for p in err.get("loc", ())) or "options"
-            msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-            raise ConfigError(f"invalid option {loc.replace('_', '-')}: {msg}") from None
+            where, msg = first_problem(exc)
+            raise ConfigError(f"invalid option {(where or 'options').replace('_', '-')}: {msg}") from None
 
     def stored(self) -> str:
         """JSON for the run database (no secret is ever part of a config)."""
