@@ -128,6 +128,9 @@ def partial_fingerprint(finding: Finding) -> str:
 
 
 BASE_TAGS = ["security", "privacy", "pii"]
+#: GitHub rejects a SARIF file with more than 20 tags on a rule (and shows the first 10); a policy
+#: citing more keeps them all in properties.references and relationships.
+MAX_TAGS = 20
 #: SARIF's relationship kind for "bears on": a rule's results are evidence toward a clause.
 RELATIONSHIP_KINDS = ["relevant"]
 
@@ -180,10 +183,14 @@ class Taxonomies:
         return out
 
 
+def rule_tags(base: list[str], refs: list[Reference]) -> list[str]:
+    """A descriptor's `properties.tags`: its own, then its references' tags, within MAX_TAGS."""
+    return list(dict.fromkeys([*base, *(r.tag for r in refs)]))[:MAX_TAGS]
+
+
 def reference_properties(refs: list[Reference]) -> dict[str, Any]:
-    """`properties.tags` additions and `properties.references` of a descriptor citing `refs`."""
+    """`properties.references` of a descriptor citing `refs`."""
     return {
-        "tags": [r.tag for r in refs],
         "references": [r.model_dump(mode="json") for r in refs],
     }
 
@@ -238,7 +245,7 @@ def _rule_descriptor(rule: RuleInfo, taxonomies: Taxonomies) -> dict[str, Any]:
         "relationships": taxonomies.relationships(refs),
         "properties": {
             "security-severity": SECURITY_SEVERITY[rule.severity],
-            "tags": BASE_TAGS + cited["tags"],
+            "tags": rule_tags(BASE_TAGS, refs),
             "entityType": entity,
             "threshold": finite(rule.threshold),
             "references": cited["references"],
@@ -473,7 +480,7 @@ def _notification_descriptors(
                     "id": ident,
                     "shortDescription": {"text": _GAP_TEXT.get(ident.split("/", 1)[0], ident)},
                     "relationships": taxonomies.relationships(refs),
-                    "properties": {"tags": ["coverage", *cited["tags"]], "references": cited["references"]},
+                    "properties": {"tags": rule_tags(["coverage"], refs), "references": cited["references"]},
                 }
             )
         n["descriptor"]["index"] = index[ident]

@@ -25,6 +25,7 @@ from .sarif import (
     point_uri,
     reference_properties,
     references_help,
+    rule_tags,
 )
 from .view import builtin_references, vector_label
 
@@ -59,7 +60,7 @@ def rule_descriptor(t: TargetedReport, taxonomies: Taxonomies) -> dict[str, Any]
         "relationships": taxonomies.relationships(refs),
         "properties": {
             "security-severity": SECURITY_SEVERITY[t.severity],
-            "tags": [*BASE_TAGS, "targeted", *cited["tags"]],
+            "tags": rule_tags([*BASE_TAGS, "targeted"], refs),
             "references": cited["references"],
         },
     }
