@@ -11,7 +11,9 @@ Two things live here and nowhere else:
   stores and embedding inversion.
 
 Tags follow one scheme: "<standard prefix>-<clause as the standard numbers it>", spaces as
-hyphens: OWASP-LLM08:2025, GDPR-Art-5(1)(c), HIPAA-164.514(b)(2)(i)(A), PCI-DSS-3.5.1.
+hyphens (GDPR's "Art. 32" as Art-32, HIPAA's "45 CFR 164.312(a)(1)" as the section alone):
+OWASP-LLM08:2025, GDPR-Art-5(1)(c), HIPAA-164.514(b)(2)(i)(A), PCI-DSS-3.5.1. A reference a
+policy writes out gets "<standard>-<id>" unless it names its own tag.
 """
 
 from __future__ import annotations

@@ -188,11 +188,9 @@ def rule_tags(base: list[str], refs: list[Reference]) -> list[str]:
     return list(dict.fromkeys([*base, *(r.tag for r in refs)]))[:MAX_TAGS]
 
 
-def reference_properties(refs: list[Reference]) -> dict[str, Any]:
-    """`properties.references` of a descriptor citing `refs`."""
-    return {
-        "references": [r.model_dump(mode="json") for r in refs],
-    }
+def reference_list(refs: list[Reference]) -> list[dict[str, Any]]:
+    """`properties.references` of a descriptor citing `refs`: {standard, id, title, url, tag} each."""
+    return [r.model_dump(mode="json") for r in refs]
 
 
 def references_help(refs: list[Reference]) -> tuple[str, str]:
@@ -232,7 +230,6 @@ def _rule_descriptor(rule: RuleInfo, taxonomies: Taxonomies) -> dict[str, Any]:
     ]
     refs = rule_references(rule)
     std_text, std_md = references_help(refs)
-    cited = reference_properties(refs)
     help_text = f"{full}\n\nRemediation:\n" + "\n".join(f"- {a}" for a in advice) + std_text
     help_md = f"{full}\n\n**Remediation**\n\n" + "\n".join(f"- {a}" for a in advice) + std_md
     return {
@@ -248,7 +245,7 @@ def _rule_descriptor(rule: RuleInfo, taxonomies: Taxonomies) -> dict[str, Any]:
             "tags": rule_tags(BASE_TAGS, refs),
             "entityType": entity,
             "threshold": finite(rule.threshold),
-            "references": cited["references"],
+            "references": reference_list(refs),
         },
     }
 
@@ -474,13 +471,12 @@ def _notification_descriptors(
             continue
         if ident not in index:
             index[ident] = len(out)
-            cited = reference_properties(refs)
             out.append(
                 {
                     "id": ident,
                     "shortDescription": {"text": _GAP_TEXT.get(ident.split("/", 1)[0], ident)},
                     "relationships": taxonomies.relationships(refs),
-                    "properties": {"tags": rule_tags(["coverage"], refs), "references": cited["references"]},
+                    "properties": {"tags": rule_tags(["coverage"], refs), "references": reference_list(refs)},
                 }
             )
         n["descriptor"]["index"] = index[ident]

@@ -23,7 +23,7 @@ from .sarif import (
     _clean,
     identity_hash,
     point_uri,
-    reference_properties,
+    reference_list,
     references_help,
     rule_tags,
 )
@@ -46,7 +46,6 @@ def rule_descriptor(t: TargetedReport, taxonomies: Taxonomies) -> dict[str, Any]
     ]
     refs = builtin_references("targeted-support")
     std_text, std_md = references_help(refs)
-    cited = reference_properties(refs)
     return {
         "id": RULE_ID,
         "name": "TargetedValueSupported",
@@ -61,7 +60,7 @@ def rule_descriptor(t: TargetedReport, taxonomies: Taxonomies) -> dict[str, Any]
         "properties": {
             "security-severity": SECURITY_SEVERITY[t.severity],
             "tags": rule_tags([*BASE_TAGS, "targeted"], refs),
-            "references": cited["references"],
+            "references": reference_list(refs),
         },
     }
 
