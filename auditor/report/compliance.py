@@ -397,9 +397,9 @@ def _standards_blocks(report: ScanReport, rules: RuleIndex) -> list[Block]:
             named = ["every rule"]
         elif len(named) > RULES_PER_REFERENCE:
             named = [*named[:RULES_PER_REFERENCE], f"{len(named) - RULES_PER_REFERENCE} more rule(s)"]
-        rows.append(
-            [ref.tag, ref.standard, ref.id, ref.title or "-", ", ".join(named + others), ref.url or "-"]
-        )
+        rows.append([ref.tag, ref.standard, ref.id, ref.title or "-", ", ".join(named + others)])
+    # Sources below the table, once per standard and address: long links would widen it past a page.
+    sources = dict.fromkeys(f"{ref.standard}: {ref.url}" for ref, _ in cited.values() if ref.url)
     return [
         Paragraph(
             "Standards: every finding is reported against OWASP LLM08:2025 (Vector and Embedding "
@@ -408,7 +408,8 @@ def _standards_blocks(report: ScanReport, rules: RuleIndex) -> list[Block]:
             "are too. The policy adds the articles and requirements its rules cite. A citation says which "
             "clause a finding is evidence for; whether the clause is breached is the auditor's judgement."
         ),
-        Table(["Tag", "Standard", "Clause", "Title", "Cited by", "Source"], rows),
+        Table(["Tag", "Standard", "Clause", "Title", "Cited by"], rows),
+        *([Paragraph("Sources: " + "; ".join(sources) + ".")] if sources else []),
     ]
 
 
