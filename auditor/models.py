@@ -20,7 +20,8 @@ from pydantic import BaseModel, Field, computed_field
 #: 1.2 added `attacks`: the inversion attack each encoder's vectors got, with its budget and cost.
 #: 1.3 added `collections[].dequantization` and the coverage reason `quantized_vector`, and
 #: `targeted`: which stored vectors support the values of a `--candidates` file (fingerprints only).
-SCHEMA_VERSION = "1.3"
+#: 1.4 added `rules[].references`: the clauses of standards and regulations each rule bears on.
+SCHEMA_VERSION = "1.4"
 
 PointId = int | str
 
@@ -320,6 +321,20 @@ class CollectionReport(BaseModel):
     )  # per vector holding integer codes (schema 1.3)
 
 
+class Reference(BaseModel):
+    """A clause of a standard or regulation that a rule's findings bear on: static text, never data.
+
+    `tag` is the short form SARIF tags and report tables carry, "<standard prefix>-<clause>" with
+    spaces as hyphens, e.g. "OWASP-LLM08:2025", "GDPR-Art-32", "PCI-DSS-3.5.1".
+    """
+
+    standard: str  # e.g. "OWASP Top 10 for LLM Applications 2025", "GDPR", "HIPAA", "PCI DSS v4.0"
+    id: str  # the clause as the standard numbers it, e.g. "LLM08:2025", "Art. 32", "3.5.1"
+    title: str = ""
+    url: str = ""
+    tag: str
+
+
 class RuleInfo(BaseModel):
     """A policy rule as reports describe it (SARIF `rules[]`, JUnit test cases)."""
 
@@ -328,6 +343,7 @@ class RuleInfo(BaseModel):
     severity: Severity
     threshold: float
     description: str = ""
+    references: list[Reference] = Field(default_factory=list)  # schema 1.4
 
 
 #: A supplied value that a stored vector supports is a violation at this severity (the user named it

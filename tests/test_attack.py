@@ -27,7 +27,7 @@ PERSON_POLICY = """\
 name: names
 detector_mode: fast
 rules:
-  - {entity: PERSON, severity: high}
+  - {entity: PERSON, severity: high, references: [GDPR-Art-32]}
 """
 
 pytestmark = pytest.mark.skipif(inverter_dir(L6) is None, reason="shipped inverter missing")
@@ -66,7 +66,7 @@ def test_a_scan_records_the_attack_it_ran(tmp_path: Path, monkeypatch, capsys, v
     r = run_cli(capsys, "scan", store, *args)
     assert r.code == 1, r.err  # the names are found, so the gate fails
     report = json.loads((sandbox / "audit.json").read_text())
-    assert report["schema_version"] == "1.3"
+    assert report["schema_version"] == "1.4"
     [attack] = report["attacks"]
     assert attack["encoder"] == L6 and attack["level"] == "standard" and attack["budget"] == 3000
     assert [s["strategy"] for s in attack["strategies"]][:1] == ["lm_hypotheses"]
@@ -76,6 +76,10 @@ def test_a_scan_records_the_attack_it_ran(tmp_path: Path, monkeypatch, capsys, v
     sarif = json.loads((sandbox / "audit.sarif").read_text())
     [props] = sarif["runs"][0]["properties"]["inversionAttacks"]
     assert props["level"] == "standard" and props["budgetPerVector"] == 3000 and props["vectors"] == 2
+    # The rule of these inversion findings cites OWASP LLM08 and what the policy added.
+    [rule] = [r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "VA-PII-PERSON"]
+    assert {"OWASP-LLM08:2025", "GDPR-Art-32"} <= set(rule["properties"]["tags"])
+    assert [r["tag"] for r in report["rules"][0]["references"]] == ["OWASP-LLM08:2025", "GDPR-Art-32"]
 
 
 def test_loop_settings_with_a_search_level_are_refused(tmp_path: Path, monkeypatch, capsys) -> None:

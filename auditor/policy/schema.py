@@ -9,12 +9,22 @@ from __future__ import annotations
 import fnmatch
 import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from ..models import RuleInfo, Severity
+from ..models import Reference, RuleInfo, Severity
+from . import standards
 
 Source = Literal["payload", "inversion"]
 ALL_SOURCES: tuple[Source, ...] = ("payload", "inversion")
@@ -40,6 +50,80 @@ class Scope(_Strict):
         return any(fnmatch.fnmatchcase(collection, p) for p in self.include)
 
 
+_TEXT_LIMIT = 300
+# Reference text reaches HTML, Markdown, SARIF and terminals: printable characters only.
+_PRINTABLE = re.compile(r"[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]*")
+
+
+class CustomReference(_Strict):
+    """A reference the catalogue does not hold, written out in the policy.
+
+    references:
+      - {standard: "ISO/IEC 27001:2022", id: "A.8.11", title: "Data masking"}
+    """
+
+    standard: str = Field(min_length=1, max_length=_TEXT_LIMIT)
+    id: str = Field(min_length=1, max_length=_TEXT_LIMIT)
+    title: str = Field(default="", max_length=_TEXT_LIMIT)
+    url: str = Field(default="", max_length=2000)
+    tag: str | None = Field(default=None, min_length=1, max_length=_TEXT_LIMIT, pattern=r"^\S+$")
+
+    @field_validator("standard", "id", "title")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not _PRINTABLE.fullmatch(value):
+            raise ValueError("contains control or bidi characters")
+        if value != value.strip():
+            raise ValueError("has leading or trailing spaces")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _web_link(cls, value: str) -> str:
+        # Reports render it as a link: nothing but a plain http(s) address may get there.
+        if value and not re.fullmatch(r"https?://[^\s<>\"'`\\]+", value):
+            raise ValueError("must be an http:// or https:// address without spaces or quotes")
+        return value
+
+    def resolve(self) -> Reference:
+        return Reference(
+            standard=self.standard,
+            id=self.id,
+            title=self.title,
+            url=self.url,
+            tag=self.tag or standards.make_tag(self.standard, self.id),
+        )
+
+
+#: A catalogue tag ("GDPR-Art-32", see vecaudit.policy.standards) or a reference written out.
+#: Told apart by type, so an error names one shape instead of both.
+ReferenceSpec = Annotated[
+    Annotated[str, Tag("tag")] | Annotated[CustomReference, Tag("reference")],
+    Discriminator(lambda value: "tag" if isinstance(value, str) else "reference"),
+]
+
+
+def _check_tags(specs: list[ReferenceSpec]) -> list[ReferenceSpec]:
+    for spec in specs:
+        if isinstance(spec, str) and standards.lookup(spec) is None:
+            known = ", ".join(sorted(standards.CATALOGUE)[:6])
+            raise ValueError(
+                f"'{spec[:60]}' is not a reference vecaudit knows (e.g. {known}, ...); "
+                "cite one of vecaudit.policy.standards.CATALOGUE or write {standard, id, title, url}"
+            )
+    return specs
+
+
+def resolve_references(specs: list[ReferenceSpec]) -> list[Reference]:
+    """References as reports carry them, catalogue tags looked up."""
+    out: list[Reference] = []
+    for spec in specs:
+        ref = standards.lookup(spec) if isinstance(spec, str) else spec.resolve()
+        if ref is not None:  # validation already rejected unknown tags
+            out.append(ref)
+    return out
+
+
 class Rule(_Strict):
     """One entity's severity. The first rule (in policy order) that fits a detection decides.
 
@@ -59,6 +143,10 @@ class Rule(_Strict):
     sources: list[Source] | None = Field(default=None, min_length=1)
     scope: Scope | None = None
     description: str = ""
+    # Clauses of standards this rule's findings bear on, besides the policy's own `references`.
+    references: list[ReferenceSpec] = Field(default_factory=list)
+
+    _check_references = field_validator("references")(_check_tags)
 
     @field_validator("with_any")
     @classmethod
@@ -97,13 +185,20 @@ class Rule(_Strict):
         """Whether the co-occurrence condition holds for the entities `present` in the point."""
         return self.with_any is None or any(entity in present for entity in self.with_any)
 
-    def info(self) -> RuleInfo:
+    def info(self, policy_references: list[ReferenceSpec] | None = None) -> RuleInfo:
+        """The rule as reports describe it; its references are vecaudit's own for a finding, then
+        the rule's (the most specific), then `policy_references` (those of the whole policy)."""
         return RuleInfo(
             id=self.rule_id,
             entity_type=self.entity,
             severity=self.severity,
             threshold=self.threshold,
             description=self.description,
+            references=standards.merge(
+                standards.BUILTIN["finding"],
+                resolve_references(self.references),
+                resolve_references(policy_references or []),
+            ),
         )
 
 
@@ -169,6 +264,10 @@ class Policy(_Strict):
     scope: Scope = Field(default_factory=Scope)
     rules: list[Rule] = Field(min_length=1)
     allowlist: list[AllowlistEntry] = Field(default_factory=list)
+    # Clauses of standards every rule of the policy bears on (e.g. GDPR-Art-32).
+    references: list[ReferenceSpec] = Field(default_factory=list)
+
+    _check_references = field_validator("references")(_check_tags)
 
     _origin: str = PrivateAttr(default="")
 
@@ -225,7 +324,7 @@ class Policy(_Strict):
         return list(dict.fromkeys(names))
 
     def rule_infos(self) -> list[RuleInfo]:
-        return [rule.info() for rule in self.rules]
+        return [rule.info(self.references) for rule in self.rules]
 
     def active_allowlist(self, today: date) -> list[AllowlistEntry]:
         return [entry for entry in self.allowlist if not entry.expired(today)]

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from ..coverage import gap_summary
-from ..models import Finding, ScanReport, Severity, WhatIfResult
+from ..models import Finding, Reference, ScanReport, Severity, WhatIfResult
 from . import charts
 from .base import ReportContext
 from .document import (
@@ -35,10 +35,12 @@ from .document import (
 from .view import (
     SEVERITIES_DESC,
     RuleIndex,
+    builtin_references,
     clean_text,
     effective_summary,
     is_violation,
     masked_evidence,
+    rule_references,
     sorted_findings,
 )
 
@@ -364,6 +366,51 @@ def _attack_blocks(report: ScanReport) -> list[Block]:
     ]
 
 
+#: Rules named in one row of the standards table before the rest are counted.
+RULES_PER_REFERENCE = 6
+
+
+def _standards_blocks(report: ScanReport, rules: RuleIndex) -> list[Block]:
+    """Which clause of which standard each kind of result is reported against, and why it is cited."""
+    cited: dict[tuple[str, str], tuple[Reference, list[str]]] = {}
+
+    def cite(refs: list[Reference], by: str) -> None:
+        for ref in refs:
+            cited.setdefault((ref.standard, ref.id), (ref, []))[1].append(by)
+
+    for rule in rules.rules:
+        cite(rule_references(rule), rule.id)
+    if report.targeted is not None:
+        cite(builtin_references("targeted-support"), "targeted support")
+    if not report.complete:
+        cite(builtin_references("coverage-gap"), "coverage gaps")
+    if not cited:
+        return []
+    rule_ids = {r.id for r in rules.rules}
+    rows = []
+    for ref, by in cited.values():
+        named = [b for b in by if b in rule_ids]
+        others = [b for b in by if b not in rule_ids]
+        if len(rule_ids) > 1 and len(named) == len(rule_ids):
+            named = ["every rule"]
+        elif len(named) > RULES_PER_REFERENCE:
+            named = [*named[:RULES_PER_REFERENCE], f"{len(named) - RULES_PER_REFERENCE} more rule(s)"]
+        rows.append([ref.tag, ref.standard, ref.id, ref.title or "-", ", ".join(named + others)])
+    # Sources below the table, once per standard and address: long links would widen it past a page.
+    sources = dict.fromkeys(f"{ref.standard}: {ref.url}" for ref, _ in cited.values() if ref.url)
+    return [
+        Paragraph(
+            "Standards: every finding is reported against OWASP LLM08:2025 (Vector and Embedding "
+            "Weaknesses), whose risks include personal data leaking from a vector store and text recovered "
+            "by inverting its embeddings; supported values of a targeted check and data left unanalyzed "
+            "are too. The policy adds the articles and requirements its rules cite. A citation says which "
+            "clause a finding is evidence for; whether the clause is breached is the auditor's judgement."
+        ),
+        Table(["Tag", "Standard", "Clause", "Title", "Cited by"], rows),
+        *([Paragraph("Sources: " + "; ".join(sources) + ".")] if sources else []),
+    ]
+
+
 def _methodology(report: ScanReport, ctx: ReportContext) -> Section:
     blocks: list[Block] = [
         Paragraph(
@@ -408,6 +455,7 @@ def _methodology(report: ScanReport, ctx: ReportContext) -> Section:
             blocks.append(Paragraph(f"Inverter for {enc}:"))
             blocks.append(BulletList(lines))
     blocks.extend(_attack_blocks(report))
+    blocks.extend(_standards_blocks(report, RuleIndex.build(report)))
     if report.stages_skipped:
         blocks.append(
             BulletList([f"Stage {stage} skipped: {why}" for stage, why in report.stages_skipped.items()])
@@ -436,11 +484,12 @@ def _findings_by_rule(report: ScanReport) -> Section:
                 str(sum(is_violation(f, report.fail_on) for f in fs)),
                 str(sum(f.allowlisted for f in fs)),
                 str(states.get("unchanged", 0)),
+                ", ".join(ref.tag for ref in rule_references(r)),
             ]
         )
     blocks.append(
         Table(
-            ["Rule", "Entity", "Severity", "Findings", "Violations", "Allowlisted", "Baselined"],
+            ["Rule", "Entity", "Severity", "Findings", "Violations", "Allowlisted", "Baselined", "Standards"],
             rows,
             severity_column=2,
         )
@@ -449,7 +498,10 @@ def _findings_by_rule(report: ScanReport) -> Section:
         fs = grouped.get(i, [])
         if not fs:
             continue
-        blocks.append(Paragraph(f"{r.id} ({r.severity.value}): {r.description or r.entity_type}"))
+        clauses = ", ".join(ref.tag for ref in rule_references(r))
+        blocks.append(
+            Paragraph(f"{r.id} ({r.severity.value}): {r.description or r.entity_type}. Standards: {clauses}.")
+        )
         ev = [
             [
                 f.collection,

@@ -15,6 +15,12 @@ Design choices (GitHub's SARIF subset is stricter than the OASIS schema in pract
   `toolExecutionNotifications` entry per collection and reason (counts, point ids and paths only).
 - Supported candidates of targeted mode (--candidates) are results of the rule
   `vecaudit/targeted-support`, listed first (see `sarif_targeted`).
+- The standards a rule bears on (OWASP LLM08:2025 for every finding, and what the policy cites, e.g.
+  GDPR Art. 32) appear three ways: as `properties.tags` ("OWASP-LLM08:2025", "GDPR-Art-32"), which
+  GitHub shows and filters by; as `properties.references` [{standard, id, title, url, tag}]; and as
+  SARIF taxonomies, one `run.taxonomies` entry per standard whose `taxa` are the cited clauses, which
+  each rule points at through `relationships` (kind "relevant": the rule is evidence toward the
+  clause, not the clause itself). Coverage notifications get descriptors related the same way.
 - Recovered plaintext (`--reveal`) is never written here: SARIF files are uploaded to CI and code
   hosting services whose readers are not the authorised auditors. Messages carry masked evidence only.
 """
@@ -23,7 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -31,15 +38,17 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..coverage import describe_gap
-from ..models import AttackRun, Finding, RuleInfo, ScanReport, Severity
+from ..models import AttackRun, Finding, Reference, RuleInfo, ScanReport, Severity
 from .base import ReportContext
 from .view import (
     RuleIndex,
+    builtin_references,
     clean_text,
     finite,
     fmt_score,
     is_violation,
     masked_evidence,
+    rule_references,
     sorted_findings,
     vector_label,
 )
@@ -118,7 +127,93 @@ def partial_fingerprint(finding: Finding) -> str:
     return identity_hash(parts)
 
 
-def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
+BASE_TAGS = ["security", "privacy", "pii"]
+#: GitHub rejects a SARIF file with more than 20 tags on a rule (and shows the first 10); a policy
+#: citing more keeps them all in properties.references and relationships.
+MAX_TAGS = 20
+#: SARIF's relationship kind for "bears on": a rule's results are evidence toward a clause.
+RELATIONSHIP_KINDS = ["relevant"]
+
+
+def taxonomy_guid(standard: str) -> str:
+    """A stable guid for a standard's taxonomy (uuid5), so tools can match it across runs."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{INFORMATION_URI}/taxonomies/{standard}"))
+
+
+@dataclass(slots=True)
+class Taxonomies:
+    """The run's taxonomies, built from the references that rules and notifications cite: one
+    toolComponent per standard, its taxa the cited clauses in first-cited order."""
+
+    _taxa: dict[str, list[Reference]] = field(default_factory=dict)
+
+    def relationships(self, refs: list[Reference]) -> list[dict[str, Any]]:
+        out = []
+        for ref in refs:
+            taxa = self._taxa.setdefault(ref.standard, [])
+            index = next((i for i, t in enumerate(taxa) if t.id == ref.id), None)
+            if index is None:
+                index = len(taxa)
+                taxa.append(ref)
+            target = {
+                "id": ref.id,
+                "index": index,  # into the taxonomy's taxa
+                # By name and guid: a toolComponentReference's index points into tool.extensions.
+                "toolComponent": {"name": ref.standard, "guid": taxonomy_guid(ref.standard)},
+            }
+            out.append({"target": target, "kinds": RELATIONSHIP_KINDS})
+        return out
+
+    def sarif(self) -> list[dict[str, Any]]:
+        out = []
+        for standard, taxa in self._taxa.items():
+            items = []
+            for ref in taxa:
+                taxon: dict[str, Any] = {
+                    "id": ref.id,
+                    "shortDescription": {"text": ref.title or ref.id},
+                    "properties": {"tags": [ref.tag]},
+                }
+                if ref.url:
+                    taxon["helpUri"] = ref.url
+                items.append(taxon)
+            out.append(
+                {"name": standard, "guid": taxonomy_guid(standard), "isComprehensive": False, "taxa": items}
+            )
+        return out
+
+
+def rule_tags(base: list[str], refs: list[Reference]) -> list[str]:
+    """A descriptor's `properties.tags`: its own, then its references' tags, within MAX_TAGS."""
+    return list(dict.fromkeys([*base, *(r.tag for r in refs)]))[:MAX_TAGS]
+
+
+def reference_list(refs: list[Reference]) -> list[dict[str, Any]]:
+    """`properties.references` of a descriptor citing `refs`: {standard, id, title, url, tag} each."""
+    return [r.model_dump(mode="json") for r in refs]
+
+
+def references_help(refs: list[Reference]) -> tuple[str, str]:
+    """The "Standards" part of a rule's help, as text and as Markdown."""
+    if not refs:
+        return "", ""
+    text = "\n\nStandards:\n" + "\n".join(
+        f"- {r.standard} {r.id}" + (f": {r.title}" if r.title else "") + (f" <{r.url}>" if r.url else "")
+        for r in refs
+    )
+    md_items = []
+    for r in refs:
+        label = _md_text(f"{r.standard} {r.id}" + (f": {r.title}" if r.title else ""))
+        md_items.append(f"- [{label}]({r.url})" if r.url else f"- {label}")
+    return text, "\n\n**Standards**\n\n" + "\n".join(md_items)
+
+
+def _md_text(text: str) -> str:
+    # Policy-written titles must not open links or emphasis of their own in GitHub's rule help.
+    return "".join("\\" + ch if ch in "\\`*_[]()<>#!|" else ch for ch in text)
+
+
+def _rule_descriptor(rule: RuleInfo, taxonomies: Taxonomies) -> dict[str, Any]:
     entity = rule.entity_type
     short = rule.description or f"{entity} exposed in a vector store"
     full = (
@@ -133,8 +228,10 @@ def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
         "After cleaning the source text, re-embed the affected points and delete the old vectors.",
         "If this data is expected and approved here, add a policy allowlist entry with a justification.",
     ]
-    help_text = f"{full}\n\nRemediation:\n" + "\n".join(f"- {a}" for a in advice)
-    help_md = f"{full}\n\n**Remediation**\n\n" + "\n".join(f"- {a}" for a in advice)
+    refs = rule_references(rule)
+    std_text, std_md = references_help(refs)
+    help_text = f"{full}\n\nRemediation:\n" + "\n".join(f"- {a}" for a in advice) + std_text
+    help_md = f"{full}\n\n**Remediation**\n\n" + "\n".join(f"- {a}" for a in advice) + std_md
     return {
         "id": rule.id,
         "name": f"Exposed{_camel(entity)}",
@@ -142,11 +239,13 @@ def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
         "fullDescription": {"text": full},
         "help": {"text": help_text, "markdown": help_md},
         "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "relationships": taxonomies.relationships(refs),
         "properties": {
             "security-severity": SECURITY_SEVERITY[rule.severity],
-            "tags": ["security", "privacy", "pii"],
+            "tags": rule_tags(BASE_TAGS, refs),
             "entityType": entity,
             "threshold": finite(rule.threshold),
+            "references": reference_list(refs),
         },
     }
 
@@ -303,16 +402,23 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
         invocation["toolExecutionNotifications"] = notifications
 
     with_coverage = [c for c in report.collections if c.coverage is not None]
+    taxonomies = Taxonomies()
+    driver: dict[str, Any] = {
+        "name": "vecaudit",
+        "version": version,
+        "informationUri": INFORMATION_URI,
+        "rules": [_rule_descriptor(r, taxonomies) for r in rules.rules]
+        + (
+            [sarif_targeted.rule_descriptor(report.targeted, taxonomies)]
+            if report.targeted is not None
+            else []
+        ),
+    }
+    descriptors = _notification_descriptors(notifications, taxonomies)
+    if descriptors:
+        driver["notifications"] = descriptors
     run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": "vecaudit",
-                "version": version,
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule_descriptor(r) for r in rules.rules]
-                + ([sarif_targeted.rule_descriptor(report.targeted)] if report.targeted is not None else []),
-            }
-        },
+        "tool": {"driver": driver},
         "originalUriBaseIds": {
             URI_BASE_ID: {"description": {"text": f"Vector store scanned by vecaudit: {report.target}"}}
         },
@@ -338,9 +444,43 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
     }
     if report.targeted is not None:
         run["properties"]["targeted"] = sarif_targeted.run_properties(report.targeted)
+    if taxa := taxonomies.sarif():
+        run["taxonomies"] = taxa
     run = _clean_tree(run)
     run["results"] = results  # already cleaned field by field in _result (and sarif_targeted._result)
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+_GAP_TEXT = {
+    "coverage": "Data in scope the scan could not analyze: its exposure is not assessed.",
+    "targeted": "Stored vectors targeted mode could not check against the supplied values.",
+}
+
+
+def _notification_descriptors(
+    notifications: list[dict[str, Any]], taxonomies: Taxonomies
+) -> list[dict[str, Any]]:
+    """A descriptor for each kind of data-left-unanalyzed notification, related to the standards a
+    coverage gap bears on; each notification's `descriptor` then also carries its index."""
+    refs = builtin_references("coverage-gap")
+    out: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for n in notifications:
+        ident = n.get("descriptor", {}).get("id")
+        if not ident:
+            continue
+        if ident not in index:
+            index[ident] = len(out)
+            out.append(
+                {
+                    "id": ident,
+                    "shortDescription": {"text": _GAP_TEXT.get(ident.split("/", 1)[0], ident)},
+                    "relationships": taxonomies.relationships(refs),
+                    "properties": {"tags": rule_tags(["coverage"], refs), "references": reference_list(refs)},
+                }
+            )
+        n["descriptor"]["index"] = index[ident]
+    return out
 
 
 def _attack_properties(attack: AttackRun) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..models import Finding, InversionRecord, RuleInfo, ScanReport, ScanSummary, Severity
+from ..models import Finding, InversionRecord, Reference, RuleInfo, ScanReport, ScanSummary, Severity
+from ..policy import standards
 from ..policy.evaluate import is_violation
 from ..redact import mask
 
@@ -190,3 +191,14 @@ def point_label(point_id: int | str) -> str:
 
 def vector_label(vector: str) -> str:
     return vector or "(default)"
+
+
+def rule_references(rule: RuleInfo) -> list[Reference]:
+    """The standards' clauses a rule's findings bear on: vecaudit's own (OWASP LLM08) first, then
+    the policy's. Reports older than schema 1.4 and synthetic rules carry none of their own."""
+    return standards.merge(standards.BUILTIN["finding"], rule.references)
+
+
+def builtin_references(kind: standards.BuiltinKind) -> list[Reference]:
+    """The clauses one of vecaudit's own kinds of result (targeted support, coverage gap) bears on."""
+    return list(standards.BUILTIN[kind])
