@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from ..models import CollectionInfo, Point, PointId
 
@@ -71,3 +71,22 @@ def list_collection_names(store: StoreAdapter) -> list[str]:
     can say (describing one opens its storage; plugins may only have `list_collections`)."""
     names_of = getattr(store, "list_collection_names", None)
     return list(names_of()) if callable(names_of) else [c.name for c in store.list_collections()]
+
+
+class ClosingStore:
+    """What the built-in stores share: `with store:` closes it, and its repr shows only the display
+    form of the target (never credentials). Subclasses set `display_target` and define `close`."""
+
+    display_target: str
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.display_target!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import CollectionError, TargetError
 from ..models import CollectionInfo, Point, PointId, VectorInfo
+from .base import ClosingStore
 from .points import (
     VectorNames,
     check_batch_size,
@@ -85,7 +86,7 @@ class _Shard(VectorNames):
     vectors: list[VectorInfo]
 
 
-class QdrantEdgeStore:
+class QdrantEdgeStore(ClosingStore):
     """Read-only adapter over one or more Qdrant Edge shards, each opened from a private copy."""
 
     def __init__(self, path: Path) -> None:
@@ -102,15 +103,6 @@ class QdrantEdgeStore:
         if not self._shard_dirs:
             raise TargetError(f"{path} is not a Qdrant Edge shard (no edge_config.json or segments/ inside)")
         self._open: dict[str, _Shard] = {}
-
-    def __repr__(self) -> str:
-        return f"QdrantEdgeStore({self.display_target!r})"
-
-    def __enter__(self) -> QdrantEdgeStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _get(self, name: str) -> _Shard:
         shard = self._open.get(name)

@@ -44,6 +44,7 @@ from pydantic_core import to_jsonable_python
 
 from ..errors import CollectionError, TargetError
 from ..models import CollectionInfo, Point, PointId, VectorInfo
+from .base import ClosingStore
 from .points import (
     VectorNames,
     check_batch_size,
@@ -337,7 +338,7 @@ class _Collection(VectorNames):
     unlisted: int | None = None  # likewise
 
 
-class QdrantLocalStore:
+class QdrantLocalStore(ClosingStore):
     """Read-only adapter for a qdrant-client local-mode folder."""
 
     def __init__(self, path: Path) -> None:
@@ -364,15 +365,6 @@ class QdrantLocalStore:
             log.warning("%s is open in another qdrant-client; reading it live, read-only", path)
         self._open: dict[str, _Collection] = {}
         self._scratch: Path | None = None
-
-    def __repr__(self) -> str:
-        return f"QdrantLocalStore({self.display_target!r})"
-
-    def __enter__(self) -> QdrantLocalStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # discovery
 

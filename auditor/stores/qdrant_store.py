@@ -22,6 +22,7 @@ import httpx
 
 from ..errors import CollectionError, TargetError
 from ..models import CollectionInfo, Point, PointId, VectorInfo
+from .base import ClosingStore
 from .points import (
     check_batch_size,
     dense_info,
@@ -72,7 +73,7 @@ def _is_tls_failure(exc: BaseException) -> bool:
     return False
 
 
-class QdrantServerStore:
+class QdrantServerStore(ClosingStore):
     """Read-only adapter for a Qdrant server (REST)."""
 
     def __init__(
@@ -112,15 +113,6 @@ class QdrantServerStore:
             )
         self._vectors: dict[str, list[VectorInfo]] = {}
         self._names: list[str] | None = None
-
-    def __repr__(self) -> str:
-        return f"QdrantServerStore({self.display_target!r})"
-
-    def __enter__(self) -> QdrantServerStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # errors and retries
 
