@@ -28,7 +28,10 @@ PARTS = ["ludek", "fiser", "fišer", "luděk", "20931"]
 # id -> (embedded text, payload). 201: the name in the payload (exact); 202: "Surname, Given" with
 # diacritics (fuzzy); 203: the name only in the vector; the rest hold nobody.
 POINTS: dict[int, tuple[str, dict[str, Any]]] = {
-    201: ("Refund approved for Ludek Fiser on order 5531.", {"text": "Refund approved for Ludek Fiser on order 5531."}),
+    201: (
+        "Refund approved for Ludek Fiser on order 5531.",
+        {"text": "Refund approved for Ludek Fiser on order 5531."},
+    ),
     202: ("Call back Fišer, Luděk about the parcel.", {"notes": "Call back Fišer, Luděk about the parcel."}),
     203: ("Parking permit issued to Ludek Fiser for the north garage.", {"kind": "permit", "n": 203}),
 }
@@ -56,7 +59,9 @@ def vectors() -> Any:
 
 
 def _leaks(texts: dict[str, str]) -> list[str]:
-    return [f"{v!r} in {where}" for where, t in texts.items() for v in VALUES + PARTS if v.lower() in t.lower()]
+    return [
+        f"{v!r} in {where}" for where, t in texts.items() for v in VALUES + PARTS if v.lower() in t.lower()
+    ]
 
 
 def _files(*roots: Path) -> dict[str, str]:
@@ -111,12 +116,19 @@ def test_plan_then_verification_statement(
     assert second.code == 0, second.err
     statement = json.loads((out / "statement.json").read_text())
     assert statement["result"] == "not_found" and statement["plan"] == [] and statement["not_checked"] == []
-    assert statement["checked_at"].endswith("+00:00") and statement["counts"]["vectors_checked"] == len(IDS) - 3
+    assert (
+        statement["checked_at"].endswith("+00:00") and statement["counts"]["vectors_checked"] == len(IDS) - 3
+    )
     assert statement["subject"]["fingerprint"] == plan["subject"]["fingerprint"]  # the same request
     md = (out / "statement.md").read_text()
     assert "Erasure verification statement" in md and "No point holds the subject" in md and ENCODER in md
 
-    texts = {"first.out": first.out, "first.err": first.err, "second.out": second.out, "second.err": second.err}
+    texts = {
+        "first.out": first.out,
+        "first.err": first.err,
+        "second.out": second.out,
+        "second.err": second.err,
+    }
     texts.update(_files(out, sandbox / "xdg"))
     assert not _leaks(texts)
     assert "subject.txt" not in json.dumps([plan, statement])  # the path is kept as a keyed hash only
@@ -148,7 +160,12 @@ def test_unchecked_vectors_exit_2_unless_allow_partial(
     ],
 )
 def test_malformed_subject_file_names_the_line_not_the_value(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], text: str, line: int, what: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    line: int,
+    what: str,
 ) -> None:
     sandbox = enter_sandbox(tmp_path, monkeypatch)
     (sandbox / "subject.txt").write_text(text, encoding="utf-8")
@@ -178,3 +195,41 @@ def test_payload_matching_rules() -> None:
     assert found("ref cust-20931.") == {"id #1": EXACT} and found("cust-209310") == {}
     hits, _ = matcher.match_payload({"ludek_fiser": {"n": 1}, "log": [{"t": "L. Fiser"}]})
     assert sorted((h.field, h.evidence) for h in hits) == [("[key #0]", EXACT), ("log[0].t", FUZZY)]
+
+
+class _OnePointStore:
+    """A store of one collection, one point with the name in its payload and no vectors."""
+
+    display_target = "memory"
+
+    def list_collection_names(self) -> list[str]:
+        return ["c"]
+
+    def collection_info(self, name: str) -> Any:
+        from vecaudit.models import CollectionInfo
+
+        return CollectionInfo(name=name, points_total=1)
+
+    def iter_points(self, collection: str, **_: Any) -> Any:
+        from vecaudit.models import Point
+
+        yield [Point(id=7, payload={"who": "Luděk Fišer"})], None
+
+
+def test_reveal_and_identifiers_not_judged_in_vectors(tmp_path: Path) -> None:
+    from vecaudit.erasure.check import check_store
+    from vecaudit.erasure.render import markdown, to_dict
+    from vecaudit.erasure.subject import parse_subject
+
+    subject = parse_subject(SUBJECT + "name: Anne Marie de la Cruz Lopez Garcia\n")
+    result = check_store(_OnePointStore(), subject)  # type: ignore[arg-type]
+    # Seven words: targeted mode shapes no controls for it, so it is matched in payloads only: a gap.
+    assert result.vector_identifiers == ["name #1", "email #1", "phone #1"]
+    assert [(g.unit, g.reason.split()[:2]) for g in result.gaps] == [("identifier", ["name", "#2"])]
+    assert [(e.point_id, e.evidence[0].type) for e in result.plan] == [(7, "payload-exact")]
+    key = bytes(32)
+    hidden = to_dict(result, subject, key=key, subject_path=tmp_path / "ludek-fiser.txt")
+    assert not _leaks({"json": json.dumps(hidden), "md": markdown(hidden)})
+    shown = to_dict(result, subject, key=key, subject_path=tmp_path / "s.txt", reveal=True)
+    assert shown["subject"]["identifiers"][1]["value"] == "ludek.fiser@example.org"
+    assert "email #1 (ludek.fiser@example.org)" in markdown(shown)

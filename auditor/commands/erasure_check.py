@@ -25,7 +25,8 @@ EPILOG = (
     "[bold]Examples[/]\n\n"
     "[cyan]vecaudit erasure-check ./qdrant-data --subject req-0193.txt --encoder all-MiniLM-L6-v2 "
     "-o plan.json[/]\n\n"
-    "[cyan]vecaudit erasure-check ./qdrant-data --subject req-0193.txt -o statement.md -o statement.json[/]\n\n"
+    "[cyan]vecaudit erasure-check ./qdrant-data --subject req-0193.txt -o statement.md "
+    "-o statement.json[/]\n\n"
     "Exit codes: 0 the subject was found nowhere and everything was checked, 1 found, 2 error or "
     "anything left unchecked (without --allow-partial)."
 )
@@ -34,10 +35,18 @@ _FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt":
 
 
 def erasure_check(
-    target: Annotated[str, typer.Argument(metavar="TARGET", help="Qdrant URL, local-mode folder or edge:DIR.")],
+    target: Annotated[
+        str, typer.Argument(metavar="TARGET", help="Qdrant URL, local-mode folder or edge:DIR.")
+    ],
     subject: Annotated[
         Path,
-        typer.Option("--subject", "-s", metavar="FILE", help="The subject's identifiers (see above).", show_default=False),
+        typer.Option(
+            "--subject",
+            "-s",
+            metavar="FILE",
+            help="The subject's identifiers (see above).",
+            show_default=False,
+        ),
     ],
     collection: Collections = None,
     encoder: Annotated[
@@ -55,14 +64,19 @@ def erasure_check(
             "--output",
             "-o",
             metavar="FILE",
-            help="Write the plan/statement (mode 0600, atomically); .json, .md or .txt by extension; repeatable.",
+            help="Write the plan/statement (mode 0600, atomically): .json, .md or .txt by extension; "
+            "repeatable.",
             show_default=False,
         ),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the JSON document instead of the table.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the JSON document instead of the table.")
+    ] = False,
     allow_partial: Annotated[
         bool,
-        typer.Option("--allow-partial", help="Exit 0/1 even when something was not checked (still reported)."),
+        typer.Option(
+            "--allow-partial", help="Exit 0/1 even when something was not checked (still reported)."
+        ),
     ] = False,
     reveal: Annotated[
         bool, typer.Option("--reveal", help="Show the identifiers' values beside their references.")
@@ -97,7 +111,10 @@ def erasure_check(
         write_atomic(path, rendered[_FORMATS[path.suffix.lower()]].encode("utf-8"))
     typer.echo(rendered["json"] if json_out else rendered["table"], nl=False)
     if not result.complete and not allow_partial:
-        typer.echo("vecaudit: not everything was checked (see 'not checked'); exit 2 (--allow-partial to accept)", err=True)
+        typer.echo(
+            "vecaudit: not everything was checked (see 'not checked'); exit 2 (--allow-partial to accept)",
+            err=True,
+        )
         raise typer.Exit(2)
     raise typer.Exit(1 if verdict(result) == "found" else 0)
 

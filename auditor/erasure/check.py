@@ -109,16 +109,15 @@ class ErasureResult:
 
 def _candidates(subject: Subject) -> list[tuple[Identifier, Any]]:
     """The identifiers targeted mode can judge in vectors (names, emails, phones), as candidates."""
-    from ..inversion.attack.targeted import Candidate
+    from ..inversion.attack.targeted import Candidate, value_kind
 
     out: list[tuple[Identifier, Any]] = []
     for ident in subject.identifiers:
-        if ident.kind == "id":
+        # Ids are not judged, and a value targeted mode reads as another kind (or none: a name of
+        # seven words) has no controls of its shape: payload check only, and counted as a gap.
+        if ident.kind == "id" or value_kind(ident.value) != ENTITY[ident.kind]:
             continue
-        try:
-            out.append((ident, Candidate(ident.value, ENTITY[ident.kind], line=ident.line)))
-        except Exception:  # a name targeted mode cannot shape controls for: payload check only
-            continue
+        out.append((ident, Candidate(ident.value, ENTITY[ident.kind], line=ident.line)))
     return out
 
 
@@ -184,6 +183,12 @@ def check_store(
     cands = _candidates(subject)
     result.vector_identifiers = [i.ref for i, _ in cands]
     candidates = [c for _, c in cands]
+    for ident in subject.identifiers:
+        if (
+            ident.kind != "id" and ident.ref not in result.vector_identifiers
+        ):  # a vector holding it would pass
+            why = f"{ident.ref} is not judged in vectors (targeted mode has no controls of its shape)"
+            result.gaps.append(Gap("(all)", "identifier", None, 1, why))
     # Keep every pair from the lowest threshold a run may use; the run's min_z is applied at the end.
     settings = TargetedSettings(min_z=Z_FLOOR, min_margin=MIN_MARGIN)
     searches: dict[str, Any] = {}
@@ -207,7 +212,15 @@ def check_store(
         dense: dict[str, VectorInfo] = {}
         for slot in info.vectors:
             if slot.kind != VectorKind.dense or not slot.dim:
-                gap(collection, "vector", slot.label, info.points_total, f"{slot.kind.value} vectors are not checked")
+                if not candidates:  # only ids: nothing to judge in any vector
+                    continue
+                gap(
+                    collection,
+                    "vector",
+                    slot.label,
+                    info.points_total,
+                    f"{slot.kind.value} vectors are not checked",
+                )
                 continue
             enc_id, reason = _encoder_for(store, collection, slot, encoder) if candidates else (None, None)
             slot_counts[(collection, slot.name)] = SlotCount(collection, slot.label, "dense", enc_id)
@@ -230,9 +243,20 @@ def check_store(
                 if deep:
                     gap(collection, "point", None, 1, "payload nested too deep")
                 for hit in hits:
-                    entry(collection, point.id).evidence.append(Evidence(hit.evidence, hit.identifier.ref, hit.field))
+                    entry(collection, point.id).evidence.append(
+                        Evidence(hit.evidence, hit.identifier.ref, hit.field)
+                    )
             for name, slot in dense.items():
-                _judge(batch, collection, slot, slot_state[(collection, name)], slot_counts, candidates, gap, find_codes)
+                _judge(
+                    batch,
+                    collection,
+                    slot,
+                    slot_state[(collection, name)],
+                    slot_counts,
+                    candidates,
+                    gap,
+                    find_codes,
+                )
 
     judged = sum(c.checked for c in slot_counts.values() if c.encoder)
     threshold = choose_min_z(judged, [c.kind for c in candidates])
@@ -261,7 +285,8 @@ def check_store(
     result.attack = {
         "name": "targeted (vecaudit.inversion.attack.targeted), values judged alone (no inversion)",
         "encoders": sorted(searches),
-        "settings": asdict(settings),
+        # min_z/min_margin of the settings are only the floor pairs are kept from: see thresholds.
+        "settings": {k: v for k, v in asdict(settings).items() if k not in ("min_z", "min_margin")},
         "evidence_types": [EXACT, FUZZY, VECTOR],
         "vecaudit_version": __version__,
     }

@@ -15,7 +15,7 @@ underscores in keys as spaces), after folding Unicode variants to ASCII (`detect
   least `MIN_TOKEN_SIMILARITY` and their mean at least `MIN_NAME_SIMILARITY`, with at least one
   pair equal (so "L. Fiser" matches Ludek Fiser, "Lukas Fischer" does not). A pair scores 1 when
   equal, `INITIAL_SCORE` when one is the initial of the other ("J. Smith"), else
-  1 - Levenshtein distance / longer length ("Jonh Smyth"). One-token names match exactly only.
+  1 - Levenshtein distance / longer length ("Jonh Smith"). One-token names match exactly only.
 """
 
 from __future__ import annotations
@@ -144,7 +144,12 @@ class PayloadMatcher:
         self._emails = [(i, i.value.casefold()) for i in subject.of("email")]
         self._phones = [(i, _digits(i.value)) for i in subject.of("phone")]
         self._ids = [
-            (i, re.compile(r"(?<![0-9a-z])" + re.escape(" ".join(i.value.casefold().split())) + r"(?![0-9a-z])"))
+            (
+                i,
+                re.compile(
+                    r"(?<![0-9a-z])" + re.escape(" ".join(i.value.casefold().split())) + r"(?![0-9a-z])"
+                ),
+            )
             for i in subject.of("id")
         ]
         self._names = [(i, name_tokens(i.value)) for i in subject.of("name")]

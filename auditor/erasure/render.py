@@ -95,7 +95,8 @@ def _statement(doc: dict[str, Any]) -> str:
         f"every payload (exact match after normalisation; names also fuzzy: token similarity >= "
         f"{t['name_fuzzy']['min_token_similarity']}, mean >= {t['name_fuzzy']['min_name_similarity']}) and "
         f"{c['vectors_checked']} dense vector(s) by the targeted attack with encoder(s) {encoders} "
-        f"({', '.join(vec_ids) or 'no identifier'} judged against same-shape controls at z >= {t['min_z']:g}, "
+        f"({', '.join(vec_ids) or 'no identifier'} judged against same-shape controls at "
+        f"z >= {t['min_z']:g}, "
         f"margin >= {t['min_margin']:g}; expected false supports {t['expected_false_supports']}). "
     )
     if doc["result"] == "found":
@@ -112,11 +113,19 @@ def markdown(doc: dict[str, Any]) -> str:
     title = "Deletion plan" if doc["result"] == "found" else "Erasure verification statement"
     lines = [f"# {title}", "", f"- Checked at: {doc['checked_at']} (UTC)", f"- Result: **{doc['result']}**"]
     lines += [f"- Subject: `{doc['subject']['fingerprint']}` (subject file `{doc['subject']['file']}`)", ""]
-    lines += [_statement(doc), "", "## Identifiers", "", "| identifier | line | fingerprint | vectors checked |"]
+    lines += [
+        _statement(doc),
+        "",
+        "## Identifiers",
+        "",
+        "| identifier | line | fingerprint | vectors checked |",
+    ]
     lines += ["| --- | --- | --- | --- |"]
     for i in doc["subject"]["identifiers"]:
         ref = f"{i['ref']} ({i['value']})" if "value" in i else i["ref"]
-        lines.append(f"| {ref} | {i['line']} | `{i['fingerprint']}` | {'yes' if i['vector_checked'] else 'no'} |")
+        lines.append(
+            f"| {ref} | {i['line']} | `{i['fingerprint']}` | {'yes' if i['vector_checked'] else 'no'} |"
+        )
     lines += ["", "## Points to delete", ""]
     if doc["plan"]:
         lines += ["| collection | point id | evidence |", "| --- | --- | --- |"]
@@ -125,20 +134,35 @@ def markdown(doc: dict[str, Any]) -> str:
             lines.append(f"| {_cell(e['collection'])} | {_cell(str(e['point_id']))} | {_cell(ev)} |")
     else:
         lines.append("None.")
-    lines += ["", "## Vectors checked", "", "| collection | vector | encoder | checked |", "| --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## Vectors checked",
+        "",
+        "| collection | vector | encoder | checked |",
+        "| --- | --- | --- | --- |",
+    ]
     for s in doc["vectors"]:
-        lines.append(f"| {_cell(s['collection'])} | {_cell(s['vector'])} | {s['encoder'] or '-'} | {s['checked']} |")
+        lines.append(
+            f"| {_cell(s['collection'])} | {_cell(s['vector'])} | {s['encoder'] or '-'} | {s['checked']} |"
+        )
     lines += ["", "## Not checked", ""]
     if doc["not_checked"]:
         lines += ["| collection | unit | vector | count | reason |", "| --- | --- | --- | --- | --- |"]
         for g in doc["not_checked"]:
             lines.append(
-                f"| {_cell(g['collection'])} | {g['unit']} | {_cell(g['vector'] or '-')} | {g['count']} | {g['reason']} |"
+                f"| {_cell(g['collection'])} | {g['unit']} | {_cell(g['vector'] or '-')} | {g['count']} "
+                f"| {g['reason']} |"
             )
     else:
         lines.append("Nothing: every point and dense vector in scope was checked.")
     a, t = doc["method"]["attack"], doc["method"]["thresholds"]
-    lines += ["", "## Method", "", f"- Attack: {a['name']}", f"- Encoders: {', '.join(a['encoders']) or 'none'}"]
+    lines += [
+        "",
+        "## Method",
+        "",
+        f"- Attack: {a['name']}",
+        f"- Encoders: {', '.join(a['encoders']) or 'none'}",
+    ]
     lines += [f"- Threshold rule: {t['rule']}; min_z {t['min_z']:g}, min_margin {t['min_margin']:g}"]
     lines += [f"- Attack settings: {', '.join(f'{k}={v}' for k, v in a['settings'].items())}"]
     lines += [f"- vecaudit {a['vecaudit_version']}", ""]
@@ -154,14 +178,17 @@ def table(doc: dict[str, Any]) -> str:
     c = doc["counts"]
     out = [
         f"erasure-check {doc['checked_at']}: {doc['result']} - {c['points_to_delete']} point(s) to delete; "
-        f"checked {c['points_checked']} point(s), {c['vectors_checked']} vector(s); not checked {c['not_checked']}"
+        f"checked {c['points_checked']} point(s), {c['vectors_checked']} vector(s); "
+        f"not checked {c['not_checked']}"
     ]
     for e in doc["plan"]:
         ev = "; ".join(_evidence(x) for x in e["evidence"])
         out.append(f"  {printable(e['collection'])}  {printable(str(e['point_id']))}  {ev}")
     for g in doc["not_checked"]:
         where = f"/{g['vector']}" if g["vector"] else ""
-        out.append(f"  not checked: {printable(g['collection'] + where)}: {g['count']} {g['unit']}(s), {g['reason']}")
+        out.append(
+            f"  not checked: {printable(g['collection'] + where)}: {g['count']} {g['unit']}(s), {g['reason']}"
+        )
     return "\n".join(out)
 
 

@@ -89,7 +89,9 @@ class Subject:
     def fingerprint(self, key: bytes) -> str:
         """A keyed hash of every identifier: the same subject file gives the same value, so a
         deletion plan and a later verification statement can be tied together without a value."""
-        parts = sorted(f"{ENTITY[i.kind]}\x00{canonicalize(ENTITY[i.kind], i.value)}" for i in self.identifiers)
+        parts = sorted(
+            f"{ENTITY[i.kind]}\x00{canonicalize(ENTITY[i.kind], i.value)}" for i in self.identifiers
+        )
         return "sfp1:" + hmac.new(key, "\x01".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
