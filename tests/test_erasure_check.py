@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from clitools import enter_sandbox, run_cli
-from storebuild import build_local
+from storebuild import build_local, tree_fingerprint
 
 ENCODER = "all-MiniLM-L6-v2"
 SUBJECT = (
@@ -86,8 +86,10 @@ def test_plan_then_verification_statement(
     out.mkdir()
     args = ["erasure-check", store, "--subject", "subject.txt", "--encoder", ENCODER]
 
+    before = tree_fingerprint(store)
     first = run_cli(capsys, *args, "-o", out / "plan.json", "-o", out / "plan.md")
     assert first.code == 1, first.err
+    assert tree_fingerprint(store) == before  # read-only
     plan = json.loads((out / "plan.json").read_text())
     assert stat.S_IMODE((out / "plan.json").stat().st_mode) == 0o600
     assert plan["result"] == "found" and plan["complete"] is True
@@ -148,6 +150,26 @@ def test_unchecked_vectors_exit_2_unless_allow_partial(
     partial = run_cli(capsys, "erasure-check", store, "--subject", "subject.txt", "--allow-partial")
     assert partial.code == 1 and "not checked" in partial.out
     assert not _leaks({"strict": strict.out + strict.err, "partial": partial.out + partial.err})
+
+
+def test_sparse_vectors_are_counted_as_not_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], vectors: Any
+) -> None:
+    sandbox = enter_sandbox(tmp_path, monkeypatch)
+    sparse = {"bm25": [([1, 5 + n], [0.5, 0.25]) for n in range(len(IDS))]}
+    store = build_local(
+        sandbox / "store", "members", {"text": vectors}, [POINTS[i][1] for i in IDS], ids=IDS, sparse=sparse
+    )
+    (sandbox / "subject.txt").write_text(SUBJECT, encoding="utf-8")
+    args = ["erasure-check", store, "--subject", "subject.txt", "--encoder", ENCODER, "--json"]
+    strict = run_cli(capsys, *args)
+    assert strict.code == 2, strict.err
+    doc = json.loads(strict.out)
+    assert [(g["vector"], g["count"], g["reason"]) for g in doc["not_checked"]] == [
+        ("bm25", len(IDS), "sparse vectors are not checked")
+    ]
+    assert doc["counts"]["vectors_checked"] == len(IDS) and doc["result"] == "found"
+    assert run_cli(capsys, *args, "--allow-partial").code == 1
 
 
 @pytest.mark.parametrize(
@@ -233,3 +255,21 @@ def test_reveal_and_identifiers_not_judged_in_vectors(tmp_path: Path) -> None:
     shown = to_dict(result, subject, key=key, subject_path=tmp_path / "s.txt", reveal=True)
     assert shown["subject"]["identifiers"][1]["value"] == "ludek.fiser@example.org"
     assert "email #1 (ludek.fiser@example.org)" in markdown(shown)
+
+
+def test_edge_shard_is_checked_the_same_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], vectors: Any
+) -> None:
+    from storebuild import build_edge
+
+    sandbox = enter_sandbox(tmp_path, monkeypatch)
+    shard = build_edge(sandbox / "shard", vectors, [POINTS[i][1] for i in IDS], ids=IDS)
+    before = tree_fingerprint(shard)
+    (sandbox / "subject.txt").write_text(SUBJECT, encoding="utf-8")
+    result = run_cli(
+        capsys, "erasure-check", f"edge:{shard}", "--subject", "subject.txt", "--encoder", ENCODER, "--json"
+    )
+    assert result.code == 1, result.err
+    doc = json.loads(result.out)
+    assert sorted(e["point_id"] for e in doc["plan"]) == [201, 202, 203]
+    assert tree_fingerprint(shard) == before  # read-only
