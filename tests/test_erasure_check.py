@@ -140,16 +140,33 @@ def test_unchecked_vectors_exit_2_unless_allow_partial(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], vectors: Any
 ) -> None:
     sandbox = enter_sandbox(tmp_path, monkeypatch)
-    store = build_local(sandbox / "store", "members", vectors, [POINTS[i][1] for i in IDS], ids=IDS)
+    # Payloads without the embedded texts, and a dozen vectors (too few for a fingerprint): the
+    # encoder stays unknown and the vectors are not checked. Point 201 names the subject.
+    payloads = [{"who": "Ludek Fiser"} if i == 201 else {"n": i} for i in IDS]
+    store = build_local(sandbox / "store", "members", vectors, payloads, ids=IDS)
     (sandbox / "subject.txt").write_text(SUBJECT, encoding="utf-8")
-    # A dozen vectors are too few to identify the encoder: the vectors are not checked.
     strict = run_cli(capsys, "erasure-check", store, "--subject", "subject.txt", "--json")
     assert strict.code == 2
     doc = json.loads(strict.out)
     assert doc["not_checked"][0]["count"] == len(IDS) and "encoder" in doc["not_checked"][0]["reason"]
     partial = run_cli(capsys, "erasure-check", store, "--subject", "subject.txt", "--allow-partial")
-    assert partial.code == 1 and "not checked" in partial.out
+    assert partial.code == 1 and "not checked" in partial.out and "members  201  payload-exact" in partial.out
     assert not _leaks({"strict": strict.out + strict.err, "partial": partial.out + partial.err})
+
+
+def test_encoder_is_identified_from_payload_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], vectors: Any
+) -> None:
+    sandbox = enter_sandbox(tmp_path, monkeypatch)
+    # The neutral points' payloads hold the text their vectors embed: no --encoder needed.
+    store = build_local(sandbox / "store", "members", vectors, [POINTS[i][1] for i in IDS], ids=IDS)
+    (sandbox / "subject.txt").write_text(SUBJECT, encoding="utf-8")
+    result = run_cli(capsys, "erasure-check", store, "--subject", "subject.txt", "--json")
+    assert result.code == 1, result.err
+    doc = json.loads(result.out)
+    assert doc["complete"] and doc["vectors"][0]["encoder"] == ENCODER
+    assert sorted(e["point_id"] for e in doc["plan"]) == [201, 202, 203]
+    assert not _leaks({"out": result.out, "err": result.err})
 
 
 def test_sparse_vectors_are_counted_as_not_checked(

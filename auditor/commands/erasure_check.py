@@ -70,16 +70,19 @@ def erasure_check(
         ),
     ] = None,
     json_out: Annotated[
-        bool, typer.Option("--json", help="Print the JSON document instead of the table.")
+        bool, typer.Option("--json", metavar="", help="Print the JSON document instead of the table.")
     ] = False,
     allow_partial: Annotated[
         bool,
         typer.Option(
-            "--allow-partial", help="Exit 0/1 even when something was not checked (still reported)."
+            "--allow-partial",
+            metavar="",
+            help="Exit 0/1 even when something was not checked (still reported).",
         ),
     ] = False,
     reveal: Annotated[
-        bool, typer.Option("--reveal", help="Show the identifiers' values beside their references.")
+        bool,
+        typer.Option("--reveal", metavar="", help="Show the identifiers' values beside their references."),
     ] = False,
     api_key_file: ApiKeyFile = None,
 ) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
+from ..detect.payload_text import longest_text
 from ..encoders.base import Encoder
 from ..errors import EncoderError
 from ..models import PointId, VectorInfo, VectorKind
@@ -143,14 +144,24 @@ def _encoder_for(
             return None, f"--encoder {user}: {exc}"
         return (user, None) if spec.dim == slot.dim else (None, f"encoder {user} does not fit the dimension")
     rows: list[np.ndarray] = []
+    texts: list[str | None] = []  # the payload text each vector may embed: the strongest evidence
     for batch, _ in store.iter_points(collection, batch_size=256):
-        rows += [p.vectors[slot.name] for p in batch if slot.name in p.vectors and p.vectors[slot.name].size]
+        for p in batch:
+            vec = p.vectors.get(slot.name)
+            if vec is not None and vec.shape == (slot.dim,) and np.isfinite(vec).all():
+                rows.append(vec)
+                texts.append(longest_text(p.payload))
         if len(rows) >= IDENTIFY_ROWS:
             break
     if not rows:
         return None, "no readable vectors"
     try:
-        guess = identify(np.stack(rows[:IDENTIFY_ROWS]), distance=slot.distance, datatype=slot.datatype)
+        guess = identify(
+            np.stack(rows[:IDENTIFY_ROWS]),
+            distance=slot.distance,
+            datatype=slot.datatype,
+            texts=texts[:IDENTIFY_ROWS] if any(texts) else None,
+        )
     except (EncoderError, ValueError) as exc:
         return None, f"encoder identification failed: {type(exc).__name__}"
     if guess.name == UNKNOWN:
