@@ -85,21 +85,30 @@ def erasure_check(
         typer.Option("--reveal", metavar="", help="Show the identifiers' values beside their references."),
     ] = False,
     api_key_file: ApiKeyFile = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", metavar="", help="Do not verify TLS certificates (unsafe).")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", metavar="SECONDS", help="Per-request timeout for a server.")
+    ] = 30.0,
 ) -> None:
     """Check a store for one data subject; exit 0 none found, 1 found, 2 error or unchecked."""
     from ..erasure.check import check_store
     from ..erasure.render import markdown, table, to_dict, verdict, write_atomic
-    from ..erasure.subject import SubjectError, read_subject
+    from ..erasure.subject import read_subject
+    from ..errors import VecauditError
     from ..fingerprint import load_fingerprint_key
     from ..stores import open_store
 
     paths = list(output or [])
     for path in paths:
         if path.suffix.lower() not in _FORMATS:
-            raise SubjectError(f"--output {path.name}: use a .json, .md or .txt file name")
+            raise VecauditError(f"--output {path.name}: use a .json, .md or .txt file name")
+        if not path.parent.is_dir():  # fail before the store is read, not after
+            raise VecauditError(f"--output {path}: no such folder {path.parent}")
     person = read_subject(subject)  # validated before the store is opened
     key = load_fingerprint_key()
-    store = open_store(target, api_key_file=api_key_file)
+    store = open_store(target, api_key_file=api_key_file, timeout=timeout, verify_tls=not insecure)
     try:
         result = check_store(store, person, collections=collection, encoder=encoder)
     finally:
@@ -111,7 +120,10 @@ def erasure_check(
         "table": table(doc) + "\n",
     }
     for path in paths:
-        write_atomic(path, rendered[_FORMATS[path.suffix.lower()]].encode("utf-8"))
+        try:
+            write_atomic(path, rendered[_FORMATS[path.suffix.lower()]].encode("utf-8"))
+        except OSError as exc:
+            raise VecauditError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
     typer.echo(rendered["json"] if json_out else rendered["table"], nl=False)
     if not result.complete and not allow_partial:
         typer.echo(
