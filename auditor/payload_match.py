@@ -29,11 +29,12 @@ from .encoders.base import Encoder
 #: Cosine (stored vector, best re-embedded payload text) below which the vector was not made from
 #: the payload, per encoder; calibrated in bench/bench_redaction_bypass.py.
 #: Matching payloads (exact, whitespace/case normalised, title+body, with metadata) re-embed at
-#: >= 0.9999 with every calibrated encoder; redacted ones reach at most 0.956 (L6), 0.907 (L3).
+#: >= 0.9999 with both MiniLMs, whose redacted ones reach at most 0.956 (L6) and 0.907 (L3). e5 is
+#: cased and reads spacing: normalised payloads fall to 0.969, redacted ones reach 0.975 (overlap).
 MISMATCH_THRESHOLDS: dict[str, float] = {
     "all-MiniLM-L6-v2": 0.97,
     "paraphrase-MiniLM-L3-v2": 0.95,
-    "multilingual-e5-small": 0.97,
+    "multilingual-e5-small": 0.965,
 }
 #: For an encoder not calibrated here: re-embedding its own text gives ~1.0 for any deterministic
 #: encoder, so a cosine this low is a different text whatever the encoder's geometry.
