@@ -183,3 +183,29 @@ def test_only_values_the_payload_does_not_hold_are_bypasses() -> None:
     held = [found[0].model_copy(update={"fingerprint": "vfp1:held"})]
     payload_finding = found[0].model_copy(update={"source": "payload", "fingerprint": "vfp1:held"})
     assert bypass_findings(ctx, held, [payload_finding], points, {1}, recovered)[0].rule_id == "VA-PII-PERSON"
+
+
+def test_the_identified_encoder_checks_a_redacted_store(
+    sandbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --encoder: redacted payloads no longer identify the encoder, its fingerprint does
+    (20 points or more), and that encoder re-embeds the payloads."""
+    from vecaudit.demo_data import FIRST_NAMES, LAST_NAMES
+    from vecaudit.encoders.registry import get_encoder
+
+    names = [f"{first} {last}" for first, last in zip(FIRST_NAMES[:24], LAST_NAMES[:24], strict=True)]
+    vectors = get_encoder(L6).embed([TEMPLATE.format(n) for n in names])
+    payloads = [{"text": TEMPLATE.format("[REDACTED]")}] * 12 + [
+        {"text": TEMPLATE.format(n)} for n in names[12:]
+    ]
+    store = build_local(sandbox / "store", "tickets", vectors, payloads)
+    out = sandbox / "audit.json"
+    r = run_cli(
+        capsys, "scan", store, "--no-invert", "--state-dir", sandbox / "state", "-f", "json", "-o", out
+    )
+    assert r.code == 1, r.err  # the twelve unredacted payloads hold names
+    collection = json.loads(out.read_text())["collections"][0]
+    assert collection["encoder"]["name"] == L6
+    match = collection["payload_match"][""]
+    assert (match["points_checked"], match["points_mismatched"], match["mismatch_rate"]) == (24, 12, 0.5)
+    assert sorted(match["point_ids"]) == list(range(12))

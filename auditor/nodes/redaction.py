@@ -122,10 +122,9 @@ def bypass_findings(
         if value and value in texts[f.point_id]:
             out.append(f)
             continue
-        severity = max(f.severity, REDACTION_BYPASS_MIN_SEVERITY, key=lambda s: s.rank)
         rule = first_rule(policy, f.entity_type, f.score, f.collection, "payload")
-        if rule is not None:
-            severity = max(severity, rule.severity, key=_rank)
+        floor = [REDACTION_BYPASS_MIN_SEVERITY] + ([rule.severity] if rule is not None else [])
+        severity = max([f.severity, *floor], key=_rank)
         out.append(f.model_copy(update={"rule_id": REDACTION_BYPASS_RULE_ID, "severity": severity}))
     return out
 
