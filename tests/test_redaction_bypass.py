@@ -209,3 +209,19 @@ def test_the_identified_encoder_checks_a_redacted_store(
     match = collection["payload_match"][""]
     assert (match["points_checked"], match["points_mismatched"], match["mismatch_rate"]) == (24, 12, 0.5)
     assert sorted(match["point_ids"]) == list(range(12))
+
+
+def test_tui_reevaluation_keeps_a_bypass_a_bypass() -> None:
+    """Judged again under pci-dss (PERSON alone is low there), a bypass keeps its rule, at least high."""
+    from vecaudit.policy.loader import load_policy
+    from vecaudit.tui.findings_model import reevaluate
+
+    text = "Complaint from John Smith"
+    bypass = _finding(1, "John Smith", text).model_copy(update={"rule_id": REDACTION_BYPASS_RULE_ID})
+    plain = _finding(2, "John Smith", text)
+    result = reevaluate([bypass, plain], load_policy("pci-dss"), scanned_entities=["PERSON"])
+    assert [(f.rule_id, f.severity) for f in result.findings] == [
+        (REDACTION_BYPASS_RULE_ID, Severity.high),
+        ("VA-PII-PERSON", Severity.low),
+    ]
+    assert result.rules[-1].id == REDACTION_BYPASS_RULE_ID
