@@ -20,7 +20,9 @@ from pydantic import BaseModel, Field, computed_field
 #: 1.2 added `attacks`: the inversion attack each encoder's vectors got, with its budget and cost.
 #: 1.3 added `collections[].dequantization` and the coverage reason `quantized_vector`, and
 #: `targeted`: which stored vectors support the values of a `--candidates` file (fingerprints only).
-#: 1.4 added `rules[].references`: the clauses of standards and regulations each rule bears on.
+#: 1.4 added `rules[].references` (the clauses of standards and regulations each rule bears on)
+#: and `collections[].payload_match` (vectors not made from their payload text), the rule
+#: `vecaudit/redaction-bypass` and `summary.redaction_bypass` / `summary.points_mismatched`.
 SCHEMA_VERSION = "1.4"
 
 PointId = int | str
@@ -306,6 +308,30 @@ class Dequantization(BaseModel):
     per_dimension_match: float | None = None
 
 
+class PayloadMatch(BaseModel):
+    """One vector slot's check of "was this vector made from this payload?" (schema 1.4).
+
+    Every analyzed point with payload text had that text re-embedded with the slot's encoder
+    (`encoder`) and compared with its stored vector; a cosine below `threshold` (calibrated per
+    encoder, see `vecaudit.payload_match`) makes the point *mismatched*: its vector was made from
+    text its payload no longer holds (e.g. redacted after embedding). Ids only, never text.
+    """
+
+    encoder: str
+    threshold: float
+    points_checked: int = 0  # points with payload text whose vector was compared
+    points_mismatched: int = 0
+    point_ids: list[PointId] = Field(default_factory=list)  # the first few mismatched points
+    encoder_calls: int = 0  # texts re-embedded (all prompt modes together)
+    seconds: float = 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def mismatch_rate(self) -> float:
+        """Share of checked points whose vector does not come from their payload text (0..1)."""
+        return round(self.points_mismatched / self.points_checked, 4) if self.points_checked else 0.0
+
+
 class CollectionReport(BaseModel):
     name: str
     points_total: int
@@ -319,6 +345,15 @@ class CollectionReport(BaseModel):
     dequantization: dict[str, Dequantization] = Field(
         default_factory=dict
     )  # per vector holding integer codes (schema 1.3)
+    payload_match: dict[str, PayloadMatch] = Field(default_factory=dict)  # per vector (schema 1.4)
+
+
+#: The rule of a redaction bypass: inverting a vector that was not made from its payload text
+#: recovered personal data that the payload does not hold (it was redacted after embedding).
+REDACTION_BYPASS_RULE_ID = "vecaudit/redaction-bypass"
+#: A redaction bypass is a failed control, not only exposed data: the pipeline meant to remove the
+#: value. Its severity is the entity's own (payload or inversion rule), but never below this.
+REDACTION_BYPASS_MIN_SEVERITY = Severity.high
 
 
 class Reference(BaseModel):
@@ -344,6 +379,17 @@ class RuleInfo(BaseModel):
     threshold: float
     description: str = ""
     references: list[Reference] = Field(default_factory=list)  # schema 1.4
+
+
+def redaction_bypass_rule() -> RuleInfo:
+    """The rule reports list for redaction-bypass findings (any entity; severity is per finding)."""
+    return RuleInfo(
+        id=REDACTION_BYPASS_RULE_ID,
+        entity_type="ANY",
+        severity=REDACTION_BYPASS_MIN_SEVERITY,
+        threshold=0.0,
+        description="Personal data recovered from a vector that was not made from its (redacted) payload",
+    )
 
 
 #: A supplied value that a stored vector supports is a violation at this severity (the user named it
@@ -426,6 +472,8 @@ class ScanSummary(BaseModel):
     by_entity: dict[str, int] = Field(default_factory=dict)
     points_with_findings: int = 0
     violations: int = 0  # findings at or above fail_on, not allowlisted, plus supported candidates
+    redaction_bypass: int = 0  # findings of the rule vecaudit/redaction-bypass (schema 1.4)
+    points_mismatched: int = 0  # points whose vector was not made from their payload text (1.4)
 
 
 class ScanReport(BaseModel):

@@ -36,7 +36,17 @@ from typing import Any
 
 from .config import ScanConfig
 from .errors import VecauditError
-from .models import AttackRun, Coverage, Finding, InversionRecord, PointId, ScanSummary, Severity
+from .models import (
+    REDACTION_BYPASS_RULE_ID,
+    AttackRun,
+    Coverage,
+    Finding,
+    InversionRecord,
+    PayloadMatch,
+    PointId,
+    ScanSummary,
+    Severity,
+)
 
 #: The channel of LangGraph's pending writes that hold a failed node's exception.
 _ERROR_CHANNEL = "__error__"
@@ -72,6 +82,12 @@ CREATE TABLE IF NOT EXISTS targeted_supports (
     collection TEXT NOT NULL, vector TEXT NOT NULL, point_id TEXT NOT NULL, candidate INTEGER NOT NULL,
     z REAL NOT NULL, margin REAL NOT NULL, framed INTEGER NOT NULL,
     PRIMARY KEY (collection, vector, point_id, candidate)
+);
+CREATE TABLE IF NOT EXISTS payload_checks (
+    collection TEXT NOT NULL, batch_no INTEGER NOT NULL, vector TEXT NOT NULL, encoder TEXT NOT NULL,
+    threshold REAL NOT NULL, checked INTEGER NOT NULL, mismatched INTEGER NOT NULL, point_ids TEXT NOT NULL,
+    encoder_calls INTEGER NOT NULL, seconds REAL NOT NULL,
+    PRIMARY KEY (collection, batch_no, vector)
 );
 CREATE TABLE IF NOT EXISTS targeted_batches (
     collection TEXT NOT NULL, batch_no INTEGER NOT NULL, vector TEXT NOT NULL, encoder TEXT,
@@ -147,6 +163,25 @@ class InversionRow:
     point_id: PointId
     cosine: float
     text: str | None  # None unless the run was started with --reveal
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadCheck:
+    """One batch's payload-match check of one vector slot (see `vecaudit.payload_match`): counts
+    and the ids of mismatched points, never text."""
+
+    collection: str
+    vector: str
+    encoder: str
+    threshold: float
+    checked: int
+    mismatched: list[PointId]
+    encoder_calls: int
+    seconds: float
+
+
+#: Mismatched point ids a collection's report lists per vector (the count covers all of them).
+PAYLOAD_CHECK_IDS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,12 +432,14 @@ class RunDB:
         keys: Sequence[str] | None = None,
         attacks: Sequence[AttackSpend] = (),
         targeted: tuple[Sequence[TargetedRow], Sequence[TargetedSpend]] = ((), ()),
+        payload_checks: Sequence[PayloadCheck] = (),
     ) -> None:
         """Store a batch's results, its progress row and what its inversion spent in one
         transaction (all or nothing), so a resumed run counts every batch once.
 
         `keys` are the findings' `finding_key`s, in order, when the caller already computed them.
-        `targeted` is targeted mode's (pairs, per-slot spend) for this batch.
+        `targeted` is targeted mode's (pairs, per-slot spend) for this batch; `payload_checks` the
+        batch's payload-match checks, one per vector slot.
         """
         findings = list(findings)
         if keys is None:
@@ -463,6 +500,16 @@ class RunDB:
                     (t.collection, record.batch_no, t.vector, t.encoder, t.vectors, t.reason)
                     + (t.encoder_calls, t.seconds)
                     for t in slots
+                ),
+            )
+            c.executemany(
+                "INSERT OR REPLACE INTO payload_checks (collection, batch_no, vector, encoder, threshold, "
+                "checked, mismatched, point_ids, encoder_calls, seconds) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    (p.collection, record.batch_no, p.vector, p.encoder, p.threshold, p.checked)
+                    + (len(p.mismatched), json.dumps(p.mismatched[:PAYLOAD_CHECK_IDS]), p.encoder_calls)
+                    + (p.seconds,)
+                    for p in payload_checks
                 ),
             )
             c.execute(
@@ -537,6 +584,24 @@ class RunDB:
                 allowlisted=bool(r[13]),
                 baseline_state=same(r[14]),
             )
+
+    def payload_matches(self, collection: str) -> dict[str, PayloadMatch]:
+        """Per vector slot of `collection`, its payload-match checks added up over every batch."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT vector, encoder, threshold, checked, mismatched, point_ids, encoder_calls, seconds "
+                "FROM payload_checks WHERE collection = ? ORDER BY batch_no, rowid",
+                (collection,),
+            ).fetchall()
+        out: dict[str, PayloadMatch] = {}
+        for vector, encoder, threshold, checked, mismatched, ids, calls, seconds in rows:
+            m = out.setdefault(vector, PayloadMatch(encoder=encoder, threshold=threshold))
+            m.points_checked += int(checked)
+            m.points_mismatched += int(mismatched)
+            m.point_ids.extend(json.loads(ids)[: PAYLOAD_CHECK_IDS - len(m.point_ids)])
+            m.encoder_calls += int(calls)
+            m.seconds = round(m.seconds + float(seconds), 3)
+        return out
 
     # -- targeted mode -----------------------------------------------------------------------------
 
@@ -621,12 +686,22 @@ class RunDB:
                     (fail_on.rank,),
                 ).fetchone()[0]
             )
+            bypass = int(
+                c.execute(
+                    "SELECT COUNT(*) FROM findings WHERE rule_id = ?", (REDACTION_BYPASS_RULE_ID,)
+                ).fetchone()[0]
+            )
+            mismatched = int(
+                c.execute("SELECT COALESCE(SUM(mismatched), 0) FROM payload_checks").fetchone()[0]
+            )
         return ScanSummary(
             findings_total=total,
             by_severity={str(k): int(v) for k, v in by_sev.items()},
             by_entity={str(k): int(v) for k, v in by_entity.items()},
             points_with_findings=points,
             violations=violations,
+            redaction_bypass=bypass,
+            points_mismatched=mismatched,
         )
 
     # -- internals ---------------------------------------------------------------------------------

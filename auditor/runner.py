@@ -21,7 +21,16 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .config import ConfigError, ScanConfig, default_state_dir, policy_file_digest
 from .errors import CandidatesError, PolicyError, ScanIncomplete, VecauditError
-from .models import CollectionReport, RuleInfo, ScanReport, ScanSummary, Severity, TargetedReport
+from .models import (
+    REDACTION_BYPASS_RULE_ID,
+    CollectionReport,
+    RuleInfo,
+    ScanReport,
+    ScanSummary,
+    Severity,
+    TargetedReport,
+    redaction_bypass_rule,
+)
 from .nodes.context import Resources, ScanContext, open_configured_store
 from .nodes.discover import check_collections
 from .progress import ProgressListener, RunStarted, from_wire
@@ -353,6 +362,11 @@ def assemble_report(db: RunDB) -> ScanReport:
     # Complete means finished *and* nothing in scope left unanalyzed (runs from before coverage was
     # recorded have no coverage to judge by).
     rules = [RuleInfo.model_validate(r) for r in json.loads(db.get_meta("rules") or "[]")]
+    # Where payloads were checked against their vectors, the redaction-bypass rule was applied: every
+    # format lists it (a JUnit case per collection), passing or not.
+    checked = any(m.points_checked for c in collections for m in c.payload_match.values())
+    if checked and all(r.id != REDACTION_BYPASS_RULE_ID for r in rules):
+        rules.append(redaction_bypass_rule())
     targeted = targeted_report(db)
     # Vectors targeted mode could not check are data left unanalyzed too: a value they hold would
     # be reported as unsupported.

@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from vecaudit.models import Finding, RuleInfo, ScanSummary, Severity
+from vecaudit.models import (
+    REDACTION_BYPASS_MIN_SEVERITY,
+    REDACTION_BYPASS_RULE_ID,
+    Finding,
+    RuleInfo,
+    ScanSummary,
+    Severity,
+    redaction_bypass_rule,
+)
 
 SEVERITY_WEIGHT: dict[Severity, float] = {
     Severity.critical: 1.0,
@@ -151,15 +159,25 @@ def reevaluate(
         if rule is None:
             dropped += 1
             continue
-        out.append(
-            f.model_copy(
-                update={"severity": rule.severity, "rule_id": rule.rule_id, "allowlisted": allowed(f)}
-            )
-        )
+        update: dict[str, Any] = {
+            "severity": rule.severity,
+            "rule_id": rule.rule_id,
+            "allowlisted": allowed(f),
+        }
+        if f.rule_id == REDACTION_BYPASS_RULE_ID:
+            # The scan's vector-against-payload check stands; the policy moves only the entity's
+            # severity, which a bypass never drops below (as in vecaudit.nodes.redaction).
+            payload_rule = first_rule(policy, f.entity_type, f.score, f.collection, "payload")
+            floor = [REDACTION_BYPASS_MIN_SEVERITY] + ([payload_rule.severity] if payload_rule else [])
+            update.update(rule_id=f.rule_id, severity=max([rule.severity, *floor], key=lambda s: s.rank))
+        out.append(f.model_copy(update=update))
     scanned = set(scanned_entities)
+    rules = policy.rule_infos()
+    if any(f.rule_id == REDACTION_BYPASS_RULE_ID for f in findings):
+        rules.append(redaction_bypass_rule())
     return Reevaluation(
         findings=out,
-        rules=policy.rule_infos(),
+        rules=rules,
         dropped=dropped,
         pattern_allowlist_skipped=sum(1 for e in allowlist if e.pattern is not None),
         unscanned_entities=[e for e in policy.entities() if e not in scanned],

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from ..coverage import describe_gap, gap_summary
 from ..models import ScanReport, TargetedReport
+from ..report.view import redaction_bypass_sentence
 from ..terminal_text import printable
 from ..verdict import verdict
 
@@ -87,6 +88,13 @@ def print_summary(
                 f"    {' ' * width}  not analyzed: {describe_gap(g, max_ids=SUMMARY_IDS)}"
                 for g in c.coverage.not_analyzed
             )
+        for vector, m in c.payload_match.items():
+            ids = ", ".join(map(str, m.point_ids[:SUMMARY_IDS]))
+            out.append(
+                f"    {' ' * width}  payload match ({vector or '(default)'}, {m.encoder}): "
+                f"{m.points_mismatched:,} of {m.points_checked:,} point(s) mismatched "
+                f"({m.mismatch_rate:.1%})" + (f": {ids}" if ids else "")
+            )
     for stage, reason in report.stages_skipped.items():
         out.append(f"  skipped {stage}: {reason}")
     if s.findings_total:
@@ -101,6 +109,9 @@ def print_summary(
         out.append("  findings: none")
     if report.targeted is not None:
         out.extend(targeted_lines(report.targeted))
+    bypass = redaction_bypass_sentence(report)
+    if bypass:
+        out.append(f"  {bypass}")
     result = verdict(report)
     violations = f"{s.violations:,} violation(s) at or above {report.fail_on.value}"
     out.append(

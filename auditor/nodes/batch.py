@@ -19,9 +19,10 @@ from ..coverage import CoverageTally
 from ..encoders.dequantize import Dequantizer
 from ..models import Finding, GapReason, Point, PointId, VectorInfo, VectorKind
 from ..progress import BatchScanned, emit
-from ..rundb import AttackSpend, BatchRecord, InversionRow, finding_key
+from ..rundb import AttackSpend, BatchRecord, InversionRow, PayloadCheck, finding_key
 from ..stores.points import normalize_id
 from .context import ScanContext
+from .redaction import bypass_findings, payload_check
 from .stages import inversion_results, payload_findings, usable_vectors
 from .state import ScanState, current_plan
 from .targeted import TargetedRow, TargetedSpend, slot_encoder, targeted_rows
@@ -91,6 +92,8 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         if p.unread is not None:
             tally.skipped(GapReason.unreadable_record, point_id=p.id, detail=p.unread)
     findings: list[Finding] = payload_findings(ctx, name, points, tally)
+    found_in_payloads = list(findings)  # what each payload holds, for the redaction-bypass check
+    checks: list[PayloadCheck] = []  # per slot: vectors not made from their payload text
     rows: list[InversionRow] = []
     spends: list[AttackSpend] = []
     targeted: list[TargetedRow] = []  # targeted mode (--candidates): indices and statistics, no value
@@ -115,6 +118,14 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         if vector in dequantize_plan and len(keep):
             matrix = Dequantizer.from_state(dequantize_plan[vector]).apply(matrix)
         ids: list[PointId] = [points[i].id for i in keep]
+        mismatched: set[PointId] = set()
+        # De-quantized vectors sit below their encoder's own cosine by the quantization error, so
+        # the calibrated thresholds do not hold for them: those slots are not checked.
+        known, _ = slot_encoder(state, name, vector, matrix.shape[1]) if keep else (None, None)
+        if known is not None and vector not in dequantize_plan:
+            check = payload_check(ctx, name, vector, known, points, keep, matrix)
+            checks.append(check)
+            mismatched = set(check.mismatched)
         encoder = invert_plan.get(vector)
         recovered: list[str] | None = None
         if encoder is not None:
@@ -124,7 +135,10 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
             if spend is not None:
                 spends.append(spend)
             rows.extend(vector_rows)
-            findings.extend(vector_findings)
+            by_point = dict(zip(ids, recovered, strict=True)) if recovered else {}
+            findings.extend(
+                bypass_findings(ctx, vector_findings, found_in_payloads, points, mismatched, by_point)
+            )
         if ctx.candidates and keep:
             target, why_not = slot_encoder(state, name, vector, matrix.shape[1])
             if target is None:
@@ -155,7 +169,13 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         coverage=tally.coverage(),
     )
     ctx.db.commit_batch(
-        record, findings, rows, keys=keys, attacks=spends, targeted=(targeted, targeted_spends)
+        record,
+        findings,
+        rows,
+        keys=keys,
+        attacks=spends,
+        targeted=(targeted, targeted_spends),
+        payload_checks=checks,
     )
     return record
 

@@ -51,6 +51,7 @@ def finish_collection(state: ScanState, runtime: Runtime[ScanContext]) -> dict[s
             v: Dequantization.model_validate(r)
             for v, r in state.get("dequantization", {}).get(name, {}).items()
         },
+        payload_match=ctx.db.payload_matches(name),
     )
     emit(
         CollectionFinished(

@@ -40,6 +40,7 @@ from .view import (
     effective_summary,
     is_violation,
     masked_evidence,
+    redaction_bypass_sentence,
     rule_references,
     sorted_findings,
 )
@@ -309,6 +310,9 @@ def _executive(report: ScanReport) -> Section:
         blocks.append(Paragraph("No personal data was found in payloads or in text recovered from vectors."))
     sev_rows = [[s.value, str(summary.by_severity.get(s.value, 0))] for s in SEVERITIES_DESC]
     blocks.append(Table(["Severity", "Findings"], sev_rows, severity_column=0))
+    bypass = redaction_bypass_sentence(report)
+    if bypass:  # right after the overall risk: it is why a store with clean payloads fails
+        blocks.insert(min(len(blocks), 1 if report.complete else 2), Paragraph(bypass, tone="fail"))
     return Section("executive", "Executive summary", blocks)
 
 
@@ -626,6 +630,12 @@ def _mitigations(report: ScanReport, ctx: ReportContext) -> Section:
         recs.append(
             "Consider a vector-level mitigation (noise, quantization, truncation) where retrieval quality "
             "allows; the measured effect is below when a what-if result was supplied."
+        )
+    if redaction_bypass_sentence(report):
+        recs.append(
+            "Redact before embedding: the ingestion pipeline embeds the original text and redacts only "
+            "the stored payload. Re-embed the affected points from the redacted text and delete the old "
+            "vectors (and their snapshots and backups)."
         )
     if not recs:
         recs.append("No mitigation is required by this scan's findings; keep scanning on a schedule.")

@@ -21,6 +21,7 @@ from .view import (
     fmt_score,
     is_violation,
     masked_evidence,
+    redaction_bypass_sentence,
     revealed_inversions,
     sorted_findings,
     vector_label,
@@ -104,6 +105,9 @@ def _summary_section(report: ScanReport) -> Section:
             f"{summary.violations} violation(s) at or above {report.fail_on.value}."
         ),
     ]
+    bypass = redaction_bypass_sentence(report)
+    if bypass:
+        blocks.insert(1, Paragraph(bypass, tone="fail"))
     blocks.append(
         Table(
             ["Severity", "Findings"],
@@ -178,6 +182,33 @@ def _collections_section(report: ScanReport) -> Section:
         if rows
         else [Paragraph("No collections were scanned.")]
     )
+    matches = [(c.name, v, m) for c in report.collections for v, m in c.payload_match.items()]
+    if matches:
+        blocks.append(
+            Paragraph(
+                "Payload match: each point's payload text was re-embedded with the vectors' encoder; a "
+                "cosine below the threshold means the vector was not made from that text (e.g. the "
+                "payload was redacted after embedding)."
+            )
+        )
+        blocks.append(
+            Table(
+                ["Collection", "Vector", "Encoder", "Checked", "Mismatched", "Rate", "Threshold", "Points"],
+                [
+                    [
+                        name,
+                        vector_label(v),
+                        m.encoder,
+                        str(m.points_checked),
+                        str(m.points_mismatched),
+                        f"{m.mismatch_rate:.1%}",
+                        f"{m.threshold:.2f}",
+                        ", ".join(map(str, m.point_ids[:10])) or "-",
+                    ]
+                    for name, v, m in matches
+                ],
+            )
+        )
     return Section("collections", "Collections", blocks)
 
 

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 
 from ..coverage import describe_gap, gap_summary
-from ..models import Finding, ScanReport
+from ..models import REDACTION_BYPASS_RULE_ID, Finding, ScanReport
 from .base import ReportContext
 from .view import (
     RuleIndex,
@@ -25,6 +25,7 @@ from .view import (
     fmt_score,
     is_violation,
     masked_evidence,
+    redaction_bypass_sentence,
     sorted_findings,
     vector_label,
 )
@@ -141,6 +142,8 @@ def junit_tree(report: ScanReport) -> ET.Element:
                 by_source = Counter(f.source for f in violations)
                 sources = ", ".join(f"{n} from {src}" for src, n in sorted(by_source.items()))
                 lines = [counts, f"Violations by source: {sources}.", "Examples (masked evidence):"]
+                if rule.id == REDACTION_BYPASS_RULE_ID:
+                    lines.insert(0, redaction_bypass_sentence(report) or "Redaction bypass.")
                 lines += [_example(f, masked_evidence(report, f)) for f in violations[:EXAMPLES_PER_CASE]]
                 if len(violations) > EXAMPLES_PER_CASE:
                     lines.append(f"  ... and {len(violations) - EXAMPLES_PER_CASE} more")
@@ -149,8 +152,9 @@ def junit_tree(report: ScanReport) -> ET.Element:
                     "failure",
                     "\n".join(lines),
                     message=(
-                        f"{len(violations)} {rule.entity_type} violation(s) "
-                        f"at or above {report.fail_on.value}"
+                        f"{len(violations)} "
+                        + ("redaction-bypass" if rule.id == REDACTION_BYPASS_RULE_ID else rule.entity_type)
+                        + f" violation(s) at or above {report.fail_on.value}"
                     ),
                     type=max(violations, key=lambda f: f.severity.rank).severity.value,
                 )

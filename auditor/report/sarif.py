@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..coverage import describe_gap
-from ..models import AttackRun, Finding, Reference, RuleInfo, ScanReport, Severity
+from ..models import REDACTION_BYPASS_RULE_ID, AttackRun, Finding, Reference, RuleInfo, ScanReport, Severity
 from .base import ReportContext
 from .view import (
     RuleIndex,
@@ -213,7 +213,44 @@ def _md_text(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]()<>#!|" else ch for ch in text)
 
 
+def _bypass_descriptor(rule: RuleInfo, taxonomies: Taxonomies) -> dict[str, Any]:
+    full = (
+        "A vector was not made from the text its payload holds (re-embedding the payload text with "
+        "the vectors' encoder gives a cosine below the encoder's calibrated threshold), and inverting "
+        "it recovered personal data the payload does not hold: the pipeline redacted the payload after "
+        "embedding the original text. Severity is the entity's own, at least "
+        f"{rule.severity.value}."
+    )
+    advice = [
+        "Redact the text before it is embedded, not only the payload that is stored.",
+        "Re-embed the affected points from the redacted text and delete the old vectors, with their "
+        "copies in snapshots and backups.",
+        "Until then, protect the vectors like the original text: restrict read, export and snapshot access.",
+    ]
+    refs = rule_references(rule)
+    std_text, std_md = references_help(refs)
+    return {
+        "id": rule.id,
+        "name": "RedactionBypass",
+        "shortDescription": {"text": rule.description},
+        "fullDescription": {"text": full},
+        "help": {
+            "text": f"{full}\n\nRemediation:\n" + "\n".join(f"- {a}" for a in advice) + std_text,
+            "markdown": f"{full}\n\n**Remediation**\n\n" + "\n".join(f"- {a}" for a in advice) + std_md,
+        },
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "relationships": taxonomies.relationships(refs),
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "tags": rule_tags([*BASE_TAGS, "redaction-bypass"], refs),
+            "references": reference_list(refs),
+        },
+    }
+
+
 def _rule_descriptor(rule: RuleInfo, taxonomies: Taxonomies) -> dict[str, Any]:
+    if rule.id == REDACTION_BYPASS_RULE_ID:
+        return _bypass_descriptor(rule, taxonomies)
     entity = rule.entity_type
     short = rule.description or f"{entity} exposed in a vector store"
     full = (
@@ -281,7 +318,12 @@ def _clean(text: str) -> str:
 
 def _message(finding: Finding, c: _Cleaned) -> str:
     where = f"point {c.point} of collection '{c.collection}', vector {vector_label(c.vector)}"
-    if finding.source == "payload":
+    if finding.rule_id == REDACTION_BYPASS_RULE_ID:
+        how = (
+            f"Redaction bypass: {c.entity_type} recovered by inverting the embedding of {where}, which "
+            "was not made from the point's payload text; the payload does not hold this value"
+        )
+    elif finding.source == "payload":
         origin = f"payload field '{c.field}'" if c.field else "the payload"
         how = f"{c.entity_type} found in {origin} of {where}"
     else:
@@ -446,6 +488,22 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
         run["properties"]["targeted"] = sarif_targeted.run_properties(report.targeted)
     if taxa := taxonomies.sarif():
         run["taxonomies"] = taxa
+    # Vectors not made from their payload text, per collection and vector slot (ids, no text).
+    matches = [
+        {
+            "collection": c.name,
+            "vector": v,
+            "encoder": m.encoder,
+            "threshold": finite(m.threshold),
+            "pointsChecked": m.points_checked,
+            "pointsMismatched": m.points_mismatched,
+            "mismatchRate": finite(m.mismatch_rate),
+        }
+        for c in report.collections
+        for v, m in c.payload_match.items()
+    ]
+    if matches:
+        run["properties"]["payloadMatch"] = matches
     run = _clean_tree(run)
     run["results"] = results  # already cleaned field by field in _result (and sarif_targeted._result)
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}

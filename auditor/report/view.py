@@ -12,7 +12,16 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..models import Finding, InversionRecord, Reference, RuleInfo, ScanReport, ScanSummary, Severity
+from ..models import (
+    REDACTION_BYPASS_RULE_ID,
+    Finding,
+    InversionRecord,
+    Reference,
+    RuleInfo,
+    ScanReport,
+    ScanSummary,
+    Severity,
+)
 from ..policy import standards
 from ..policy.evaluate import is_violation
 from ..redact import mask
@@ -114,6 +123,8 @@ def compute_summary(report: ScanReport) -> ScanSummary:
         points_with_findings=len({(f.collection, f.vector, f.point_id) for f in report.findings}),
         violations=sum(is_violation(f, report.fail_on) for f in report.findings)
         + (report.targeted.violations(report.fail_on) if report.targeted is not None else 0),
+        redaction_bypass=sum(map(is_redaction_bypass, report.findings)),
+        points_mismatched=mismatch_counts(report)[0],
     )
 
 
@@ -123,6 +134,32 @@ def effective_summary(report: ScanReport) -> ScanSummary:
     if s.findings_total == len(report.findings) and (s.by_severity or not report.findings):
         return s
     return compute_summary(report)
+
+
+def is_redaction_bypass(finding: Finding) -> bool:
+    return finding.rule_id == REDACTION_BYPASS_RULE_ID
+
+
+def mismatch_counts(report: ScanReport) -> tuple[int, int]:
+    """(points whose vector was not made from their payload text, points checked), all slots."""
+    checks = [m for c in report.collections for m in c.payload_match.values()]
+    return sum(m.points_mismatched for m in checks), sum(m.points_checked for m in checks)
+
+
+def redaction_bypass_sentence(report: ScanReport) -> str | None:
+    """Why a store with clean payloads fails, in one sentence; None without redaction-bypass findings."""
+    bypass = [f for f in report.findings if is_redaction_bypass(f)]
+    if not bypass:
+        return None
+    mismatched, checked = mismatch_counts(report)
+    points = len({(f.collection, f.point_id) for f in bypass})
+    violations = sum(is_violation(f, report.fail_on) for f in bypass)
+    return (
+        f"Redaction bypass: {mismatched} of {checked} point(s) checked have a vector that was not made "
+        f"from their payload text, and inverting the vectors of {points} of them recovered personal "
+        f"data their payloads do not hold ({len(bypass)} finding(s), {violations} violation(s)): the "
+        "payloads were redacted after embedding, but the vectors were not."
+    )
 
 
 def collection_names(report: ScanReport) -> list[str]:
