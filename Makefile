@@ -12,6 +12,9 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 # torch pulled in by a dependency would download a multi-GB CUDA build.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	# A stale vecaudit.egg-info in the checkout (left by an old build) shadows the installed
+	# metadata whenever Python runs from here, hiding the built-in plugins' entry points.
+	rm -rf vecaudit.egg-info
 	$(BIN)/pip install -q --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install -q --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
