@@ -94,9 +94,10 @@ def erasure_check(
 ) -> None:
     """Check a store for one data subject; exit 0 none found, 1 found, 2 error or unchecked."""
     from ..erasure.check import check_store
-    from ..erasure.render import markdown, table, to_dict, verdict, write_atomic
+    from ..erasure.render import markdown, table, to_dict, verdict
     from ..erasure.subject import read_subject
     from ..errors import VecauditError
+    from ..files import atomic_write
     from ..fingerprint import load_fingerprint_key
     from ..stores import open_store
 
@@ -121,7 +122,7 @@ def erasure_check(
     }
     for path in paths:
         try:
-            write_atomic(path, rendered[_FORMATS[path.suffix.lower()]].encode("utf-8"))
+            atomic_write(path, rendered[_FORMATS[path.suffix.lower()]].encode("utf-8"))
         except OSError as exc:
             raise VecauditError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
     typer.echo(rendered["json"] if json_out else rendered["table"], nl=False)

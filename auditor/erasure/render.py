@@ -8,8 +8,6 @@ passes `reveal`; identifiers are named by kind and index ("email #2") and keyed 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -190,18 +188,3 @@ def table(doc: dict[str, Any]) -> str:
             f"  not checked: {printable(g['collection'] + where)}: {g['count']} {g['unit']}(s), {g['reason']}"
         )
     return "\n".join(out)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a 0600 temp file in the same folder, then rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -16,14 +16,13 @@ A format implements `render(report, context)` (base.py); formats written for the
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import VecauditError
+from ..files import atomic_write
 from ..models import ScanReport
 from ..plugins.loader import REPORT_FORMATS, PluginError, discover, find, load_all, load_named
 from .base import ReportContext, ReportFormat, as_report_format
@@ -121,21 +120,6 @@ def render(report: ScanReport, fmt: str, *, context: ReportContext | None = None
     return get_format(fmt).render(report, context or ReportContext())
 
 
-def _atomic_write(path: Path, data: bytes, mode: int) -> None:
-    """Write via a temp file in the same directory and rename, so readers never see a partial report."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _paths(formats: Mapping[str, ReportFormat], output: str | Path) -> dict[str, Path]:
     out = Path(output)
     if len(formats) == 1:
@@ -193,7 +177,7 @@ def write_reports(
     for name, path in paths.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, rendered[name], mode)
+            atomic_write(path, rendered[name], mode)
         except OSError as exc:
             raise ReportFormatError(f"cannot write {name} report to {str(path)!r}: {exc.strerror}") from exc
         written.append(path)
