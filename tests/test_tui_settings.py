@@ -75,7 +75,7 @@ async def test_attack_and_device_chosen_on_the_connect_screen_reach_the_scan_con
     (request,) = driven
     config = request.config
     assert isinstance(config, ScanConfig)
-    assert (config.target, config.attack, config.device) == ("store", "quick", "cpu")
+    assert (config.target.display, config.attack, config.device) == ("store", "quick", "cpu")
     assert config.batch_size == TUI_BATCH_SIZE and request.state_dir == tmp_path / "runs"
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from vecaudit.config import ScanConfig
 from vecaudit.models import CollectionInfo, Finding, InversionRecord, RuleInfo, ScanReport
 from vecaudit.progress import BatchScanned, CollectionFinished, EncoderIdentified, ProgressEvent
+from vecaudit.stores.target import ScanTarget
 
 #: Points per batch (and per checkpoint). Smaller than the CLI's default so that the first findings
 #: show within seconds even when every batch is also inverted on a CPU.
@@ -59,7 +60,7 @@ class ScanRequest:
         return cls(config=ScanConfig.build(target=target, **settings), state_dir=state_dir, run_id=run_id)
 
     @property
-    def target(self) -> str | None:
+    def target(self) -> ScanTarget | None:
         return self.config.target if self.config is not None else None
 
     @property

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import VecauditError
+from ..files import read_text_file
 from ..fingerprint import canonicalize, fingerprint
 
 KINDS = ("name", "email", "phone", "id")
@@ -158,16 +159,5 @@ def parse_subject(text: str, source: str = "<subject>") -> Subject:
 def read_subject(path: str | Path) -> Subject:
     """The subject of a UTF-8 subject file (see `parse_subject`), read into memory and nowhere else."""
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise SubjectError(f"cannot read subject file {p}: {exc.strerror or type(exc).__name__}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise SubjectError(f"subject file {p} is over {MAX_FILE_BYTES >> 20} MiB")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise SubjectError(f"{p}:{line}: not UTF-8 text") from None
+    text = read_text_file(p, what="subject file", max_bytes=MAX_FILE_BYTES, error=SubjectError)
     return parse_subject(text, str(p))

@@ -20,7 +20,6 @@ from vecaudit.coverage import describe_gap, gap_summary
 from vecaudit.models import Finding, RuleInfo, ScanReport, Severity
 from vecaudit.policy.loader import PRESETS
 from vecaudit.redact import mask
-from vecaudit.stores.target import display_form
 from vecaudit.terminal_text import printable
 
 from ..findings_model import (
@@ -153,8 +152,8 @@ class MainScreen(Screen[None]):
         self.query_one("#progress", ScanProgress).set_compact(narrow)
 
     def _update_subtitle(self) -> None:
-        # What the user typed may hold user:password: the subtitle shows the target's display form.
-        target = display_form(self.request.target) if self.request.target else self.display_target
+        # The target as typed may hold user:password: the subtitle shows its display form.
+        target = self.request.target.display if self.request.target else self.display_target
         parts = [p for p in (target, f"policy {self.policy_name}") if p]
         self.sub_title = printable(" · ".join(parts))
 

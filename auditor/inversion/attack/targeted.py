@@ -74,6 +74,7 @@ import numpy as np
 from ...detect.names import PARTICLES
 from ...encoders.base import Encoder
 from ...errors import CandidatesError, InverterError
+from ...files import read_text_file
 from ...fingerprint import canonicalize, fingerprint, load_fingerprint_key
 from .base import WORD, Guess
 from .lexicon import name_lists
@@ -188,18 +189,7 @@ def read_candidates(path: str | Path) -> list[Candidate]:
     are not UTF-8 (the message names the line) and every error of `parse_candidates`.
     """
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise CandidatesError(f"cannot read candidates file {p}: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise CandidatesError(f"candidates file {p} is over {MAX_FILE_BYTES >> 20} MiB")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise CandidatesError(f"{p}:{line}: not UTF-8 text") from None
+    text = read_text_file(p, what="candidates file", max_bytes=MAX_FILE_BYTES, error=CandidatesError)
     return parse_candidates(text, str(p))
 
 
