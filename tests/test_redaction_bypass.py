@@ -190,8 +190,8 @@ def test_the_identified_encoder_checks_a_redacted_store(
 ) -> None:
     """Without --encoder: redacted payloads no longer identify the encoder, its fingerprint does
     (20 points or more), and that encoder re-embeds the payloads."""
-    from vecaudit.demo_data import FIRST_NAMES, LAST_NAMES
     from vecaudit.encoders.registry import get_encoder
+    from vecaudit.synthetic.demo_records import FIRST_NAMES, LAST_NAMES
 
     names = [f"{first} {last}" for first, last in zip(FIRST_NAMES[:24], LAST_NAMES[:24], strict=True)]
     vectors = get_encoder(L6).embed([TEMPLATE.format(n) for n in names])
