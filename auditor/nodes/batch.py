@@ -121,7 +121,8 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
         mismatched: set[PointId] = set()
         # De-quantized vectors sit below their encoder's own cosine by the quantization error, so
         # the calibrated thresholds do not hold for them: those slots are not checked.
-        known, _ = slot_encoder(state, name, vector, matrix.shape[1]) if keep else (None, None)
+        # the slot's encoder, judged once for the payload check and targeted mode alike
+        known, why_not = slot_encoder(state, name, vector, matrix.shape[1]) if keep else (None, None)
         if known is not None and vector not in dequantize_plan:
             check = payload_check(ctx, name, vector, known, points, keep, matrix)
             checks.append(check)
@@ -140,11 +141,10 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
                 bypass_findings(ctx, vector_findings, found_in_payloads, points, mismatched, by_point)
             )
         if ctx.candidates and keep:
-            target, why_not = slot_encoder(state, name, vector, matrix.shape[1])
-            if target is None:
+            if known is None:
                 targeted_spends.append(TargetedSpend(name, vector, None, len(keep), why_not))
             else:
-                found, spent = targeted_rows(ctx, name, vector, target, ids, matrix, recovered)
+                found, spent = targeted_rows(ctx, name, vector, known, ids, matrix, recovered)
                 targeted.extend(found)
                 targeted_spends.append(spent)
     if ctx.candidates:
