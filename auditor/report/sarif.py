@@ -213,6 +213,42 @@ def _md_text(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]()<>#!|" else ch for ch in text)
 
 
+def rule_descriptor(
+    taxonomies: Taxonomies,
+    *,
+    rule_id: str,
+    name: str,
+    short: str,
+    full: str,
+    advice: list[str],
+    severity: Severity,
+    refs: list[Reference],
+    tags: list[str],
+    properties: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One SARIF reportingDescriptor: help with remediation and the standards cited, the default
+    level, relationships into the run's taxonomies, and the tags GitHub filters by."""
+    std_text, std_md = references_help(refs)
+    return {
+        "id": rule_id,
+        "name": name,
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {
+            "text": f"{full}\n\nRemediation:\n" + "\n".join(f"- {a}" for a in advice) + std_text,
+            "markdown": f"{full}\n\n**Remediation**\n\n" + "\n".join(f"- {a}" for a in advice) + std_md,
+        },
+        "defaultConfiguration": {"level": LEVEL[severity]},
+        "relationships": taxonomies.relationships(refs),
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[severity],
+            "tags": rule_tags(tags, refs),
+            **(properties or {}),
+            "references": reference_list(refs),
+        },
+    }
+
+
 def _bypass_descriptor(rule: RuleInfo, taxonomies: Taxonomies) -> dict[str, Any]:
     full = (
         "A vector was not made from the text its payload holds (re-embedding the payload text with "
@@ -227,25 +263,17 @@ def _bypass_descriptor(rule: RuleInfo, taxonomies: Taxonomies) -> dict[str, Any]
         "copies in snapshots and backups.",
         "Until then, protect the vectors like the original text: restrict read, export and snapshot access.",
     ]
-    refs = rule_references(rule)
-    std_text, std_md = references_help(refs)
-    return {
-        "id": rule.id,
-        "name": "RedactionBypass",
-        "shortDescription": {"text": rule.description},
-        "fullDescription": {"text": full},
-        "help": {
-            "text": f"{full}\n\nRemediation:\n" + "\n".join(f"- {a}" for a in advice) + std_text,
-            "markdown": f"{full}\n\n**Remediation**\n\n" + "\n".join(f"- {a}" for a in advice) + std_md,
-        },
-        "defaultConfiguration": {"level": LEVEL[rule.severity]},
-        "relationships": taxonomies.relationships(refs),
-        "properties": {
-            "security-severity": SECURITY_SEVERITY[rule.severity],
-            "tags": rule_tags([*BASE_TAGS, "redaction-bypass"], refs),
-            "references": reference_list(refs),
-        },
-    }
+    return rule_descriptor(
+        taxonomies,
+        rule_id=rule.id,
+        name="RedactionBypass",
+        short=rule.description,
+        full=full,
+        advice=advice,
+        severity=rule.severity,
+        refs=rule_references(rule),
+        tags=[*BASE_TAGS, "redaction-bypass"],
+    )
 
 
 def _rule_descriptor(rule: RuleInfo, taxonomies: Taxonomies) -> dict[str, Any]:
@@ -265,26 +293,18 @@ def _rule_descriptor(rule: RuleInfo, taxonomies: Taxonomies) -> dict[str, Any]:
         "After cleaning the source text, re-embed the affected points and delete the old vectors.",
         "If this data is expected and approved here, add a policy allowlist entry with a justification.",
     ]
-    refs = rule_references(rule)
-    std_text, std_md = references_help(refs)
-    help_text = f"{full}\n\nRemediation:\n" + "\n".join(f"- {a}" for a in advice) + std_text
-    help_md = f"{full}\n\n**Remediation**\n\n" + "\n".join(f"- {a}" for a in advice) + std_md
-    return {
-        "id": rule.id,
-        "name": f"Exposed{_camel(entity)}",
-        "shortDescription": {"text": short},
-        "fullDescription": {"text": full},
-        "help": {"text": help_text, "markdown": help_md},
-        "defaultConfiguration": {"level": LEVEL[rule.severity]},
-        "relationships": taxonomies.relationships(refs),
-        "properties": {
-            "security-severity": SECURITY_SEVERITY[rule.severity],
-            "tags": rule_tags(BASE_TAGS, refs),
-            "entityType": entity,
-            "threshold": finite(rule.threshold),
-            "references": reference_list(refs),
-        },
-    }
+    return rule_descriptor(
+        taxonomies,
+        rule_id=rule.id,
+        name=f"Exposed{_camel(entity)}",
+        short=short,
+        full=full,
+        advice=advice,
+        severity=rule.severity,
+        refs=rule_references(rule),
+        tags=BASE_TAGS,
+        properties={"entityType": entity, "threshold": finite(rule.threshold)},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,7 +471,7 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
         "informationUri": INFORMATION_URI,
         "rules": [_rule_descriptor(r, taxonomies) for r in rules.rules]
         + (
-            [sarif_targeted.rule_descriptor(report.targeted, taxonomies)]
+            [sarif_targeted.targeted_rule_descriptor(report.targeted, taxonomies)]
             if report.targeted is not None
             else []
         ),

@@ -17,22 +17,19 @@ from .sarif import (
     BASE_TAGS,
     FINGERPRINT_KEY,
     LEVEL,
-    SECURITY_SEVERITY,
     URI_BASE_ID,
     Taxonomies,
     _clean,
     identity_hash,
     point_uri,
-    reference_list,
-    references_help,
-    rule_tags,
+    rule_descriptor,
 )
 from .view import builtin_references, vector_label
 
 RULE_ID = "vecaudit/targeted-support"
 
 
-def rule_descriptor(t: TargetedReport, taxonomies: Taxonomies) -> dict[str, Any]:
+def targeted_rule_descriptor(t: TargetedReport, taxonomies: Taxonomies) -> dict[str, Any]:
     full = (
         "A value supplied in the candidates file (e.g. an erasure request) is still encoded in a "
         "stored vector: embedded with the vectors' own encoder, it comes closer to that vector than "
@@ -44,25 +41,17 @@ def rule_descriptor(t: TargetedReport, taxonomies: Taxonomies) -> dict[str, Any]
         "and delete the old vector (and its copies in snapshots and backups).",
         "If the value may stay, take it out of the candidates file.",
     ]
-    refs = builtin_references("targeted-support")
-    std_text, std_md = references_help(refs)
-    return {
-        "id": RULE_ID,
-        "name": "TargetedValueSupported",
-        "shortDescription": {"text": "A supplied value is still encoded in stored vectors"},
-        "fullDescription": {"text": full},
-        "help": {
-            "text": f"{full}\n\nRemediation:\n" + "\n".join(f"- {a}" for a in advice) + std_text,
-            "markdown": f"{full}\n\n**Remediation**\n\n" + "\n".join(f"- {a}" for a in advice) + std_md,
-        },
-        "defaultConfiguration": {"level": LEVEL[t.severity]},
-        "relationships": taxonomies.relationships(refs),
-        "properties": {
-            "security-severity": SECURITY_SEVERITY[t.severity],
-            "tags": rule_tags([*BASE_TAGS, "targeted"], refs),
-            "references": reference_list(refs),
-        },
-    }
+    return rule_descriptor(
+        taxonomies,
+        rule_id=RULE_ID,
+        name="TargetedValueSupported",
+        short="A supplied value is still encoded in stored vectors",
+        full=full,
+        advice=advice,
+        severity=t.severity,
+        refs=builtin_references("targeted-support"),
+        tags=[*BASE_TAGS, "targeted"],
+    )
 
 
 def _result(t: TargetedReport, c: TargetedCandidate, s: TargetedSupport, rule_index: int) -> dict[str, Any]:
