@@ -148,7 +148,7 @@ def find(point: ExtensionPoint, name: str) -> Plugin | None:
 def stale_install_hint(point: ExtensionPoint, plugins: list[Plugin] | None = None) -> str:
     """A sentence to append to an error when vecaudit publishes built-ins for `point` but none is
     found (the installed metadata predates them, e.g. an old editable install), else ""."""
-    if point not in EXTENSION_POINTS or point is REPORT_FORMATS:  # formats: built-ins not yet published
+    if point not in EXTENSION_POINTS:
         return ""
     found = discover(point) if plugins is None else plugins
     if any(p.builtin for p in found):

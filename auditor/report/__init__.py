@@ -76,13 +76,12 @@ def _adapt(name: str, loaded: Any) -> ReportFormat:
 
 
 def _unknown_hint(name: str) -> str | None:
-    """Why a name the user gave is unknown, when we can tell: a merged format, or a stale install."""
+    """Why a name the user gave is unknown, when we can tell: a merged format. (A stale install's
+    hint comes from the loader's own message, as for every extension point.)"""
     if find(REPORT_FORMATS, name) is not None:
         return None  # installed but broken: the loader's message says so
     if name in _RENAMED:
         return f"{name!r} is now part of {_RENAMED[name]!r}, the full report"
-    if not any(p.builtin for p in discover(REPORT_FORMATS)):
-        return "vecaudit's own formats are not registered: reinstall vecaudit (pip install -e .)"
     return None
 
 
