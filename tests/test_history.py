@@ -93,6 +93,14 @@ def test_history_command_lists_scans(
     res = run_cli(capsys, "history", "--history", db, "--target", "edge:/srv/shard", "--json")
     rows = [json.loads(line) for line in res.out.splitlines()]
     assert [r["run_id"] for r in rows] == ["run-other"] and "finding_keys" not in rows[0]
+    # The same targets typed differently: with credentials, as edge://.
+    for typed, run_id in [
+        ("http://auditor:s3cret@qdrant.internal:6333", "run-older"),
+        ("edge:///srv/shard", "run-other"),
+    ]:
+        res = run_cli(capsys, "history", "--history", db, "--target", typed, "--json")
+        got = [json.loads(line)["run_id"] for line in res.out.splitlines()]
+        assert run_id in got and "s3cret" not in res.out + res.err
 
 
 def test_a_damaged_history_is_a_clear_error(

@@ -41,8 +41,12 @@ def history(
     as_json: Annotated[bool, typer.Option("--json", metavar="", help="One JSON object per line.")] = False,
 ) -> None:
     from ..history import default_history_path, load_history
+    from ..stores.target import display_form
 
-    entries = load_history(db, target=target, limit=limit)
+    # History keeps each target's credential-free display form; compare like with like, so a
+    # target typed with credentials (or as edge://DIR) finds its scans.
+    shown = display_form(target) if target is not None else None
+    entries = load_history(db, target=shown, limit=limit)
     if as_json:
         for e in entries:
             typer.echo(json.dumps(e.model_dump(exclude={"finding_keys"}), sort_keys=True))
