@@ -103,6 +103,15 @@ class ScanConfig(BaseModel):
     formats: tuple[str, ...] = ()
     output: Path | None = None
 
+    # Distributed scan (vecaudit.distributed): None runs in this process. "local" starts a private
+    # Ray cluster on this machine, "auto" joins the running one (RAY_ADDRESS or `ray start` here) or
+    # starts a local one, anything else is a Ray address ("HOST:PORT", "ray://HOST:10001"). Stored,
+    # so a resumed run keeps its partitions (their results are keyed by partition, not by batch).
+    ray: str | None = None
+    ray_workers: int | None = Field(None, ge=1, le=4096)  # tasks in flight (and CPUs of a local cluster)
+    partition_size: int = Field(0, ge=0)  # points per partition; 0 = chosen from the store's size
+    ray_retries: int = Field(2, ge=0, le=20)  # Ray's retries of a partition whose worker died
+
     @field_validator("vllm_url")
     @classmethod
     def _vllm_url(cls, v: str | None) -> str | None:
@@ -118,6 +127,20 @@ class ScanConfig(BaseModel):
             raise ValueError(
                 f"--steps and --beam set the learned loop; add --attack loop (not {self.attack})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _ray_settings(self) -> ScanConfig:
+        if self.ray is None:
+            if self.ray_workers is not None or self.partition_size:
+                raise ValueError("--ray-workers and --partition-size need --ray auto|local|ADDRESS")
+            return self
+        if not self.ray.strip():
+            raise ValueError("--ray needs auto, local or a Ray address")
+        if self.candidates is not None:
+            # Targeted mode's values live in the driver's memory only; shipping them to workers would
+            # put them into Ray's object store.
+            raise ValueError("--candidates is not supported with --ray; run targeted mode in one process")
         return self
 
     @field_validator("formats")
