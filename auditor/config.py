@@ -95,7 +95,9 @@ class ScanConfig(BaseModel):
         default_factory=lambda: os.environ.get("VECAUDIT_ATTACK", "standard")  # type: ignore[arg-type,return-value]
     )
     inverter_backend: Literal["torch", "vllm"] = "torch"
-    vllm_url: str | None = None
+    # Inverter servers (--vllm-url, repeatable): requests are balanced across them. A run stored
+    # before fleets holds one URL or null; both read as a tuple.
+    vllm_url: tuple[str, ...] = ()
     steps: int | None = Field(None, ge=0, le=100)
     beam: int | None = Field(None, ge=1, le=64)
     device: str = "cpu"
@@ -112,14 +114,19 @@ class ScanConfig(BaseModel):
     partition_size: int = Field(0, ge=0)  # points per partition; 0 = chosen from the store's size
     ray_retries: int = Field(2, ge=0, le=20)  # Ray's retries of a partition whose worker died
 
-    @field_validator("vllm_url")
+    @field_validator("vllm_url", mode="before")
     @classmethod
-    def _vllm_url(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("--vllm-url must start with http:// or https://")
-        return _reject_credentials_in_url(v, "--vllm-url")
+    def _vllm_url(cls, v: object) -> tuple[str, ...]:
+        # a string may list several, comma-separated (the TUI's one text field)
+        urls = [] if v is None else v.replace(",", " ").split() if isinstance(v, str) else list(v)  # type: ignore[call-overload]
+        out: list[str] = []
+        for url in urls:
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise ValueError("--vllm-url must start with http:// or https://")
+            url = _reject_credentials_in_url(url, "--vllm-url")
+            if url not in out:
+                out.append(url)
+        return tuple(out)
 
     @model_validator(mode="after")
     def _loop_settings(self) -> ScanConfig:

@@ -5,8 +5,9 @@ Layout of `RUN_ID.sqlite` (file mode 0600, folder 0700):
 - `sample_ids`: the deterministic sample chosen for each collection when `--sample N` is used;
 - `partitions`: a distributed scan's (`--ray`) partitions of each collection, fixed once: the first
   point id of each, or its slice of the sample;
-- `batches`: one row per finished batch (for a distributed scan, per finished partition) (its cursor range, point count and coverage: what it analyzed
-  and what it could not, with point ids but no values): the progress log;
+- `batches`: one row per finished batch, or a distributed scan's partition (its cursor range, point
+  count and coverage: what it analyzed and what it could not, with point ids but no values): the
+  progress log;
 - `findings`: one row per finding, keyed by what makes it unique (collection, point, vector, source,
   field, entity, span, rule), so re-processing a batch after a crash inserts nothing twice;
 - `inversions`: cosine per inverted point, and the recovered text only when the user chose --reveal;

@@ -210,7 +210,9 @@ def preflight(config: ScanConfig) -> Resources:
         from .distributed import ray_available
 
         if not ray_available():
-            raise ConfigError("--ray needs Ray: pip install 'vecaudit[ray]' (the same version on every worker)")
+            raise ConfigError(
+                "--ray needs Ray: pip install 'vecaudit[ray]' (the same version on every worker)"
+            )
     policy = load_policy(config.policy)
     from .detect.engine import PiiDetector
 

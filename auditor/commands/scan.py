@@ -222,11 +222,12 @@ def scan(
         ),
     ] = Backend.torch,
     vllm_url: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--vllm-url",
             metavar="URL",
-            help="Inverter server for --inverter-backend vllm.",
+            help="Inverter server for --inverter-backend vllm; repeat for a fleet: requests go to the "
+            "server with the fewest outstanding, and a server that is down is skipped with a warning.",
             rich_help_panel=INVERT,
             show_default=False,
         ),
@@ -391,7 +392,7 @@ def scan(
             timeout=timeout,
             **({"attack": attack.value} if attack is not None else {}),
             inverter_backend=inverter_backend.value,
-            vllm_url=vllm_url,
+            vllm_url=tuple(vllm_url or ()),
             steps=steps,
             beam=beam,
             device=device,

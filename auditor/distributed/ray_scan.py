@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,9 +44,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Test hook: "INDEX:MARKER_FILE" makes the task of partition INDEX kill its worker process
-#: (os._exit) the first time it runs, creating MARKER_FILE so the retry or the resume runs it.
-CRASH_ENV = "VECAUDIT_RAY_CRASH_ONCE"
+#: Test hook: names a file that may hold "COLLECTION:INDEX". The task of that partition claims
+#: the file (renames it to FILE.fired, atomically, so only one task does) and kills its worker
+#: process with os._exit, as a crash or `kill -9` would: once, so Ray's retry or a resume runs it.
+#: A file, not the variable's value, so a cluster started once can be told which task to kill later.
+CRASH_ENV = "VECAUDIT_RAY_CRASH_FILE"
 
 #: Non-secret settings a worker on another machine needs just as the driver has them.
 FORWARDED_ENV = (
@@ -58,17 +61,27 @@ FORWARDED_ENV = (
     "VECAUDIT_SCORING_DTYPE",
 )
 
-#: Partitions in flight per worker: one running, one queued, so a worker never waits for the driver.
-IN_FLIGHT_PER_WORKER = 2
+
+#: Ray's switch for single-machine clusters: "0" makes a cluster it starts use 127.0.0.1 as the
+#: node address, so its GCS, raylet and workers listen on loopback only. Read when ray is imported.
+LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
 def ray_available() -> bool:
-    """Whether Ray can be imported here (`pip install 'vecaudit[ray]'`)."""
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether Ray is installed here (`pip install 'vecaudit[ray]'`), without importing it."""
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None
+
+
+def _running_cluster() -> bool:
+    """Whether "auto" has a cluster to join: RAY_ADDRESS, or one `ray start` left on this machine."""
+    import tempfile
+
+    return (
+        bool(os.environ.get("RAY_ADDRESS"))
+        or (Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster").exists()
+    )
 
 
 class PartitionFailed(VecauditError):
@@ -109,7 +122,12 @@ class WorkerSecrets:
     def digest(self) -> str:
         """A hash that tells two sets of secrets apart (for the worker's cache), never shown."""
         h = hashlib.sha256()
-        for part in (self.api_key or "", self.fingerprint_key.hex(), self.vllm_api_key or "", self.target or ""):
+        for part in (
+            self.api_key or "",
+            self.fingerprint_key.hex(),
+            self.vllm_api_key or "",
+            self.target or "",
+        ):
             h.update(part.encode() + b"\0")
         return h.hexdigest()
 
@@ -152,14 +170,21 @@ def _worker_context(config_json: str, run_id: str, secrets: WorkerSecrets) -> Sc
     return ctx
 
 
-def _crash_if_asked(index: int) -> None:
-    spec = os.environ.get(CRASH_ENV)
-    if not spec:
+def _crash_if_asked(task: PartitionTask) -> None:
+    path = os.environ.get(CRASH_ENV)
+    if not path:
         return
-    wanted, _, marker = spec.partition(":")
-    if wanted.strip() == str(index) and marker and not Path(marker).exists():
-        Path(marker).touch()
-        os._exit(17)  # the worker dies as a killed one does: no exception, no cleanup
+    try:
+        wanted = Path(path).read_text(encoding="utf-8").strip()
+    except OSError:
+        return
+    if wanted != f"{task.collection}:{task.index}":
+        return
+    try:
+        os.replace(path, path + ".fired")  # claimed by this task alone
+    except OSError:
+        return
+    os._exit(17)  # the worker dies as a killed one does: no exception, no cleanup
 
 
 def run_partition(config_json: str, secrets: WorkerSecrets, task: PartitionTask) -> BatchResult:
@@ -168,7 +193,7 @@ def run_partition(config_json: str, secrets: WorkerSecrets, task: PartitionTask)
     Raises PartitionFailed (type name, and the message of a VecauditError) on any error."""
     from ..nodes.partitions import scan_partition
 
-    _crash_if_asked(task.index)
+    _crash_if_asked(task)
     for name in ("presidio-analyzer", "presidio_analyzer", "transformers", "httpx", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)  # libraries may log inputs below WARNING
     try:
@@ -191,7 +216,10 @@ def run_partition(config_json: str, secrets: WorkerSecrets, task: PartitionTask)
 def _init_ray(address: str, workers: int | None) -> None:
     """Join or start a Ray cluster: "local" starts a private one on loopback with `workers` CPUs;
     "auto" joins the running one (RAY_ADDRESS, or `ray start` on this machine) or else starts a
-    local one; anything else is an address for `ray.init`. Raises ConfigError when that fails."""
+    private one; anything else is an address for `ray.init`. Raises ConfigError when that fails."""
+    start_local = address == "local" or (address == "auto" and not _running_cluster())
+    if start_local and "ray" not in sys.modules:
+        os.environ.setdefault(LOOPBACK_ENV, "0")  # before the import: Ray reads it once
     import ray
 
     env = {k: v for k in FORWARDED_ENV if (v := os.environ.get(k)) is not None}
@@ -201,23 +229,15 @@ def _init_ray(address: str, workers: int | None) -> None:
         "log_to_driver": False,  # worker output stays in Ray's log folder, not in the CLI's stderr
         "runtime_env": {"env_vars": env} if env else None,
     }
-    local: dict[str, Any] = {
-        "address": "local",
-        "num_cpus": workers or os.cpu_count() or 1,
-        "_node_ip_address": "127.0.0.1",  # a private cluster listens on loopback only
-    }
     try:
-        if address == "local":
-            ray.init(**local, **common)
-        elif address == "auto":
-            try:
-                ray.init(address="auto", **common)
-            except ConnectionError:
-                ray.init(**local, **common)
+        if start_local:
+            ray.init(address="local", num_cpus=workers or os.cpu_count() or 1, **common)
         else:
             ray.init(address=address, **common)
     except (ConnectionError, ValueError, RuntimeError) as exc:
-        raise ConfigError(f"cannot join the Ray cluster at {address!r}: {type(exc).__name__}: {exc}") from None
+        raise ConfigError(
+            f"cannot join the Ray cluster at {address!r}: {type(exc).__name__}: {exc}"
+        ) from None
 
 
 class RayExecutor:
@@ -251,7 +271,9 @@ class RayExecutor:
         pending: dict[Any, PartitionTask] = {}
 
         def submit() -> None:
-            while len(pending) < self.workers * IN_FLIGHT_PER_WORKER:
+            # exactly `workers` in flight: --ray-workers caps concurrency on a shared cluster too (a
+            # partition takes seconds, Ray schedules the next in milliseconds: nothing waits long)
+            while len(pending) < self.workers:
                 task = next(queue, None)
                 if task is None:
                     return

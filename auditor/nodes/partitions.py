@@ -90,7 +90,8 @@ def partition_size(config_size: int, batch_size: int, planned: int, workers: int
     MAX_BATCHES_PER_PARTITION batches), rounded up to whole batches."""
     if config_size <= 0:
         config_size = min(
-            math.ceil(planned / max(1, workers * PARTITIONS_PER_WORKER)), MAX_BATCHES_PER_PARTITION * batch_size
+            math.ceil(planned / max(1, workers * PARTITIONS_PER_WORKER)),
+            MAX_BATCHES_PER_PARTITION * batch_size,
         )
     return max(1, math.ceil(config_size / batch_size)) * batch_size
 
