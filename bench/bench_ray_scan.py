@@ -5,10 +5,12 @@
 1. Payload scan (`--no-invert`, default policy: Presidio with spaCy NER) of a local-mode store of
    `--points` synthetic records (text and structured PII fields in payloads, random 384-dim
    vectors): single process, then `--ray local --ray-workers 1`, then `--ray-workers 2`, each on a
-   fresh private Ray cluster on loopback. Reported per run: points/s end to end (the scan call:
-   for Ray, starting the cluster and loading models on each worker included) and steady points/s
-   (from the first to the last committed batch or partition: what a long scan runs at), and the
-   ratio of each to the single-process figure. Each run's findings are checked to be equal.
+   fresh private Ray cluster on loopback. Reported per run: points/s end to end (the scan call: for
+   Ray, loading models on each worker included; the cluster is started before, untimed), steady
+   points/s (from the first to the last committed batch or partition: what a long scan runs at), the
+   ratio of each to the single-process figure, and points per CPU second (this process plus its
+   Ray workers, user + system, from /proc): what a dedicated core would do, whatever else runs on
+   the machine. Each run's findings are checked to be equal.
 2. Inversion cost per vector at each attack level on `--invert-points` MiniLM demo vectors, in one
    process: (scan time with inversion - scan time with --no-invert) / vectors inverted. Levels:
    loop and quick by default, `--levels loop,quick,standard` for more.
@@ -44,39 +46,91 @@ def build_payload_store(folder: Path, points: int) -> None:
     )
 
 
+def _ray_workers_cpu() -> float:
+    """CPU seconds (user + system) of this process's Ray worker processes ("ray::..."), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmd = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+        parents[int(proc.name)] = int(fields[1])
+        if cmd.startswith(b"ray::"):
+            cpu[int(proc.name)] = (int(fields[11]) + int(fields[12])) / tick
+
+    def mine(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == os.getpid():
+                return True
+        return False
+
+    return sum(c for pid, c in cpu.items() if mine(pid))
+
+
 def run_scan(target: Path, state: Path, **options: Any) -> dict[str, Any]:
-    """One scan in this process: wall seconds of the scan call, steady points/s, and its findings."""
+    """One scan in this process: wall seconds of the scan call, steady points/s, CPU seconds (this
+    process, plus its Ray workers), and its findings. With `ray`, the private cluster is started
+    here first (not timed) so the workers' CPU time can be read before it stops."""
     from vecaudit.config import ScanConfig
     from vecaudit.progress import BatchScanned
     from vecaudit.runner import new_scan
 
     config = ScanConfig.build(target=str(target), batch_size=64, fail_on="low", **options)
-    run = new_scan(config, state_dir=state)
-    marks: list[tuple[float, int]] = []
+    if config.ray is not None:
+        import ray
 
-    def on_event(event: object) -> None:
-        if isinstance(event, BatchScanned):
-            marks.append((time.perf_counter(), event.points_done))
+        ray.init(address="local", num_cpus=config.ray_workers, include_dashboard=False, log_to_driver=False)
+    try:
+        run = new_scan(config, state_dir=state)
+        marks: list[tuple[float, int]] = []
 
-    start = time.perf_counter()
-    outcome = run.execute(on_event=on_event)
-    wall = time.perf_counter() - start
+        def on_event(event: object) -> None:
+            if isinstance(event, BatchScanned):
+                marks.append((time.perf_counter(), event.points_done))
+
+        before = os.times()
+        start = time.perf_counter()
+        outcome = run.execute(on_event=on_event)
+        wall = time.perf_counter() - start
+        after = os.times()
+        cpu = (after.user - before.user) + (after.system - before.system)
+        if config.ray is not None:
+            cpu += _ray_workers_cpu()
+    finally:
+        if config.ray is not None:
+            ray.shutdown()
     points = sum(c.points_scanned for c in outcome.report.collections)
     steady = None
     if len(marks) >= 3:
         (t0, p0), (t1, p1) = marks[0], marks[-1]
         steady = (p1 - p0) / (t1 - t0) if t1 > t0 else None
     findings = sorted(
-        (str(f.point_id), f.entity_type, f.field, f.start, f.fingerprint) for f in outcome.report.findings
+        "|".join(map(str, (f.point_id, f.entity_type, f.field, f.start, f.fingerprint)))
+        for f in outcome.report.findings
     )
-    return {"wall": wall, "points": points, "steady": steady, "findings": findings, "events": len(marks)}
+    return {
+        "wall": wall,
+        "points": points,
+        "steady": steady,
+        "findings": findings,
+        "events": len(marks),
+        "cpu": cpu,
+    }
 
 
 def payload_section(work: Path, points: int) -> None:
     store = work / "payload-store"
     build_payload_store(store, points)
     print(f"## 1. Payload scan (--no-invert, default policy), {points} points, batch 64")
-    head = f"{'run':<28}{'wall s':>8}{'pts/s e2e':>11}{'pts/s steady':>14}{'x single':>10}{'x steady':>10}"
+    head = f"{'run':<24}{'wall s':>8}{'pts/s e2e':>11}{'pts/s steady':>14}{'x single':>10}{'x steady':>10}"
+    head += f"{'pts/cpu-s':>11}"
     print(head + "  notes")
     single = run_scan(store, work / "s-single", invert=False)
     rows = [("single process", single, "")]
@@ -91,7 +145,8 @@ def payload_section(work: Path, points: int) -> None:
         e2e = r["points"] / r["wall"]
         steady = r["steady"] or e2e
         ratios = f"{e2e / base_e2e:>10.2f}{steady / base_steady:>10.2f}"
-        print(f"{name:<28}{r['wall']:>8.1f}{e2e:>11.1f}{steady:>14.1f}{ratios}  {note}")
+        per_cpu = r["points"] / r["cpu"]
+        print(f"{name:<24}{r['wall']:>8.1f}{e2e:>11.1f}{steady:>14.1f}{ratios}{per_cpu:>11.1f}  {note}")
     one, two = rows[1][1], rows[2][1]
     print(
         f"scaling 1 -> 2 workers: e2e x{(two['points'] / two['wall']) / (one['points'] / one['wall']):.2f}, "

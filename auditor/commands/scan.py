@@ -299,6 +299,18 @@ def scan(
             rich_help_panel=SCALE,
         ),
     ] = 0,
+    ray_retries: Annotated[
+        int,
+        typer.Option(
+            "--ray-retries",
+            metavar="N",
+            min=0,
+            max=20,
+            help="Times Ray reruns a partition whose worker died; after that the scan stops (exit 2) and "
+            "--resume RUN_ID runs the partitions not finished.",
+            rich_help_panel=SCALE,
+        ),
+    ] = 2,
     api_key_file: Annotated[Path | None, api_key_file_option(CONNECT)] = None,
     insecure: Annotated[
         bool,
@@ -399,6 +411,7 @@ def scan(
             ray=ray,
             ray_workers=ray_workers,
             partition_size=partition_size,
+            ray_retries=ray_retries,
             formats=formats,
             output=output,
         )
