@@ -86,7 +86,9 @@ def _use(monkeypatch: pytest.MonkeyPatch, made: list[InlineExecutor], fail_at: i
 
 
 @pytest.mark.parametrize("sample", [0, 100])
-def test_partitions_find_what_batches_find(sandbox: Path, monkeypatch: pytest.MonkeyPatch, sample: int) -> None:
+def test_partitions_find_what_batches_find(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch, sample: int
+) -> None:
     single = new_scan(_config(sandbox, sample=sample), state_dir=sandbox / "a").execute()
     made: list[InlineExecutor] = []
     _use(monkeypatch, made)
