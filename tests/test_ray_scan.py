@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import FINGERPRINT_KEY, write_policy
+from clitools import FINGERPRINT_KEY, pii_store, spawn_cli, write_policy
 from storebuild import QdrantRestShim
 from vecaudit.config import ScanConfig
 from vecaudit.distributed.ray_scan import CRASH_ENV, LOOPBACK_ENV
@@ -214,3 +216,54 @@ def test_ray_scan_of_a_server_with_an_api_key_leaks_no_secret_or_value_into_ray(
             if needle.encode() in data:
                 leaks.append(f"{path.name}: {'secret' if needle in secrets else 'PII value'}")
     assert not leaks, leaks
+
+
+def _partitions_done(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM batches").fetchone()[0])
+    except sqlite3.Error:
+        return 0  # not created yet
+
+
+def test_cli_driver_killed_mid_scan_resumes_the_unfinished_partitions(base: Path, tmp_path: Path) -> None:
+    """`vecaudit scan --ray local` killed with SIGKILL (its private cluster dies with it), then
+    `--resume RUN_ID` on a new cluster: the report equals a single-process scan's."""
+    pii_store(tmp_path / "store", 2000)
+    common = ["scan", tmp_path / "store", "--policy", base / "policy.yaml", "--no-invert", "--fail-on", "low"]
+    common += ["--batch-size", "16"]
+    ref = spawn_cli(
+        tmp_path, *common, "--state-dir", tmp_path / "s1", "-f", "json", "-o", tmp_path / "single.json"
+    )
+    _, err = ref.communicate(timeout=600)
+    assert ref.returncode == 1, err
+
+    state, out = tmp_path / "s2", tmp_path / "ray.json"
+    args = [*common, "--ray", "local", "--ray-workers", "2", "--partition-size", "32"]
+    proc = spawn_cli(tmp_path, *args, "--state-dir", state, "-f", "json", "-o", out)
+    deadline = time.monotonic() + 300
+    db = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        db = next(state.glob("*.sqlite"), None)
+        if db is not None and _partitions_done(db) >= 8:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None and db is not None, f"the scan ended before the kill: {proc.communicate()}"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    done = _partitions_done(db)
+    assert 8 <= done < 63, "the kill landed mid-scan (2000 points in partitions of 32)"
+    assert not out.exists()
+
+    resumed = spawn_cli(tmp_path, "scan", "--resume", db.stem, "--state-dir", state)
+    _, stderr = resumed.communicate(timeout=600)
+    assert resumed.returncode == 1, stderr
+    single, ray_report = json.loads((tmp_path / "single.json").read_text()), json.loads(out.read_text())
+
+    def key(report: dict[str, Any]) -> list[str]:
+        return sorted(
+            json.dumps([f[k] for k in sorted(f) if k != "baseline_state"]) for f in report["findings"]
+        )
+
+    assert key(ray_report) == key(single) and ray_report["summary"] == single["summary"]
+    assert ray_report["collections"][0]["points_scanned"] == 2000
