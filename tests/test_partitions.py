@@ -7,6 +7,7 @@ tests/test_ray_scan.py runs the same on a real Ray cluster.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -140,3 +141,39 @@ def test_ray_options_need_ray(tmp_path: Path) -> None:
         ScanConfig.build(target=str(tmp_path), ray_workers=2)
     with pytest.raises(Exception, match="not supported with --ray"):
         ScanConfig.build(target=str(tmp_path), ray="auto", candidates=str(tmp_path / "c.txt"))
+
+
+def test_a_failing_partition_reports_its_error_type_never_its_data(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a Ray task raises (Ray logs it): vecaudit's own message, or a library error's type only,
+    with no chained traceback; the worker's secrets go into its own environment, never into a log."""
+    import vecaudit.nodes.partitions as partitions
+    from vecaudit.distributed import ray_scan
+    from vecaudit.distributed.ray_scan import PartitionFailed, WorkerSecrets, run_partition
+    from vecaudit.fingerprint import KEY_ENV
+
+    monkeypatch.setattr(ray_scan, "_CONTEXTS", {})
+    monkeypatch.setenv(KEY_ENV, "x" * 16)  # restored afterwards: the worker overwrites it
+    config = _config(sandbox, ray="inline").stored()
+    plan = {"name": "gone", "points_total": 4, "planned": 4, "vectors": []}
+    task = PartitionTask(
+        run_id="r1", collection="gone", index=3, points=4, state={"plans": [plan], "index": 0}
+    )
+    secrets = WorkerSecrets(fingerprint_key=bytes(range(32)))
+    assert "fingerprint_key" not in repr(secrets) and bytes(range(32)).hex() not in repr(secrets)
+    with pytest.raises(PartitionFailed, match="partition 3 of gone: CollectionError") as own:
+        run_partition(config, secrets, task)
+    assert own.value.__suppress_context__ and own.value.__cause__ is None
+    assert os.environ[KEY_ENV] == bytes(range(32)).hex()
+
+    def leaky(ctx: object, task: object) -> None:
+        raise ValueError("payload said 575-85-5582")
+
+    monkeypatch.setattr(partitions, "scan_partition", leaky)
+    with pytest.raises(PartitionFailed) as other:
+        run_partition(config, secrets, task)
+    assert "ValueError" in str(other.value) and "575" not in str(other.value)
+    assert other.value.__suppress_context__
+    for ctx in ray_scan._CONTEXTS.values():
+        ctx.close()

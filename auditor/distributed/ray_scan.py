@@ -265,7 +265,7 @@ class RayExecutor:
 
     def run(self, tasks: Sequence[PartitionTask]) -> Iterator[tuple[PartitionTask, BatchResult]]:
         import ray
-        from ray.exceptions import RayTaskError, TaskCancelledError, WorkerCrashedError
+        from ray.exceptions import RayError, RayTaskError
 
         queue = iter(tasks)
         pending: dict[Any, PartitionTask] = {}
@@ -294,7 +294,7 @@ class RayExecutor:
                     raise PartitionFailed(
                         f"partition {task.index} of {task.collection}: {type(cause).__name__}"
                     ) from None
-                except (WorkerCrashedError, TaskCancelledError) as exc:
+                except RayError as exc:  # the worker, its node or its result was lost (crash, OOM kill)
                     raise ScanIncomplete(
                         f"partition {task.index} of {task.collection} did not finish: its Ray worker "
                         f"died ({type(exc).__name__}, after {self._retries} retries)"
