@@ -95,7 +95,9 @@ class ScanConfig(BaseModel):
         default_factory=lambda: os.environ.get("VECAUDIT_ATTACK", "standard")  # type: ignore[arg-type,return-value]
     )
     inverter_backend: Literal["torch", "vllm"] = "torch"
-    vllm_url: str | None = None
+    # Inverter servers (--vllm-url, repeatable): requests are balanced across them. A run stored
+    # before fleets holds one URL or null; both read as a tuple.
+    vllm_url: tuple[str, ...] = ()
     steps: int | None = Field(None, ge=0, le=100)
     beam: int | None = Field(None, ge=1, le=64)
     device: str = "cpu"
@@ -103,14 +105,28 @@ class ScanConfig(BaseModel):
     formats: tuple[str, ...] = ()
     output: Path | None = None
 
-    @field_validator("vllm_url")
+    # Distributed scan (vecaudit.distributed): None runs in this process. "local" starts a private
+    # Ray cluster on this machine, "auto" joins the running one (RAY_ADDRESS or `ray start` here) or
+    # starts a local one, anything else is a Ray address ("HOST:PORT", "ray://HOST:10001"). Stored,
+    # so a resumed run keeps its partitions (their results are keyed by partition, not by batch).
+    ray: str | None = None
+    ray_workers: int | None = Field(None, ge=1, le=4096)  # tasks in flight (and CPUs of a local cluster)
+    partition_size: int = Field(0, ge=0)  # points per partition; 0 = chosen from the store's size
+    ray_retries: int = Field(2, ge=0, le=20)  # Ray's retries of a partition whose worker died
+
+    @field_validator("vllm_url", mode="before")
     @classmethod
-    def _vllm_url(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("--vllm-url must start with http:// or https://")
-        return _reject_credentials_in_url(v, "--vllm-url")
+    def _vllm_url(cls, v: object) -> tuple[str, ...]:
+        # a string may list several, comma-separated (the TUI's one text field)
+        urls = [] if v is None else v.replace(",", " ").split() if isinstance(v, str) else list(v)  # type: ignore[call-overload]
+        out: list[str] = []
+        for url in urls:
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise ValueError("--vllm-url must start with http:// or https://")
+            url = _reject_credentials_in_url(url, "--vllm-url")
+            if url not in out:
+                out.append(url)
+        return tuple(out)
 
     @model_validator(mode="after")
     def _loop_settings(self) -> ScanConfig:
@@ -118,6 +134,20 @@ class ScanConfig(BaseModel):
             raise ValueError(
                 f"--steps and --beam set the learned loop; add --attack loop (not {self.attack})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _ray_settings(self) -> ScanConfig:
+        if self.ray is None:
+            if self.ray_workers is not None or self.partition_size:
+                raise ValueError("--ray-workers and --partition-size need --ray auto|local|ADDRESS")
+            return self
+        if not self.ray.strip():
+            raise ValueError("--ray needs auto, local or a Ray address")
+        if self.candidates is not None:
+            # Targeted mode's values live in the driver's memory only; shipping them to workers would
+            # put them into Ray's object store.
+            raise ValueError("--candidates is not supported with --ray; run targeted mode in one process")
         return self
 
     @field_validator("formats")

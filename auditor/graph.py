@@ -6,12 +6,15 @@ START ─► discover ─► route_next ─┬─► select_sample ─┐       
            ┌────────────────────────────────────────────────────────────────────┤
            │                             plan_inversion ◄── encoder known, inversion wanted
            │                             skip_inversion ◄── --no-invert / encoder unknown / no vectors
-           ▼                                    │
-     process_batch ◄──┐ (loop while the collection has points)
-           │          │
-           ├──────────┘
+           ▼                                    ▼   route_batches
+     process_batch ◄──┐ (loop while the       process_partitions (--ray: the collection's
+           │          │  collection has points)       │  partitions run on workers)
+           ├──────────┘                               │
+           ▼                                          │
+   finish_collection ◄────────────────────────────────┘
+           │
            ▼
-   finish_collection ─► route_next ─► (next collection ...) ─► finalize ─► END
+     route_next ─► (next collection ...) ─► finalize ─► END
 ```
 
 Why the per-batch stages (fetch, payload detection, inversion, detection in recovered text, policy
@@ -34,12 +37,13 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 
-from .nodes.batch import process_batch, route_after_batch
+from .nodes.batch import process_batch, route_after_batch, route_batches
 from .nodes.context import ScanContext
 from .nodes.discover import discover
 from .nodes.finish import finalize, finish_collection, route_next
 from .nodes.identify import identify_encoders
 from .nodes.inversion import plan_inversion, route_inversion, skip_inversion
+from .nodes.partitions import process_partitions
 from .nodes.sample import select_sample
 from .nodes.state import ScanState
 
@@ -55,6 +59,7 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> Any:
     g.add_node("plan_inversion", plan_inversion)
     g.add_node("skip_inversion", skip_inversion)
     g.add_node("process_batch", process_batch)
+    g.add_node("process_partitions", process_partitions)
     g.add_node("finish_collection", finish_collection)
     g.add_node("finalize", finalize)
 
@@ -63,9 +68,10 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> Any:
     g.add_conditional_edges("discover", route_next)
     g.add_edge("select_sample", "identify_encoders")
     g.add_conditional_edges("identify_encoders", route_inversion)
-    g.add_edge("plan_inversion", "process_batch")
-    g.add_edge("skip_inversion", "process_batch")
+    g.add_conditional_edges("plan_inversion", route_batches)
+    g.add_conditional_edges("skip_inversion", route_batches)
     g.add_conditional_edges("process_batch", route_after_batch)
+    g.add_edge("process_partitions", "finish_collection")
     g.add_conditional_edges("finish_collection", route_next)
     g.add_edge("finalize", END)
     return g.compile(checkpointer=checkpointer)

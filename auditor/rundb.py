@@ -3,8 +3,11 @@
 Layout of `RUN_ID.sqlite` (file mode 0600, folder 0700):
 - `meta`: run id, the stored `ScanConfig` (no secrets), status, timestamps, final collection facts;
 - `sample_ids`: the deterministic sample chosen for each collection when `--sample N` is used;
-- `batches`: one row per finished batch (its cursor range, point count and coverage: what it analyzed
-  and what it could not, with point ids but no values): the progress log;
+- `partitions`: a distributed scan's (`--ray`) partitions of each collection, fixed once: the first
+  point id of each, or its slice of the sample;
+- `batches`: one row per finished batch, or a distributed scan's partition (its cursor range, point
+  count and coverage: what it analyzed and what it could not, with point ids but no values): the
+  progress log;
 - `findings`: one row per finding, keyed by what makes it unique (collection, point, vector, source,
   field, entity, span, rule), so re-processing a batch after a crash inserts nothing twice;
 - `inversions`: cosine per inverted point, and the recovered text only when the user chose --reveal;
@@ -57,6 +60,10 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sample_ids (
     collection TEXT NOT NULL, idx INTEGER NOT NULL, point_id TEXT NOT NULL,
+    PRIMARY KEY (collection, idx)
+);
+CREATE TABLE IF NOT EXISTS partitions (
+    collection TEXT NOT NULL, idx INTEGER NOT NULL, start_id TEXT NOT NULL, points INTEGER NOT NULL,
     PRIMARY KEY (collection, idx)
 );
 CREATE TABLE IF NOT EXISTS batches (
@@ -386,6 +393,40 @@ class RunDB:
                 (collection, start, count),
             ).fetchall()
         return [decode_id(r[0]) for r in rows]
+
+    # -- partitions (distributed scans) ------------------------------------------------------------
+
+    def save_partitions(self, collection: str, starts: Sequence[tuple[PointId | int, int]]) -> None:
+        """Fix `collection`'s partitions as (first point id, or first sample index; points), in order.
+
+        Written once, before any partition runs, so a resumed run cuts the same partitions."""
+        with self._tx() as c:
+            c.execute("DELETE FROM partitions WHERE collection = ?", (collection,))
+            c.executemany(
+                "INSERT INTO partitions (collection, idx, start_id, points) VALUES (?, ?, ?, ?)",
+                ((collection, i, encode_id(start), int(n)) for i, (start, n) in enumerate(starts)),
+            )
+            c.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (f"partitions_done:{collection}", str(len(starts))),
+            )
+
+    def partitions(self, collection: str) -> list[tuple[Any, int]] | None:
+        """What `save_partitions` stored for `collection`, or None when it has not run."""
+        with self._lock:
+            done = self._conn.execute(
+                "SELECT value FROM meta WHERE key = ?", (f"partitions_done:{collection}",)
+            ).fetchone()
+            rows = self._conn.execute(
+                "SELECT start_id, points FROM partitions WHERE collection = ? ORDER BY idx", (collection,)
+            ).fetchall()
+        return [(decode_id(r[0]), int(r[1])) for r in rows] if done else None
+
+    def batch_numbers(self, collection: str) -> set[int]:
+        """The batch (or partition) numbers of `collection` whose results are committed."""
+        with self._lock:
+            rows = self._conn.execute("SELECT batch_no FROM batches WHERE collection = ?", (collection,))
+            return {int(r[0]) for r in rows.fetchall()}
 
     # -- batches -----------------------------------------------------------------------------------
 

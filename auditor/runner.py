@@ -123,6 +123,14 @@ class ScanRun:
             cancel_event=self._cancel,
         )
         self.resources = None  # the context closes the store from now on
+        if self.config.ray is not None:
+            from .distributed import open_executor
+
+            try:
+                ctx.partitions = open_executor(self.config, self.run_id)
+            except BaseException:
+                ctx.close()
+                raise
         conn = self.db.checkpointer_connection()
         try:
             graph = build_graph(SqliteSaver(conn))
@@ -178,6 +186,8 @@ class ScanRun:
                 )
             raise
         finally:
+            if ctx.partitions is not None:
+                ctx.partitions.close()
             ctx.close()
             conn.close()
 
@@ -196,6 +206,13 @@ def preflight(config: ScanConfig) -> Resources:
         get_format(fmt)  # a format missing or broken fails here, not after the scan
     if config.inverter_backend == "vllm" and config.invert and not config.vllm_url:
         raise ConfigError("--inverter-backend vllm needs --vllm-url URL of the inverter server")
+    if config.ray is not None:
+        from .distributed import ray_available
+
+        if not ray_available():
+            raise ConfigError(
+                "--ray needs Ray: pip install 'vecaudit[ray]' (the same version on every worker)"
+            )
     policy = load_policy(config.policy)
     from .detect.engine import PiiDetector
 

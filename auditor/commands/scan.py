@@ -66,6 +66,7 @@ POLICY = "Policy and reports"
 INVERT = "Encoder and inversion"
 CONNECT = "Connection"
 RUN = "Run state"
+SCALE = "Scaling"
 
 # Options that only change where results go or how the store is reached; everything else is
 # fixed for the life of a run so that a resumed scan finishes the same scan.
@@ -221,11 +222,12 @@ def scan(
         ),
     ] = Backend.torch,
     vllm_url: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--vllm-url",
             metavar="URL",
-            help="Inverter server for --inverter-backend vllm.",
+            help="Inverter server for --inverter-backend vllm; repeat for a fleet: requests go to the "
+            "server with the fewest outstanding, and a server that is down is skipped with a warning.",
             rich_help_panel=INVERT,
             show_default=False,
         ),
@@ -261,6 +263,54 @@ def scan(
             rich_help_panel=INVERT,
         ),
     ] = "cpu",
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="auto|local|ADDRESS",
+            help="Run the scan's partitions as Ray tasks: auto joins the running cluster (RAY_ADDRESS or "
+            "`ray start` here) or starts one on this machine, local always starts a private one, ADDRESS "
+            "is a cluster's (HOST:6379, ray://HOST:10001). The driver keeps the run database; workers "
+            "read the store themselves and need vecaudit and ray installed (README: Scaling).",
+            rich_help_panel=SCALE,
+            show_default=False,
+        ),
+    ] = None,
+    ray_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--ray-workers",
+            metavar="N",
+            min=1,
+            help="Partitions that run at once (one CPU each), and the CPUs of a cluster --ray starts. "
+            "Default: the cluster's CPUs.",
+            rich_help_panel=SCALE,
+            show_default=False,
+        ),
+    ] = None,
+    partition_size: Annotated[
+        int,
+        typer.Option(
+            "--partition-size",
+            metavar="N",
+            min=0,
+            help="Points per partition, rounded up to whole batches (0: about 8 partitions per worker, at "
+            "most 64 batches each). A killed worker costs at most one partition's work.",
+            rich_help_panel=SCALE,
+        ),
+    ] = 0,
+    ray_retries: Annotated[
+        int,
+        typer.Option(
+            "--ray-retries",
+            metavar="N",
+            min=0,
+            max=20,
+            help="Times Ray reruns a partition whose worker died; after that the scan stops (exit 2) and "
+            "--resume RUN_ID runs the partitions not finished.",
+            rich_help_panel=SCALE,
+        ),
+    ] = 2,
     api_key_file: Annotated[Path | None, api_key_file_option(CONNECT)] = None,
     insecure: Annotated[
         bool,
@@ -354,10 +404,14 @@ def scan(
             timeout=timeout,
             **({"attack": attack.value} if attack is not None else {}),
             inverter_backend=inverter_backend.value,
-            vllm_url=vllm_url,
+            vllm_url=tuple(vllm_url or ()),
             steps=steps,
             beam=beam,
             device=device,
+            ray=ray,
+            ray_workers=ray_workers,
+            partition_size=partition_size,
+            ray_retries=ray_retries,
             formats=formats,
             output=output,
         )

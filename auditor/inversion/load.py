@@ -90,7 +90,7 @@ def load_loop(
     device: str = "cpu",
     steps: int | None = None,
     beam: int | None = None,
-    vllm_url: str | None = None,
+    vllm_url: str | Sequence[str] | None = None,
 ) -> Inverter | TranslatedInverter | None:
     """The learned loop for `encoder_id` (its own inverter, else one reached through a shipped
     translation adapter, vec2vec style), or None if neither ships."""
@@ -109,9 +109,9 @@ def load_loop(
         # error (exit 2), never a silent switch to the torch backend.
         if not vllm_url:
             raise InverterError("--inverter-backend vllm needs --vllm-url URL of the inverter server")
-        from .vllm_backend import connect
+        from .vllm_backend import connect_fleet
 
-        remote = connect(path, vllm_url)
+        remote = connect_fleet(path, [vllm_url] if isinstance(vllm_url, str) else list(vllm_url))
     from ..encoders.registry import get_encoder
 
     encoder = get_encoder(encoder_id, device=device)
@@ -147,7 +147,7 @@ def load_inverter(
     device: str = "cpu",
     steps: int | None = None,
     beam: int | None = None,
-    vllm_url: str | None = None,
+    vllm_url: str | Sequence[str] | None = None,
 ) -> Any | None:
     """A `VectorInverter` for `encoder_id` at effort `attack` (one of ATTACK_CHOICES), or None.
 

@@ -18,7 +18,9 @@ import asyncio
 import base64
 import io
 import ipaddress
+import logging
 import os
+import threading
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,10 +33,16 @@ import torch
 
 from ..errors import InverterError
 
+log = logging.getLogger(__name__)
+
 WIRE_DTYPE = torch.float32  # the projector's output dtype; vLLM casts to its --dtype on arrival
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _SEED_MOD = 2**63 - 1
 T = TypeVar("T")
+
+
+class ServerUnreachable(InverterError):
+    """A vLLM server refused connections or reset them through every retry: down or restarting."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,10 @@ class VllmBackend:
         temperature: float,
         max_new_tokens: int,
         seed: int,
+        first_index: int = 0,
     ) -> list[list[list[int]]]:
+        """For each prompt, n candidates. `first_index` is the position of `prompts[0]` in the
+        caller's whole list (a fleet sends shares of it): sampled seeds follow that position."""
         if not prompts:
             return []
         if n < 1:
@@ -145,7 +156,7 @@ class VllmBackend:
         max_len = self.max_model_len - max_new_tokens  # the whole answer must fit, or vLLM cuts it short
         checked = [validate_prompt(p, hidden_size=self.hidden_size, max_len=max_len) for p in prompts]
         payloads = [encode_prompt(p) for p in checked]
-        return _run_sync(self._generate(payloads, n, temperature, max_new_tokens, seed))
+        return _run_sync(self._generate(payloads, n, temperature, max_new_tokens, seed, first_index))
 
     def close(self) -> None:
         return None
@@ -216,13 +227,13 @@ class VllmBackend:
                 f"the vLLM server at {self.url} refused {method} {path}: HTTP {r.status_code}: "
                 f"{_error_message(r)}"
             )
-        raise InverterError(
+        raise ServerUnreachable(
             f"the vLLM server at {self.url} is down or restarting ({reason} after {s.retries + 1} "
             "attempts); start it with `vecaudit serve-inverter` and run the scan again"
         )
 
     async def _generate(
-        self, payloads: list[str], n: int, temperature: float, max_new_tokens: int, seed: int
+        self, payloads: list[str], n: int, temperature: float, max_new_tokens: int, seed: int, offset: int = 0
     ) -> list[list[list[int]]]:
         step = max(1, self.settings.prompts_per_request)
         sem = asyncio.Semaphore(max(1, self.settings.concurrency))
@@ -252,7 +263,9 @@ class VllmBackend:
             ]
             sampled = (
                 [
-                    complete([p], n - 1, temperature=temperature, seed=(seed * 1_000_003 + i) % _SEED_MOD)
+                    complete(
+                        [p], n - 1, temperature=temperature, seed=(seed * 1_000_003 + offset + i) % _SEED_MOD
+                    )
                     for i, p in enumerate(payloads)
                 ]
                 if n > 1
@@ -284,6 +297,114 @@ class VllmBackend:
                 ids = ids[: ids.index(self.eos_id)]
             out.append([int(t) for t in ids if t != self.pad_id])
         return out
+
+
+class VllmFleet:
+    """InverterBackend over several vLLM servers of the same inverter (`--vllm-url` repeated).
+
+    A call's prompts are cut into shares of `prompts_per_request`; each share goes to the live
+    server with the fewest shares outstanding (least-outstanding balancing, which also follows
+    servers of unequal speed), all shares concurrently. A server that stays unreachable through its
+    retries is dropped for the rest of the run with a warning and its share goes to another; when
+    every server is down the call raises InverterError. Any other error (a refused request, a
+    timeout after the server accepted the work) is raised as is: another server would refuse it
+    too, or would do the same work twice. Results, sampled seeds included, equal one server's.
+    """
+
+    name = "vllm"
+
+    def __init__(self, servers: Sequence[VllmBackend]) -> None:
+        if not servers:
+            raise InverterError("no vLLM server is reachable")
+        self.servers = list(servers)
+        self._live = list(servers)
+        self._outstanding = {id(s): 0 for s in servers}
+        self._lock = threading.Lock()
+        # the base of the protocol's attributes (every server serves the same inverter)
+        self.model = servers[0].model
+        self.max_model_len = min(s.max_model_len for s in servers)
+
+    def __repr__(self) -> str:
+        return f"VllmFleet({[s.url for s in self.servers]!r})"
+
+    @property
+    def live_urls(self) -> list[str]:
+        with self._lock:
+            return [s.url for s in self._live]
+
+    def generate(
+        self,
+        prompts: Sequence[torch.Tensor],
+        *,
+        n: int,
+        temperature: float,
+        max_new_tokens: int,
+        seed: int,
+    ) -> list[list[list[int]]]:
+        if not prompts:
+            return []
+        step = max(1, self.servers[0].settings.prompts_per_request)
+        starts = list(range(0, len(prompts), step))
+        params = {"n": n, "temperature": temperature, "max_new_tokens": max_new_tokens, "seed": seed}
+        with ThreadPoolExecutor(min(len(starts), 4 * len(self.servers))) as pool:
+            parts = list(pool.map(lambda i: self._share(prompts[i : i + step], i, params), starts))
+        return [c for part in parts for c in part]
+
+    def _share(
+        self, prompts: Sequence[torch.Tensor], first: int, params: dict[str, Any]
+    ) -> list[list[list[int]]]:
+        while True:
+            server = self._acquire()
+            try:
+                return server.generate(prompts, first_index=first, **params)
+            except ServerUnreachable as exc:
+                self._drop(server, exc)
+            finally:
+                with self._lock:
+                    self._outstanding[id(server)] -= 1
+
+    def _acquire(self) -> VllmBackend:
+        with self._lock:
+            if not self._live:
+                urls = ", ".join(s.url for s in self.servers)
+                raise InverterError(f"every vLLM server is down or restarting ({urls})")
+            server = min(self._live, key=lambda s: self._outstanding[id(s)])
+            self._outstanding[id(server)] += 1
+            return server
+
+    def _drop(self, server: VllmBackend, exc: ServerUnreachable) -> None:
+        with self._lock:
+            if server not in self._live:
+                return
+            self._live.remove(server)
+            left = len(self._live)
+        log.warning("%s; skipping it, %d vLLM server(s) left", exc, left)
+
+    def close(self) -> None:
+        for s in self.servers:
+            s.close()
+
+
+def connect_fleet(
+    model_dir: Path,
+    urls: Sequence[str],
+    *,
+    api_key: str | None = None,
+    settings: ClientSettings | None = None,
+) -> VllmBackend | VllmFleet:
+    """One server's backend (`connect`), or a `VllmFleet` of several. A server that is down at the
+    start is skipped with a warning; all down, or one serving another model, raises InverterError."""
+    if len(urls) == 1:
+        return connect(model_dir, urls[0], api_key=api_key, settings=settings)
+    servers: list[VllmBackend] = []
+    for url in urls:
+        try:
+            servers.append(connect(model_dir, url, api_key=api_key, settings=settings))
+        except ServerUnreachable as exc:
+            log.warning("%s; skipping it", exc)
+    if not servers:
+        raise InverterError(f"every vLLM server is down or restarting ({', '.join(urls)})")
+    return VllmFleet(servers)
 
 
 def connect(

@@ -11,6 +11,8 @@ duplicates anyway: no work is lost and nothing is counted twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from langgraph.runtime import Runtime
@@ -19,12 +21,12 @@ from ..coverage import CoverageTally
 from ..encoders.dequantize import Dequantizer
 from ..models import Finding, GapReason, Point, PointId, VectorInfo, VectorKind
 from ..progress import BatchScanned, emit
-from ..rundb import AttackSpend, BatchRecord, InversionRow, PayloadCheck, finding_key
+from ..rundb import AttackSpend, BatchRecord, InversionRow, PayloadCheck, RunDB, finding_key
 from ..stores.points import normalize_id
 from .context import ScanContext
 from .redaction import bypass_findings, payload_check
 from .stages import inversion_results, payload_findings, usable_vectors
-from .state import ScanState, current_plan
+from .state import CollectionPlan, ScanState, current_plan
 from .targeted import TargetedRow, TargetedSpend, slot_encoder, targeted_rows
 
 
@@ -63,11 +65,111 @@ def process_batch(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, 
     }
 
 
+def route_batches(state: ScanState) -> Literal["process_batch", "process_partitions"]:
+    """After the inversion decision: batches in this process, or partitions on workers (--ray)."""
+    return "process_partitions" if state.get("partitioned") else "process_batch"
+
+
 def route_after_batch(state: ScanState) -> Literal["process_batch", "finish_collection"]:
     return "finish_collection" if state.get("exhausted") else "process_batch"
 
 
+@dataclass
+class BatchResult:
+    """What the stages made of some points, not stored yet: findings (masked evidence unless
+    --reveal) with their `finding_key`s, inversion rows (text only with --reveal), attack spend,
+    targeted-mode rows, payload checks and the coverage tally. Counts, ids and fingerprints only."""
+
+    points: int = 0  # points read, plus sampled ids the store no longer has
+    findings: list[Finding] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    rows: list[InversionRow] = field(default_factory=list)
+    spends: list[AttackSpend] = field(default_factory=list)
+    targeted: list[TargetedRow] = field(default_factory=list)
+    targeted_spends: list[TargetedSpend] = field(default_factory=list)
+    checks: list[PayloadCheck] = field(default_factory=list)
+    tally: CoverageTally = field(default_factory=CoverageTally)
+
+    def add(self, other: BatchResult) -> None:
+        """Append `other` (the next batch of the same collection): a partition's batches as one.
+
+        Payload checks of the same vector slot add up, as `RunDB.payload_matches` adds batches."""
+        self.points += other.points
+        self.findings.extend(other.findings)
+        self.keys.extend(other.keys)
+        self.rows.extend(other.rows)
+        self.spends.extend(other.spends)
+        self.targeted.extend(other.targeted)
+        self.targeted_spends.extend(other.targeted_spends)
+        self.tally.merge(other.tally.coverage())
+        by_slot = {c.vector: i for i, c in enumerate(self.checks)}
+        for check in other.checks:
+            i = by_slot.get(check.vector)
+            if i is None:
+                by_slot[check.vector] = len(self.checks)
+                self.checks.append(check)
+                continue
+            mine = self.checks[i]
+            self.checks[i] = replace(
+                mine,
+                checked=mine.checked + check.checked,
+                mismatched=[*mine.mismatched, *check.mismatched],
+                encoder_calls=mine.encoder_calls + check.encoder_calls,
+                seconds=mine.seconds + check.seconds,
+            )
+
+    def record(self, collection: str, batch_no: int, start: Any, nxt: Any, exhausted: bool) -> BatchRecord:
+        """The progress row of these results, committed with them."""
+        return BatchRecord(
+            collection=collection,
+            batch_no=batch_no,
+            start_cursor=start,
+            next_cursor=nxt,
+            exhausted=exhausted,
+            points=self.points,
+            inverted=len(self.rows),
+            findings=len(set(self.keys)),
+            coverage=self.tally.coverage(),
+        )
+
+    def commit(self, db: RunDB, record: BatchRecord) -> None:
+        """Store the results and their progress row in one transaction (see `RunDB.commit_batch`)."""
+        db.commit_batch(
+            record,
+            self.findings,
+            self.rows,
+            keys=self.keys,
+            attacks=self.spends,
+            targeted=(self.targeted, self.targeted_spends),
+            payload_checks=self.checks,
+        )
+
+
 def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) -> BatchRecord:
+    plan = current_plan(state)
+    name = plan["name"]
+    points, missing, next_cursor, exhausted = _fetch(ctx, name, plan["planned"], cursor, reads_vectors(plan))
+    result = analyze_batch(ctx, state, points, missing)
+    record = result.record(name, batch_no, cursor, next_cursor, exhausted)
+    result.commit(ctx.db, record)
+    return record
+
+
+def reads_vectors(plan: CollectionPlan) -> bool:
+    """Whether the collection's batches are read with their vectors (it has a dense slot)."""
+    return any(VectorInfo.model_validate(v).kind == VectorKind.dense for v in plan["vectors"])
+
+
+def analyze_batch(
+    ctx: ScanContext, state: ScanState, points: list[Point], missing: Sequence[PointId] = ()
+) -> BatchResult:
+    """Run every per-batch stage on `points` of the current collection; nothing is written.
+
+    `missing` are sampled ids the store no longer has (counted as not analyzed). Uses the state's
+    current plan, encoder guesses, inversion and de-quantization plans: a distributed worker passes
+    the driver's (vecaudit.nodes.partitions). Only `ctx`'s detector, policy, inverters, encoders and
+    candidates are used, never its run database.
+    """
     plan = current_plan(state)
     name = plan["name"]
     invert_plan = state.get("invert_plan", {})
@@ -83,8 +185,6 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
     dense = {
         i.name: i.dim for i in map(VectorInfo.model_validate, plan["vectors"]) if i.kind == VectorKind.dense
     }
-    points, missing, next_cursor, exhausted = _fetch(ctx, name, plan["planned"], cursor, bool(dense))
-
     tally = CoverageTally()
     for point_id in missing:
         tally.skipped(GapReason.missing_point, point_id=point_id)
@@ -157,27 +257,17 @@ def _scan_batch(ctx: ScanContext, state: ScanState, batch_no: int, cursor: Any) 
                 targeted_spends.append(TargetedSpend(name, info.name, None, read, why))
 
     keys = [finding_key(f) for f in findings]  # computed once: the count and the table's primary key
-    record = BatchRecord(
-        collection=name,
-        batch_no=batch_no,
-        start_cursor=cursor,
-        next_cursor=next_cursor,
-        exhausted=exhausted,
+    return BatchResult(
         points=len(points) + len(missing),
-        inverted=len(rows),
-        findings=len(set(keys)),
-        coverage=tally.coverage(),
-    )
-    ctx.db.commit_batch(
-        record,
-        findings,
-        rows,
+        findings=findings,
         keys=keys,
-        attacks=spends,
-        targeted=(targeted, targeted_spends),
-        payload_checks=checks,
+        rows=rows,
+        spends=spends,
+        targeted=targeted,
+        targeted_spends=targeted_spends,
+        checks=checks,
+        tally=tally,
     )
-    return record
 
 
 def _fetch(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..config import ScanConfig
 from ..errors import ScanIncomplete
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..inversion.protocol import VectorInverter
     from ..policy.loader import Policy
     from ..stores.base import StoreAdapter
+    from .partitions import PartitionExecutor
 
 
 @dataclass
@@ -54,6 +55,8 @@ class ScanContext:
     _targeted: dict[str, TargetedSearch] = field(default_factory=dict)
     # A live scroll over the collection being scanned, reused while its cursor matches.
     _stream: tuple[str, Any, bool, Iterator[tuple[list[Point], PointId | None]]] | None = None
+    # A distributed scan's executor (--ray): process_partitions hands it the partitions.
+    partitions: PartitionExecutor | None = None
 
     # -- resources ---------------------------------------------------------------------------------
 
@@ -71,6 +74,13 @@ class ScanContext:
         ctx._collection_names = resources.collection_names
         ctx.candidates = resources.candidates
         return ctx
+
+    @classmethod
+    def detached(cls, config: ScanConfig, run_id: str) -> ScanContext:
+        """A context without a run database, for a distributed worker: it opens its own store,
+        detector and inverters on first use, and its caller hands results back to the driver,
+        which alone writes the run database (any use of `db` here raises RuntimeError)."""
+        return cls(config, cast(RunDB, _NoRunDB(run_id)), run_id)
 
     def store(self) -> StoreAdapter:
         if self._store is None:
@@ -170,6 +180,16 @@ class ScanContext:
                 self._store.close()
             finally:
                 self._store = None
+
+
+class _NoRunDB:
+    """The run database of a detached (worker) context: there is none."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"a worker of run {self.run_id} has no run database (RunDB.{name})")
 
 
 def open_configured_store(config: ScanConfig) -> StoreAdapter:

@@ -73,6 +73,7 @@ def discover(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
         "plans": plans,
         "sample": sample,
         "invert_requested": ctx.config.invert,
+        "partitioned": ctx.config.ray is not None,
         "index": 0,
         "batch_no": 0,
         "cursor": None,

@@ -23,6 +23,7 @@ class ScanState(TypedDict, total=False):
     plans: list[CollectionPlan]
     sample: int  # --sample N (0 = every point), copied here so edges can route on it
     invert_requested: bool
+    partitioned: bool  # --ray: batches run as partitions on workers (nodes.partitions)
     index: int  # position in `plans` of the collection being scanned
     batch_no: int  # next batch of that collection
     cursor: Any  # store offset (int | str | None) for full scans, sample index for samples

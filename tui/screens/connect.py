@@ -38,6 +38,8 @@ _OPTIONAL_FIELDS = ("encoder", "candidates", "vllm_url", "steps", "beam")
 
 
 def _text(value: object) -> str:
+    if isinstance(value, (tuple, list)):  # several values (vLLM servers): comma-separated
+        return ", ".join(map(str, value))
     return "" if value is None else str(value)
 
 

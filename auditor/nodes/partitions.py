@@ -1,0 +1,211 @@
+"""process_partitions: a collection's batches, cut into partitions that run elsewhere (`--ray`).
+
+The driver decides everything that is decided once per collection (discovery, the sample, the
+encoder of each vector slot, the inversion and de-quantization plans) in the graph as usual. This
+node then cuts the collection into partitions, hands the ones not finished yet to a
+`PartitionExecutor` (vecaudit.distributed runs them as Ray tasks), and commits each partition's
+results to the run database as they come back, in one transaction with its progress row keyed by
+(collection, partition number). A resumed run re-enters this node, finds which partitions are
+committed and runs only the others: no partition is lost or counted twice (findings are keyed too).
+
+Partitioning. Qdrant scrolls points in id order (unsigned ints ascending, then UUIDs), and a scroll
+can start at any id. The driver lists the ids once, with an ids-only scroll (no vectors, no
+payloads), and cuts a partition every `size` ids, `size` a multiple of `--batch-size`; a partition
+is its first id and its point count, and a worker scrolls from that id. Why not ranges of the id
+space or hash partitions: ids may be sparse, clustered or UUIDs, so arithmetic ranges come out
+unbalanced, and a hash partition needs every worker to read every point. Why batch-aligned: every
+worker then reads exactly the batches a single-process scan reads, so every stage sees the same
+points together and the findings equal the single-process scan's. With `--sample N` a partition
+is a slice of the stored sample. The partitions are stored before any runs, so a resume cuts none.
+
+What crosses to a worker is a `PartitionTask` (names, ids, encoder names and plans: no secrets, no
+PII); what comes back is a `BatchResult` (counts, keyed fingerprints and masked evidence, and
+recovered text only with --reveal). Secrets travel separately (see vecaudit.distributed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, ConfigDict
+
+from ..errors import ScanIncomplete
+from ..models import PointId
+from ..progress import BatchScanned, emit
+from ..stores.points import normalize_id
+from .batch import BatchResult, analyze_batch, reads_vectors
+from .context import ScanContext
+from .state import ScanState, current_plan
+
+#: Partitions per worker a collection is cut into by default: enough to balance uneven workers and
+#: to lose little when one dies, few enough that per-task overhead stays small.
+PARTITIONS_PER_WORKER = 8
+#: Batches per partition at most by default (8,192 points at --batch-size 128).
+MAX_BATCHES_PER_PARTITION = 64
+
+#: The state a worker needs to run the per-batch stages exactly as the driver would.
+SHIPPED_STATE = ("encoders", "invert_plan", "dequantize_plan", "dequantization")
+
+
+class PartitionTask(BaseModel):
+    """One partition of one collection, as a worker receives it (no secrets, no PII).
+
+    `start` is the first point id of a full scan's partition (the scroll starts there and reads
+    `points` points); `sample_ids` are a sampled scan's ids instead. `state` is the driver's scan
+    state for this collection: its plan alone in `plans`, encoder guesses, inversion and
+    de-quantization plans (names and scalars only).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    collection: str
+    index: int
+    points: int
+    start: PointId | None = None
+    sample_ids: list[PointId] | None = None
+    state: dict[str, Any]
+
+
+class PartitionExecutor(Protocol):
+    """Runs partitions somewhere else and hands back their results as each one finishes."""
+
+    #: Partitions that run at once (the default partition size is cut for this many).
+    workers: int
+
+    def run(self, tasks: Sequence[PartitionTask]) -> Iterator[tuple[PartitionTask, BatchResult]]:
+        """Yield (task, result) in completion order. Raises ScanIncomplete when a partition could
+        not finish (its worker died more often than retries allow), a VecauditError when one
+        failed; stops the tasks still running when the caller stops iterating."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def partition_size(config_size: int, batch_size: int, planned: int, workers: int) -> int:
+    """Points per partition: `config_size` (0 = about PARTITIONS_PER_WORKER per worker, at most
+    MAX_BATCHES_PER_PARTITION batches), rounded up to whole batches."""
+    if config_size <= 0:
+        config_size = min(
+            math.ceil(planned / max(1, workers * PARTITIONS_PER_WORKER)),
+            MAX_BATCHES_PER_PARTITION * batch_size,
+        )
+    return max(1, math.ceil(config_size / batch_size)) * batch_size
+
+
+def plan_partitions(ctx: ScanContext, state: ScanState, workers: int) -> list[tuple[Any, int]]:
+    """The current collection's partitions as (first id or sample index, points), cut once per run."""
+    plan = current_plan(state)
+    name = plan["name"]
+    stored = ctx.db.partitions(name)
+    if stored is not None:
+        return stored
+    size = partition_size(ctx.config.partition_size, ctx.config.batch_size, plan["planned"], workers)
+    starts: list[list[Any]] = []
+    if ctx.config.sample:
+        starts = [[i, min(size, plan["planned"] - i)] for i in range(0, plan["planned"], size)]
+    else:
+        # Ids only: about the bytes of the ids themselves, a small part of what the scan reads.
+        for n, point_id in enumerate(ctx.store().iter_ids(name, batch_size=max(1024, size))):
+            if n % size == 0:
+                starts.append([point_id, 0])
+            starts[-1][1] += 1
+    parts = [(start, count) for start, count in starts]
+    ctx.db.save_partitions(name, parts)
+    return parts
+
+
+def scan_partition(ctx: ScanContext, task: PartitionTask) -> BatchResult:
+    """Read one partition batch by batch, exactly as a single-process scan reads those batches, and
+    run every stage on each (`analyze_batch`). Runs on a worker: nothing is stored here.
+
+    Raises what the stages and the store raise (TargetError, InverterError...)."""
+    state: ScanState = {**task.state}  # type: ignore[typeddict-item]
+    plan = current_plan(state)
+    with_vectors = reads_vectors(plan)
+    size = ctx.config.batch_size
+    store = ctx.store()
+    result = BatchResult()
+    if task.sample_ids is not None:
+        for i in range(0, len(task.sample_ids), size):
+            ctx.check_cancelled()
+            ids = task.sample_ids[i : i + size]
+            points = store.retrieve(task.collection, ids, with_vectors=with_vectors)
+            found = {p.id for p in points}
+            missing = [pid for pid in ids if normalize_id(pid) not in found]
+            result.add(analyze_batch(ctx, state, points, missing))
+        return result
+    remaining = task.points
+    it = store.iter_points(task.collection, batch_size=size, with_vectors=with_vectors, offset=task.start)
+    try:
+        for batch, next_offset in it:
+            ctx.check_cancelled()
+            taken = batch[:remaining]
+            result.add(analyze_batch(ctx, state, taken))
+            remaining -= len(taken)
+            if remaining <= 0 or next_offset is None:
+                break
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
+    return result
+
+
+def process_partitions(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
+    """Run the current collection's unfinished partitions and commit each result as it arrives."""
+    ctx = runtime.context
+    executor = ctx.partitions
+    if executor is None:
+        raise ScanIncomplete(f"run {ctx.run_id} was started with --ray; resume it with a Ray cluster")
+    plan = current_plan(state)
+    name = plan["name"]
+    parts = plan_partitions(ctx, state, executor.workers)
+    committed = ctx.db.batch_numbers(name)
+    done = {**state.get("done", {})}
+    findings = state.get("findings", 0)
+    for no in sorted(committed):
+        record = ctx.db.batch(name, no)
+        if record is not None:
+            done[name] = done.get(name, 0) + record.points
+            findings += record.findings
+    shipped: dict[str, Any] = {"plans": [plan], "index": 0} | {k: state.get(k, {}) for k in SHIPPED_STATE}
+    tasks = [
+        PartitionTask(
+            run_id=ctx.run_id,
+            collection=name,
+            index=i,
+            points=count,
+            start=None if ctx.config.sample else start,
+            sample_ids=ctx.db.sample_slice(name, start, count) if ctx.config.sample else None,
+            state=shipped,
+        )
+        for i, (start, count) in enumerate(parts)
+        if i not in committed
+    ]
+    planned_total = sum(p["planned"] for p in state["plans"])
+    for task, result in executor.run(tasks):
+        last = task.index == len(parts) - 1
+        following = None if last else parts[task.index + 1][0]
+        record = result.record(name, task.index, parts[task.index][0], following, last)
+        result.commit(ctx.db, record)
+        done[name] = done.get(name, 0) + record.points
+        findings += record.findings
+        emit(
+            BatchScanned(
+                collection=name,
+                points=record.points,
+                collection_done=done[name],
+                collection_planned=plan["planned"],
+                points_done=sum(done.values()),
+                points_planned=planned_total,
+                findings=findings,
+                inverted=record.inverted,
+                not_analyzed=sum(g.count for g in record.coverage.not_analyzed),
+            )
+        )
+        ctx.check_cancelled()
+    return {"findings": findings, "batch_no": len(parts), "cursor": None, "exhausted": True, "done": done}

@@ -1,0 +1,179 @@
+"""Partitioned scans without a cluster: process_partitions with an in-process executor.
+
+The partition logic (cutting, batch alignment, per-partition commits, resume) is what these test;
+tests/test_ray_scan.py runs the same on a real Ray cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import vecaudit.distributed as distributed
+from clitools import enter_sandbox, pii_store, write_policy
+from vecaudit.config import ScanConfig
+from vecaudit.errors import ScanIncomplete
+from vecaudit.models import ScanReport
+from vecaudit.nodes.batch import BatchResult
+from vecaudit.nodes.context import ScanContext
+from vecaudit.nodes.partitions import PartitionTask, partition_size, scan_partition
+from vecaudit.rundb import PayloadCheck
+from vecaudit.runner import new_scan, resume_scan
+
+POINTS = 300
+BATCH = 16
+
+
+class InlineExecutor:
+    """Runs each partition here, on a detached context (as a worker would), in task order;
+    `fail_at` raises ScanIncomplete instead of running that partition (a worker that died)."""
+
+    def __init__(self, config: ScanConfig, run_id: str, fail_at: int | None = None) -> None:
+        self.workers = 2
+        self.ran: list[int] = []
+        self._ctx = ScanContext.detached(ScanConfig.model_validate_json(config.stored()), run_id)
+        self._fail_at = fail_at
+
+    def run(self, tasks: Sequence[PartitionTask]) -> Iterator[tuple[PartitionTask, BatchResult]]:
+        for task in tasks:
+            if task.index == self._fail_at:
+                raise ScanIncomplete(f"partition {task.index} did not finish")
+            self.ran.append(task.index)
+            yield task, scan_partition(self._ctx, task)
+
+    def close(self) -> None:
+        self._ctx.close()
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = enter_sandbox(tmp_path, monkeypatch)
+    pii_store(folder / "store", POINTS)
+    write_policy(folder)
+    return folder
+
+
+def _config(base: Path, **extra: Any) -> ScanConfig:
+    return ScanConfig.build(
+        target=str(base / "store"),
+        policy=str(base / "policy.yaml"),
+        batch_size=BATCH,
+        invert=False,
+        fail_on="low",
+        **extra,
+    )
+
+
+def _facts(report: ScanReport) -> tuple[Any, ...]:
+    findings = sorted(
+        (f.collection, json.dumps(f.point_id), f.source, f.entity_type, f.field, f.start, f.fingerprint)
+        for f in report.findings
+    )
+    cols = [(c.name, c.points_scanned, c.coverage and c.coverage.model_dump()) for c in report.collections]
+    return findings, cols, report.summary.model_dump()
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, made: list[InlineExecutor], fail_at: int | None = None) -> None:
+    def open_executor(config: ScanConfig, run_id: str) -> InlineExecutor:
+        made.append(InlineExecutor(config, run_id, fail_at))
+        return made[-1]
+
+    monkeypatch.setattr(distributed, "open_executor", open_executor)
+
+
+@pytest.mark.parametrize("sample", [0, 100])
+def test_partitions_find_what_batches_find(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch, sample: int
+) -> None:
+    single = new_scan(_config(sandbox, sample=sample), state_dir=sandbox / "a").execute()
+    made: list[InlineExecutor] = []
+    _use(monkeypatch, made)
+    run = new_scan(_config(sandbox, sample=sample, ray="inline", partition_size=40), state_dir=sandbox / "b")
+    outcome = run.execute()
+    assert single.report.findings and _facts(outcome.report) == _facts(single.report)
+    planned = sample or POINTS
+    with sqlite3.connect(outcome.db_path) as conn:
+        parts = conn.execute("SELECT points FROM partitions ORDER BY idx").fetchall()
+    assert [p[0] for p in parts] == [48] * (planned // 48) + [planned % 48]  # 40 rounded up to 3 batches
+    assert made[0].ran == list(range(len(parts)))
+
+
+def test_resume_runs_only_partitions_not_committed(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    single = new_scan(_config(sandbox), state_dir=sandbox / "a").execute()
+    made: list[InlineExecutor] = []
+    _use(monkeypatch, made, fail_at=3)
+    run = new_scan(_config(sandbox, ray="inline", partition_size=48), state_dir=sandbox / "b")
+    with pytest.raises(ScanIncomplete):
+        run.execute()
+    assert made[0].ran == [0, 1, 2]
+    _use(monkeypatch, made)
+    outcome = resume_scan(run.run_id, state_dir=sandbox / "b").execute()
+    assert made[1].ran == [3, 4, 5, 6]
+    assert _facts(outcome.report) == _facts(single.report)
+
+
+def test_partition_size_is_whole_batches() -> None:
+    assert partition_size(0, 128, 100_000_000, 16) == 64 * 128  # capped at 64 batches
+    assert partition_size(0, 16, 300, 2) == 32  # ~8 per worker: 19 points, rounded up to 2 batches
+    assert partition_size(100, 64, 10**6, 4) == 128
+    assert partition_size(0, 64, 0, 4) == 64
+
+
+def test_partition_results_add_up_payload_checks() -> None:
+    def check(checked: int, ids: list[int]) -> PayloadCheck:
+        return PayloadCheck("c", "", "all-MiniLM-L6-v2", 0.9, checked, ids, checked, 0.5)
+
+    total = BatchResult(points=2, checks=[check(2, [1])])
+    total.add(BatchResult(points=3, checks=[check(3, [7, 8])]))
+    assert total.points == 5
+    assert len(total.checks) == 1
+    merged = total.checks[0]
+    assert (merged.checked, merged.mismatched, merged.encoder_calls, merged.seconds) == (5, [1, 7, 8], 5, 1.0)
+
+
+def test_ray_options_need_ray(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="need --ray"):
+        ScanConfig.build(target=str(tmp_path), ray_workers=2)
+    with pytest.raises(Exception, match="not supported with --ray"):
+        ScanConfig.build(target=str(tmp_path), ray="auto", candidates=str(tmp_path / "c.txt"))
+
+
+def test_a_failing_partition_reports_its_error_type_never_its_data(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a Ray task raises (Ray logs it): vecaudit's own message, or a library error's type only,
+    with no chained traceback; the worker's secrets go into its own environment, never into a log."""
+    import vecaudit.nodes.partitions as partitions
+    from vecaudit.distributed import ray_scan
+    from vecaudit.distributed.ray_scan import PartitionFailed, WorkerSecrets, run_partition
+    from vecaudit.fingerprint import KEY_ENV
+
+    monkeypatch.setattr(ray_scan, "_CONTEXTS", {})
+    monkeypatch.setenv(KEY_ENV, "x" * 16)  # restored afterwards: the worker overwrites it
+    config = _config(sandbox, ray="inline").stored()
+    plan = {"name": "gone", "points_total": 4, "planned": 4, "vectors": []}
+    task = PartitionTask(
+        run_id="r1", collection="gone", index=3, points=4, state={"plans": [plan], "index": 0}
+    )
+    secrets = WorkerSecrets(fingerprint_key=bytes(range(32)))
+    assert "fingerprint_key" not in repr(secrets) and bytes(range(32)).hex() not in repr(secrets)
+    with pytest.raises(PartitionFailed, match="partition 3 of gone: CollectionError") as own:
+        run_partition(config, secrets, task)
+    assert own.value.__suppress_context__ and own.value.__cause__ is None
+    assert os.environ[KEY_ENV] == bytes(range(32)).hex()
+
+    def leaky(ctx: object, task: object) -> None:
+        raise ValueError("payload said 575-85-5582")
+
+    monkeypatch.setattr(partitions, "scan_partition", leaky)
+    with pytest.raises(PartitionFailed) as other:
+        run_partition(config, secrets, task)
+    assert "ValueError" in str(other.value) and "575" not in str(other.value)
+    assert other.value.__suppress_context__
+    for ctx in ray_scan._CONTEXTS.values():
+        ctx.close()
