@@ -180,3 +180,80 @@ def grouped_bar_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class PointLabel:
+    x: float
+    y: float
+    text: str
+
+
+def frontier_chart(
+    title: str,
+    series: Sequence[tuple[str, Sequence[tuple[float, float]]]],
+    labels: Sequence[PointLabel] = (),
+    *,
+    x_title: str,
+    y_title: str,
+    width: int = 640,
+    height: int = 320,
+) -> str:
+    """Shares against shares: one line per series through its (x, y) points in order of x, with
+    text labels at chosen points and a legend. Both axes are shares shown as percentages; x spans
+    from just below the smallest x to 100%, y from 0 to just above the largest y."""
+    left, right, top, bottom = 48, 190, 12, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    xs = [x for _, pts in series for x, _ in pts]
+    ys = [y for _, pts in series for _, y in pts]
+    x_min = min(0.9, max(0.0, (int(min(xs, default=0.0) * 10) / 10) - 0.05))
+    y_max = min(1.0, max(0.1, (int(max(ys, default=0.0) * 10) + 1) / 10))
+
+    def xy(x: float, y: float) -> tuple[float, float]:
+        fx = (min(max(x, x_min), 1.0) - x_min) / (1.0 - x_min)
+        fy = min(max(y, 0.0), y_max) / y_max
+        return left + fx * plot_w, top + plot_h * (1 - fy)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" {_FONT} font-size="11">',
+        f"<title>{_e(title)}</title>",
+    ]
+    for k in range(5):
+        yv = y_max * k / 4
+        _, y = xy(x_min, yv)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#d1d9e0"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#59636e">{_pct(yv)}</text>'
+        )
+        xv = x_min + (1.0 - x_min) * k / 4
+        x, _ = xy(xv, 0.0)
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#59636e">{_pct(xv)}</text>'
+        )
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" fill="currentColor">'
+        f"{_e(x_title)}</text>"
+        f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" fill="currentColor" '
+        f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{_e(y_title)}</text>'
+    )
+    for s, (name, pts) in enumerate(series):
+        color = _PALETTE[s % len(_PALETTE)]
+        ordered = sorted(pts)
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(px, py) for px, py in ordered))
+        parts.append(f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="1.5"/>')
+        for px, py in ordered:
+            x, y = xy(px, py)
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>')
+        ly = top + 14 * s + 8
+        parts.append(
+            f'<rect x="{left + plot_w + 14}" y="{ly - 8}" width="10" height="10" fill="{color}"/>'
+            f'<text x="{left + plot_w + 30}" y="{ly + 1}" fill="currentColor">{_e(name)}</text>'
+        )
+    for lab in labels:
+        x, y = xy(lab.x, lab.y)
+        parts.append(
+            f'<text x="{x + 5:.1f}" y="{y - 5:.1f}" fill="#1f2328" font-size="10">{_e(lab.text)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
