@@ -615,6 +615,11 @@ class MitigationResult(BaseModel):
             ]
         if not self.strongest or self.strongest not in {a.attacker for a in self.attackers}:
             self.strongest = strongest_attacker(self.attackers).attacker
+        # The attackers are the record; the top-level figures always restate the strongest's.
+        top = self.strongest_attacker
+        self.entities_total, self.entities_recovered = top.entities_total, top.entities_recovered
+        self.leakage, self.mean_cosine = top.leakage, top.mean_cosine
+        self.leakage_by_entity = dict(top.leakage_by_entity)
         return self
 
     @property
@@ -631,6 +636,7 @@ class WhatIfResult(BaseModel):
     collection: str
     vector: str = ""
     encoder: str
+    dim: int = 0  # dimension of the stored vectors (0 in 1.0 files)
     sample_size: int  # vectors inverted per mitigation and attacker
     utility_sample_size: int = 0  # vectors in the recall@k measurement
     k: int

@@ -40,14 +40,9 @@ EPILOG = (
 )
 
 
-def _bar(share: float, width: int = 10) -> str:
-    full = max(0, min(width, round(share * width)))
-    return "█" * full + "·" * (width - full)
-
-
 def print_result(res: WhatIfResult) -> None:
-    """The attackers table (leakage and recovered-text cosine per mitigation and attacker, recall@k,
-    the strongest attacker) and the recommendation sentences, on the terminal."""
+    """The attackers table (leakage per mitigation and attacker, recall@k, the strongest attacker
+    with its leakage and recovered-text cosine) and the recommendation sentences, on the terminal."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -65,33 +60,34 @@ def print_result(res: WhatIfResult) -> None:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Mitigation", no_wrap=True)
     table.add_column(f"R@{res.k}", justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True)
     for _, _, short in ids:
-        table.add_column(short, justify="right", no_wrap=True)
-    table.add_column("Strongest", no_wrap=True)
-    table.add_column("Leakage", justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True)
+        table.add_column(short, justify="right")
+    table.add_column("Values", justify="right", no_wrap=True)
+    table.add_column("Cos", justify="right", no_wrap=True)
     for r in res.results:
         by_id = {a.attacker: a for a in r.attackers}
-        cells = [
-            "-" if (a := by_id.get(aid)) is None else f"{100 * a.leakage:.0f}% {a.mean_cosine:.2f}"
-            for aid, _, _ in ids
-        ]
-        top = r.strongest_attacker
+        cells = []
+        for aid, _, _ in ids:
+            a = by_id.get(aid)
+            if a is None:
+                cells.append("-")
+            elif aid == r.strongest:
+                cells.append(f"[bold red]{100 * a.leakage:.0f}%*[/]")
+            else:
+                cells.append(f"{100 * a.leakage:.0f}% ")
         table.add_row(
-            r.label,
+            r.mitigation.short,
             f"{100 * r.recall_at_k:.0f}%",
-            f"[green]{_bar(r.recall_at_k)}[/]",
             *cells,
-            top.short or top.attacker,
-            f"{100 * r.leakage:.0f}% {r.entities_recovered}/{r.entities_total}",
-            f"[red]{_bar(r.leakage)}[/]",
+            f"{r.entities_recovered}/{r.entities_total}",
+            f"{r.mean_cosine:.2f}",
         )
     console.print(table)
     console.print(
-        f"Per attacker: share of true PII values recovered verbatim, then the recovered text's cosine to "
-        f"the original vector. Leakage: the strongest attacker's. R@{res.k}: recall@{res.k} of search "
-        "on the mitigated vectors."
+        "Per attacker: share of true PII values recovered verbatim; * marks each mitigation's strongest "
+        "attacker, whose leakage decides. Values and Cos: its recovered/true values and its recovered "
+        f"text's cosine to the original vector. R@{res.k}: recall@{res.k} of search on the mitigated "
+        "vectors. Every attacker's figures are in the JSON (--output)."
     )
     for _, label, short in ids:
         if label != short:

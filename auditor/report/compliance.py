@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from ..coverage import gap_summary
-from ..models import Finding, MitigationResult, Reference, ScanReport, Severity, WhatIfResult
+from ..models import AttackerResult, Finding, MitigationResult, Reference, ScanReport, Severity, WhatIfResult
 from . import charts
 from .base import ReportContext
 from .document import (
@@ -591,15 +591,29 @@ def _trend(report: ScanReport, ctx: ReportContext) -> Section:
 #: Recall@k a recommended mitigation must keep.
 KEEP_RECALL = 0.9
 #: A mitigation "holds" when its strongest attacker recovers at most this share of what the
-#: strongest attacker recovers from the unmitigated vectors.
+#: strongest attacker recovers from the unmitigated vectors ...
 HOLD_SHARE = 0.5
+#: ... and no attacker's recovered text is within this cosine of the best unmitigated recovery:
+#: on a small sample verbatim counts can drop to 0 by chance while the text is as close as ever.
+COSINE_MARGIN = 0.1
 
 
-def holds(result: MitigationResult, base: MitigationResult, leakage: float | None = None) -> bool:
-    """Whether `result` (or one of its attackers' `leakage`) cuts the unmitigated leakage of `base`
-    to at most HOLD_SHARE of it. Nothing holds when nothing leaked unmitigated (no contrast)."""
-    got = result.leakage if leakage is None else leakage
-    return base.leakage > 0 and got < base.leakage and got <= HOLD_SHARE * base.leakage
+def _best_cosine(result: MitigationResult) -> float:
+    return max((a.mean_cosine for a in result.attackers), default=result.mean_cosine)
+
+
+def holds(result: MitigationResult, base: MitigationResult, attacker: AttackerResult | None = None) -> bool:
+    """Whether `result` (judged by its strongest attacker, or by `attacker` alone) cuts the
+    unmitigated leakage of `base` to at most HOLD_SHARE of it while keeping recovered text at least
+    COSINE_MARGIN further from the originals. Nothing holds when nothing leaked unmitigated."""
+    got = result.leakage if attacker is None else attacker.leakage
+    cos = _best_cosine(result) if attacker is None else attacker.mean_cosine
+    return (
+        base.leakage > 0
+        and got < base.leakage
+        and got <= HOLD_SHARE * base.leakage
+        and cos <= _best_cosine(base) - COSINE_MARGIN
+    )
 
 
 def attacker_ids(w: WhatIfResult) -> list[tuple[str, str, str]]:
@@ -614,8 +628,8 @@ def attacker_ids(w: WhatIfResult) -> list[tuple[str, str, str]]:
 def whatif_recommendations(w: WhatIfResult) -> list[str]:
     """The recommendation sentences of a what-if: a mitigation is recommended only if it keeps
     recall@k at KEEP_RECALL or more and holds against its strongest attacker (the one with the
-    highest leakage for it), which each sentence names; mitigations that stop a weaker attacker but
-    not the strongest are named as not recommended. Shares and counts only."""
+    highest leakage for it), which each sentence names; a mitigation that keeps recall and stops a
+    weaker attacker but not the strongest is named as not recommended. Shares and counts only."""
     base = next((r for r in w.results if r.mitigation.kind == "none"), None)
     out: list[str] = []
     if base is None:
@@ -629,40 +643,44 @@ def whatif_recommendations(w: WhatIfResult) -> list[str]:
         )
         return out
     ref = f"unmitigated {_pct(base.leakage)}, by {b_top.label}"
-    good = [
-        r
-        for r in w.results
-        if r.mitigation.kind != "none" and r.recall_at_k >= KEEP_RECALL and holds(r, base)
-    ]
-    best = min(good, key=lambda r: (r.leakage, r.mean_cosine)) if good else None
+    usable = [r for r in w.results if r.mitigation.kind != "none" and r.recall_at_k >= KEEP_RECALL]
+    good = [r for r in usable if holds(r, base)]
+    best = min(good, key=lambda r: (r.leakage, _best_cosine(r))) if good else None
     if best is not None:
         top = best.strongest_attacker
         out.append(
             f"Recommended: {best.label}. Judged by the strongest attacker measured against it, "
             f"{top.label}, it leaves verbatim PII recovery at {_pct(best.leakage)} "
-            f"({top.entities_recovered}/{top.entities_total}; {ref}), recovered-text cosine "
-            f"{best.mean_cosine:.2f} (unmitigated {base.mean_cosine:.2f}), with recall@{w.k} "
+            f"({top.entities_recovered}/{top.entities_total}; {ref}), best recovered-text cosine "
+            f"{_best_cosine(best):.2f} (unmitigated {_best_cosine(base):.2f}), with recall@{w.k} "
             f"{_pct(best.recall_at_k)}."
         )
+        most = max((a.leaked_pairs for a in best.attackers), default=0)
+        if best.mitigation.kind == "rotate" and w.dim and most < w.dim:
+            out.append(
+                f"Caution: a secret rotation falls to an attacker holding about {w.dim} (the vector "
+                f"dimension) leaked text-vector pairs; the most measured here was {most}."
+            )
     else:
         out.append(
             f"No mitigation measured keeps recall@{w.k} at {_pct(KEEP_RECALL)} or more and holds against "
-            f"its strongest attacker (at most {HOLD_SHARE:.0%} of the {ref}): none is recommended on "
-            "this evidence."
+            f"its strongest attacker (at most {HOLD_SHARE:.0%} of the {ref}, recovered text at least "
+            f"{COSINE_MARGIN:g} cosine further off): none is recommended on this evidence."
         )
-    for r in w.results:
-        if r.mitigation.kind == "none" or holds(r, base):
+    for r in usable:
+        if holds(r, base):
             continue
-        weaker = [a for a in r.attackers if a.attacker != r.strongest and holds(r, base, a.leakage)]
+        weaker = [a for a in r.attackers if a.attacker != r.strongest and holds(r, base, a)]
         if weaker:
             top = r.strongest_attacker
-            names = ", ".join(f"{a.label} ({_pct(a.leakage)})" for a in weaker)
+            names = ", ".join(a.label for a in weaker)
             out.append(
                 f"Not recommended: {r.label}. It holds against {names}, but {top.label} recovers "
-                f"{_pct(r.leakage)} ({top.entities_recovered}/{top.entities_total}; {ref})."
+                f"{_pct(r.leakage)} ({top.entities_recovered}/{top.entities_total}; {ref}) with "
+                f"recovered-text cosine {top.mean_cosine:.2f}."
             )
     held = [r for r in w.results if r.mitigation.kind != "none" and holds(r, base)]
-    least = min(held, key=lambda r: (r.leakage, r.mean_cosine)) if held else None
+    least = min(held, key=lambda r: (r.leakage, _best_cosine(r))) if held else None
     if least is not None and least is not best:
         out.append(
             f"The mitigation that leaks least against its strongest attacker, {least.label}, brings "

@@ -479,6 +479,7 @@ def run_whatif(
         collection=collection,
         vector=chosen.name,
         encoder=encoder,
+        dim=int(vectors.shape[1]),
         sample_size=len(vectors),
         utility_sample_size=len(pool),
         k=min(k, len(pool) - 1),

@@ -88,8 +88,8 @@ def fit_mitigation(m: Mitigation, collection: np.ndarray, seed: int = 0) -> Fitt
     """Fit `m` on the collection's unit vectors (n, d): k-means codebooks for `pq`, the secret
     matrix for `rotate`, nothing for the rest.
 
-    PQ fits scikit-learn's KMeans per sub-space with min(256, n) centroids (fewer points than
-    centroids would leave centroids empty); a real index fits on far more points, so codes here are
+    PQ fits scikit-learn's KMeans per sub-space with min(256, distinct sub-vectors) centroids
+    (more would leave centroids empty); a real index fits on far more points, so codes here are
     finer than in production and the measured recall is an upper bound.
     """
     v = unit(np.asarray(collection, dtype=np.float32))
@@ -101,10 +101,11 @@ def fit_mitigation(m: Mitigation, collection: np.ndarray, seed: int = 0) -> Fitt
     from sklearn.cluster import KMeans
 
     bounds = _pq_bounds(d, int(m.param))
-    centroids = min(PQ_CENTROIDS, len(v))
     books = []
     for j in range(len(bounds) - 1):
         part = v[:, bounds[j] : bounds[j + 1]].astype(np.float64)
+        # Never more centroids than distinct sub-vectors (repeated texts repeat vectors).
+        centroids = min(PQ_CENTROIDS, len(np.unique(part, axis=0)))
         km = KMeans(n_clusters=centroids, n_init=1, max_iter=50, random_state=seed + j).fit(part)
         books.append(km.cluster_centers_.astype(np.float32))
     return Fitted(codebooks=tuple(books), bounds=bounds)
