@@ -446,12 +446,13 @@ def run_whatif(
             f"The collection offered {available} leaked pairs outside the inverted sample; "
             f"the ALGEN attacker used k = {', '.join(map(str, ks)) or 'none'}."
         )
+    # Attackers first: a missing inverter or a bad level fails before any leaked text is embedded.
+    attackers, describe = build_attackers(encoder, attack=attack, leaked_pairs=ks, device=device)
     leaked = None
     if ks:
         top = rest[: ks[-1]]
         clean = np.asarray(enc.embed([t for _, t in top]), dtype=np.float32)
         leaked = LeakedPairs(np.asarray([i for i, _ in top], dtype=np.int64), clean)
-    attackers, describe = build_attackers(encoder, attack=attack, leaked_pairs=ks, device=device)
     level = str(describe().get("level", ""))
     settings = with_reference(mitigations)
     say(
