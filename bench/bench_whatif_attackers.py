@@ -14,7 +14,12 @@ all-MiniLM-L6-v2, runs `vecaudit.whatif.run_whatif` with every default mitigatio
 
 No PII value is printed: counts, shares and cosines only.
 
-    python bench/bench_whatif_attackers.py [--points 1200] [--sample 24] [--attack quick]
+`--alignment` prints instead, without any inversion (seconds), why the ALGEN attacker fits ridge
+least squares rather than orthogonal Procrustes: the mapped-vector cosine to the true clean vectors
+under the secret rotation, for both maps, as k grows past the dimension d = 384.
+
+    python bench/bench_whatif_attackers.py [--points 1200] [--sample 32] [--attack quick]
+    python bench/bench_whatif_attackers.py --alignment
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -34,14 +40,48 @@ OLD_DEFAULTS = ("none", "noise 0.01", "noise 0.02", "noise 0.05", "noise 0.1", "
 OLD_DEFAULTS += ("128 dims",)
 
 
-def build_store(folder: Path, points: int, seed: int) -> None:
+def embed_records(points: int, seed: int) -> tuple[list[Any], Any]:
+    """Synthetic support tickets (about 70% with PII) and their MiniLM-L6 vectors (n, 384)."""
     import numpy as np
-    from qdrant_client import QdrantClient, models
     from vecaudit.encoders.registry import get_encoder
     from vecaudit.synthetic.demo_records import generate
 
     records = generate(points, seed=seed, pii_ratio=0.7, collections=("support_tickets",))
-    vectors = np.asarray(get_encoder(ENCODER).embed([r.text for r in records]), dtype=np.float32)
+    return records, np.asarray(get_encoder(ENCODER).embed([r.text for r in records]), dtype=np.float32)
+
+
+def alignment(points: int, seed: int) -> None:
+    """Mapped-vector cosine under `rotate`: the attacker's ridge map against orthogonal Procrustes."""
+    import numpy as np
+    from vecaudit.whatif import Mitigation, apply_mitigation, choose_map, fit_mitigation
+    from vecaudit.whatif.mitigations import unit
+
+    _, emb = embed_records(points, seed)
+    v = unit(np.asarray(emb))
+    rot = Mitigation(kind="rotate")
+    stored, _, _ = apply_mitigation(v, rot, np.zeros_like(v), fit_mitigation(rot, v, seed))
+    order = np.random.default_rng(seed).permutation(len(v))
+    sample, leaked = order[:100], order[100:]
+    print(f"secret rotation, {len(v)} ticket vectors (d = {v.shape[1]}); mean cosine of the mapped sample")
+    unmapped = float(np.mean(np.sum(stored[sample] * v[sample], 1)))
+    print(f"(100 vectors) to the true clean vectors; unmapped: {unmapped:.3f}")
+    print(f"{'k':>6} {'ridge (ALGEN attacker)':>24} {'orthogonal Procrustes':>24}")
+    for k in (10, 50, 100, 200, 300, 384, 500, len(leaked)):
+        x, y = stored[leaked[:k]], v[leaked[:k]]
+        mapping = choose_map(x, y)
+        ridge = mapping(stored[sample]) if mapping is not None else stored[sample]
+        u, _, vt = np.linalg.svd(x.T @ y)  # argmax tr(W^T X^T Y) over orthogonal W
+        procrustes = unit(stored[sample] @ (u @ vt))
+        print(
+            f"{k:>6} {np.mean(np.sum(ridge * v[sample], 1)):>24.3f} "
+            f"{np.mean(np.sum(procrustes * v[sample], 1)):>24.3f}"
+        )
+
+
+def build_store(folder: Path, points: int, seed: int) -> None:
+    from qdrant_client import QdrantClient, models
+
+    records, vectors = embed_records(points, seed)
     client = QdrantClient(path=str(folder))
     client.create_collection(
         "tickets", vectors_config=models.VectorParams(size=384, distance=models.Distance.COSINE)
@@ -62,7 +102,11 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=24)
     ap.add_argument("--attack", default="quick")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--alignment", action="store_true", help="only compare the ALGEN maps (no inversion)")
     args = ap.parse_args()
+    if args.alignment:
+        alignment(args.points, args.seed)
+        return
     from vecaudit.report.compliance import whatif_recommendations
     from vecaudit.whatif import run_whatif
 

@@ -182,7 +182,7 @@ def whatif(
         ),
     ] = None,
     no_leaked_pairs: Annotated[
-        bool, typer.Option("--no-leaked-pairs", help="No ALGEN attacker (faster).")
+        bool, typer.Option("--no-leaked-pairs", metavar="", help="No ALGEN attacker (faster).")
     ] = False,
     k: Annotated[int, typer.Option("--k", metavar="K", min=1, help="Neighbours for recall@k.")] = DEFAULT_K,
     device: Annotated[str, typer.Option("--device", metavar="DEVICE", help="cpu or cuda.")] = "cpu",
