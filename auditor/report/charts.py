@@ -6,6 +6,7 @@ a `<title>` for screen readers. Colours follow the report's CSS variables where 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -197,17 +198,20 @@ def frontier_chart(
     x_title: str,
     y_title: str,
     width: int = 640,
-    height: int = 320,
+    plot_height: int = 240,
 ) -> str:
-    """Shares against shares: one line per series through its (x, y) points in order of x, with
-    text labels at chosen points and a legend. Both axes are shares shown as percentages; x spans
-    from just below the smallest x to 100%, y from 0 to just above the largest y."""
-    left, right, top, bottom = 48, 190, 12, 44
-    plot_w, plot_h = width - left - right, height - top - bottom
+    """Shares against shares: one line per series through its (x, y) points in order of x, text
+    labels at chosen points, and a legend below (one row per series, so long names fit). Both axes
+    are shares shown as percentages; x spans from a multiple of 20% below the smallest x to 100%,
+    y from 0 to a multiple of 20% above the largest y."""
+    left, right, top = 48, 70, 12
+    plot_w, plot_h = width - left - right, plot_height
+    legend_top = top + plot_h + 44
+    height = legend_top + 16 * len(series) + 4
     xs = [x for _, pts in series for x, _ in pts]
     ys = [y for _, pts in series for _, y in pts]
-    x_min = min(0.9, max(0.0, (int(min(xs, default=0.0) * 10) / 10) - 0.05))
-    y_max = min(1.0, max(0.1, (int(max(ys, default=0.0) * 10) + 1) / 10))
+    x_min = min(0.8, max(0.0, math.floor(min(xs, default=0.0) * 5) / 5))
+    y_max = min(1.0, max(0.2, math.ceil((max(ys, default=0.0) + 0.02) * 5) / 5))
 
     def xy(x: float, y: float) -> tuple[float, float]:
         fx = (min(max(x, x_min), 1.0) - x_min) / (1.0 - x_min)
@@ -232,8 +236,8 @@ def frontier_chart(
             f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#59636e">{_pct(xv)}</text>'
         )
     parts.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" fill="currentColor">'
-        f"{_e(x_title)}</text>"
+        f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h + 34}" text-anchor="middle" '
+        f'fill="currentColor">{_e(x_title)}</text>'
         f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" fill="currentColor" '
         f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{_e(y_title)}</text>'
     )
@@ -245,10 +249,10 @@ def frontier_chart(
         for px, py in ordered:
             x, y = xy(px, py)
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>')
-        ly = top + 14 * s + 8
+        ly = legend_top + 16 * s
         parts.append(
-            f'<rect x="{left + plot_w + 14}" y="{ly - 8}" width="10" height="10" fill="{color}"/>'
-            f'<text x="{left + plot_w + 30}" y="{ly + 1}" fill="currentColor">{_e(name)}</text>'
+            f'<rect x="{left}" y="{ly}" width="10" height="10" fill="{color}"/>'
+            f'<text x="{left + 16}" y="{ly + 9}" fill="currentColor">{_e(name)}</text>'
         )
     for lab in labels:
         x, y = xy(lab.x, lab.y)
