@@ -25,8 +25,9 @@ HELP = (
     "public encoder's space and inverts the mapped vectors with the plan. A mitigation's leakage is "
     "its strongest attacker's, and only a mitigation that holds against that one is recommended.\n\n"
     f"Every mitigation inverts the sample once per attacker; at --attack {DEFAULT_ATTACK} that is about "
-    f"0.6 s per vector and attacker on CPU ('standard' about 3.5 s), so the default sample is small "
-    f"({DEFAULT_SAMPLE}) and the default run takes several minutes on 2 cores. The store is only read. "
+    f"0.6 s per vector and attacker on 2 idle CPU cores ('standard' about 3.5 s), so the default sample "
+    f"is small ({DEFAULT_SAMPLE}) and a default run takes about 5 minutes there, more on a busy "
+    "machine (set OMP_NUM_THREADS=1 when the cores are shared). The store is only read. "
     "Output holds counts and shares only, never a PII value; --output writes JSON that "
     "`vecaudit report --whatif` shows."
 )

@@ -80,10 +80,13 @@ __all__ = [
     "with_reference",
 ]
 
-#: Every mitigation inverts the sample once per attacker. The `quick` plan costs about 0.6 s per
-#: vector on 2 CPU cores (`standard` about 3.5 s), and it runs once per plan-based attacker (the
-#: plan and each ALGEN k): 16 vectors x 12 settings x 4 plan attackers is about 8 minutes at
-#: quick on a busy 2-core machine, while standard would take most of an hour.
+#: Every mitigation inverts the sample once per attacker: the learned inverter (about 0.15 s per
+#: vector on 2 idle CPU cores) and up to 4 plan attackers (the plan and each ALGEN k; an ALGEN
+#: attacker that keeps the vectors unmapped reuses the plan's texts). The `quick` plan costs
+#: about 0.6 s per vector idle (`standard` about 3.5 s). Measured (bench/results/
+#: whatif_attackers.txt): 32 vectors x 12 settings took 1,024 plan inversions, 1.3 s each on a
+#: shared 2-core machine, 25 minutes in all; the default 16 halves that, about 5 minutes idle.
+#: `standard` would take most of an hour, so the default level is `quick`.
 DEFAULT_SAMPLE = 16
 DEFAULT_ATTACK = "quick"
 DEFAULT_K = 10
