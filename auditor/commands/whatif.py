@@ -26,8 +26,8 @@ HELP = (
     "its strongest attacker's, and only a mitigation that holds against that one is recommended.\n\n"
     f"Every mitigation inverts the sample once per attacker; at --attack {DEFAULT_ATTACK} that is about "
     f"0.6 s per vector and attacker on 2 idle CPU cores ('standard' about 3.5 s), so the default sample "
-    f"is small ({DEFAULT_SAMPLE}) and a default run takes about 5 minutes there, more on a busy "
-    "machine (set OMP_NUM_THREADS=1 when the cores are shared). The store is only read. "
+    f"is small ({DEFAULT_SAMPLE}) and a default run takes about 5 minutes there (7.5 measured on a busy "
+    "one; set OMP_NUM_THREADS=1 when the cores are shared). The store is only read. "
     "Output holds counts and shares only, never a PII value; --output writes JSON that "
     "`vecaudit report --whatif` shows."
 )

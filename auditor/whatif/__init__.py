@@ -85,7 +85,8 @@ __all__ = [
 #: attacker that keeps the vectors unmapped reuses the plan's texts). The `quick` plan costs
 #: about 0.6 s per vector idle (`standard` about 3.5 s). Measured (bench/results/
 #: whatif_attackers.txt): 32 vectors x 12 settings took 1,024 plan inversions, 1.3 s each on a
-#: shared 2-core machine, 25 minutes in all; the default 16 halves that, about 5 minutes idle.
+#: shared 2-core machine, 25 minutes in all; the default 16 took 512 inversions at 0.75 s, 7.5
+#: minutes in all (load average about 4), so about 5 minutes on an idle machine.
 #: `standard` would take most of an hour, so the default level is `quick`.
 DEFAULT_SAMPLE = 16
 DEFAULT_ATTACK = "quick"
