@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, computed_field, model_validator
 
 #: 1.1 added `allow_partial`, `collections[].coverage`, and `complete` now also requires that every
 #: point, field and vector in scope was analyzed (1.0 reports are still read; their coverage is None).
@@ -501,15 +501,22 @@ class ScanReport(BaseModel):
 
 
 # ---------------------------------------------------------------- mitigation what-if results
-# Produced by vecaudit.whatif (which samples a store and runs the inverter) and shown by the report;
+# Produced by vecaudit.whatif (which samples a store and runs the attackers) and shown by the report;
 # kept here so the report reads them without importing the measurement code.
 
-MitigationKind = Literal["none", "noise", "int8", "binary", "truncate"]
-WHATIF_SCHEMA_VERSION = "1.0"
+MitigationKind = Literal["none", "noise", "int8", "binary", "truncate", "pq", "rotate"]
+AttackerKind = Literal["learned", "plan", "algen"]
+#: 2.0 measures every mitigation with several attackers (`results[].attackers`: the learned
+#: inverter, the attack plan at `attack_level`, ALGEN-style linear alignment from k leaked pairs)
+#: and adds the mitigations `pq` and `rotate`. The top-level leakage fields of a result are those of
+#: its strongest attacker (`results[].strongest`). 1.0 files (one attacker, the learned inverter)
+#: are still read: their figures become that one attacker's.
+WHATIF_SCHEMA_VERSION = "2.0"
 
 
 class Mitigation(BaseModel):
-    """One vector-level mitigation and its parameter (noise sigma, or the dimensions kept)."""
+    """One vector-level mitigation and its parameter: noise sigma, the dimensions kept (truncate),
+    or the number of sub-spaces (pq); none for the others."""
 
     kind: MitigationKind
     param: float = 0.0
@@ -520,9 +527,14 @@ class Mitigation(BaseModel):
             return f"noise sigma={self.param:g}"
         if self.kind == "truncate":
             return f"truncate to {int(self.param)} dims"
-        return {"none": "none (as stored)", "int8": "int8 quantization", "binary": "binary quantization"}[
-            self.kind
-        ]
+        if self.kind == "pq":
+            return f"product quantization ({int(self.param)} x 256)"
+        return {
+            "none": "none (as stored)",
+            "int8": "int8 quantization",
+            "binary": "binary quantization",
+            "rotate": "secret orthogonal rotation",
+        }[self.kind]
 
     @property
     def short(self) -> str:
@@ -530,21 +542,89 @@ class Mitigation(BaseModel):
             return f"noise {self.param:g}"
         if self.kind == "truncate":
             return f"{int(self.param)} dims"
+        if self.kind == "pq":
+            return f"pq {int(self.param)}"
         return self.kind
 
 
+class AttackerResult(BaseModel):
+    """What one attacker recovered from the mitigated sample: counts, shares and cosines only.
+
+    `mean_cosine` compares the recovered text's clean embedding with the original vector;
+    `vector_cosine` compares the vector the attacker inverted (the mitigated vector, or for ALGEN
+    the vector its linear map made of it) with the original vector: a continuous measure of how
+    much the attacker got back before any text was written, informative on small samples.
+    """
+
+    attacker: str  # stable id within a file: "learned", "plan", "algen-<k>"
+    kind: AttackerKind
+    label: str  # e.g. "ALGEN, 100 leaked pairs + attack plan (quick)"
+    short: str = ""  # column header for terminals, e.g. "ALGEN 100"
+    leaked_pairs: int = 0  # ALGEN: the (text, stored vector) pairs it held, as used (capped)
+    entities_total: int
+    entities_recovered: int
+    leakage: float  # entities_recovered / entities_total (0 when there are none)
+    leakage_by_entity: dict[str, tuple[int, int]] = Field(default_factory=dict)  # type -> (hit, total)
+    mean_cosine: float
+    vector_cosine: float
+
+
+def strongest_attacker(attackers: list[AttackerResult]) -> AttackerResult:
+    """The attacker with the highest leakage; ties go to the better recovered-text cosine, then to
+    the better vector cosine (continuous measures that still separate attackers on small samples)."""
+    return max(attackers, key=lambda a: (a.leakage, a.mean_cosine, a.vector_cosine))
+
+
 class MitigationResult(BaseModel):
-    """Leakage and utility measured under one mitigation."""
+    """Leakage (per attacker and under the strongest one) and utility measured under one mitigation.
+
+    `entities_*`, `leakage`, `leakage_by_entity` and `mean_cosine` are the strongest attacker's
+    (`strongest`), so readers of schema 1.0 fields see the figure that decides a recommendation.
+    """
 
     mitigation: Mitigation
     label: str
     entities_total: int
     entities_recovered: int
-    leakage: float  # share of true entity values recovered verbatim
+    leakage: float  # share of true entity values recovered verbatim (strongest attacker)
     leakage_by_entity: dict[str, tuple[int, int]] = Field(default_factory=dict)  # type -> (hit, total)
-    mean_cosine: float  # recovered text vs the original vector
+    mean_cosine: float  # recovered text vs the original vector (strongest attacker)
     recall_at_k: float
     vector_cosine: float  # mitigated vs original vector: how much the vectors moved
+    attackers: list[AttackerResult] = Field(default_factory=list)
+    strongest: str = ""  # id of the attacker with the highest leakage
+
+    @model_validator(mode="after")
+    def _one_attacker_at_least(self) -> MitigationResult:
+        # A schema 1.0 result measured one attacker, the learned inverter: its figures are that
+        # attacker's, so old files read as a one-attacker table.
+        if not self.attackers:
+            self.attackers = [
+                AttackerResult(
+                    attacker="learned",
+                    kind="learned",
+                    label="learned inverter (v1)",
+                    short="learned",
+                    entities_total=self.entities_total,
+                    entities_recovered=self.entities_recovered,
+                    leakage=self.leakage,
+                    leakage_by_entity=dict(self.leakage_by_entity),
+                    mean_cosine=self.mean_cosine,
+                    vector_cosine=self.vector_cosine,
+                )
+            ]
+        if not self.strongest or self.strongest not in {a.attacker for a in self.attackers}:
+            self.strongest = strongest_attacker(self.attackers).attacker
+        # The attackers are the record; the top-level figures always restate the strongest's.
+        top = self.strongest_attacker
+        self.entities_total, self.entities_recovered = top.entities_total, top.entities_recovered
+        self.leakage, self.mean_cosine = top.leakage, top.mean_cosine
+        self.leakage_by_entity = dict(top.leakage_by_entity)
+        return self
+
+    @property
+    def strongest_attacker(self) -> AttackerResult:
+        return next(a for a in self.attackers if a.attacker == self.strongest)
 
 
 class WhatIfResult(BaseModel):
@@ -556,10 +636,15 @@ class WhatIfResult(BaseModel):
     collection: str
     vector: str = ""
     encoder: str
-    sample_size: int  # vectors inverted per mitigation
+    dim: int = 0  # dimension of the stored vectors (0 in 1.0 files)
+    sample_size: int  # vectors inverted per mitigation and attacker
     utility_sample_size: int = 0  # vectors in the recall@k measurement
     k: int
     seed: int
     ground_truth: str  # "payload" (Presidio on payload text) or "given"
     note: str = ""
+    attack_level: str = ""  # the attack plan's effort level ("" in 1.0 files: learned inverter only)
+    leaked_pairs_available: int = 0  # points outside the inverted sample with text, for ALGEN
+    # The attack plan as run: level, budget, strategies, encoder calls and seconds per vector.
+    attack: dict[str, Any] = Field(default_factory=dict)
     results: list[MitigationResult]

@@ -129,7 +129,7 @@ def test_revealed_raw_evidence_stays_out_of_the_findings_tables(fmt: str) -> Non
 def test_html_is_self_contained_with_inline_svg_charts() -> None:
     page = render(build_scenario().report, "html", context=_context()).decode()
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count("<svg") == 3  # recovery shares, trend, mitigations
+    assert page.count("<svg") == 4  # recovery shares, trend, mitigations, attackers frontier
     assert "default-src 'none'" in html.unescape(page)
 
     class Attrs(HTMLParser):

@@ -78,7 +78,7 @@ def test_parse_mitigation() -> None:
             parse_mitigation(bad)
 
 
-@pytest.mark.slow  # inverts 5 vectors twice on CPU: ~15 s on an idle 2-core machine
+@pytest.mark.slow  # inverts 5 vectors twice with the learned loop on CPU: ~15 s on an idle 2-core machine
 def test_whatif_on_a_real_store_feeds_the_report(
     store: Path,
     corpus: tuple,  # type: ignore[type-arg]
@@ -92,7 +92,7 @@ def test_whatif_on_a_real_store_feeds_the_report(
     res = run_cli(
         capsys,
         *("whatif", store, "--collection", "notes", "--sample", "5", "--encoder", ENCODER),
-        *("-m", "noise:0.1", "-o", "w.json"),
+        *("-m", "noise:0.1", "--attack", "loop", "--no-leaked-pairs", "-o", "w.json"),
     )
     assert res.code == 0, res.err
     assert tree_fingerprint(store) == before  # read-only
@@ -100,6 +100,10 @@ def test_whatif_on_a_real_store_feeds_the_report(
 
     w = WhatIfResult.model_validate_json((tmp_path / "w.json").read_text())
     assert [r.mitigation.kind for r in w.results] == ["none", "noise"]
+    # The 1.0 what-if's measurement: the learned inverter is the only attacker.
+    assert w.attack_level == "loop" and all(
+        [a.attacker for a in r.attackers] == ["learned"] for r in w.results
+    )
     none, noisy = w.results
     assert w.sample_size == 5 and w.utility_sample_size == N_POINTS
     assert none.entities_total > 0  # Presidio found the true values in the payload text
@@ -139,6 +143,8 @@ def test_whatif_errors_are_clear(
     monkeypatch.delenv("VECAUDIT_MODELS_DIR")
     res = run_cli(capsys, "whatif", store, "-c", "notes", "-m", "blur")
     assert res.code == 2 and "unknown mitigation" in res.err
+    res = run_cli(capsys, "whatif", store, "-c", "notes", "--encoder", ENCODER, "--attack", "fast")
+    assert res.code == 2 and "unknown attack level 'fast'" in res.err
 
 
 def test_payload_truth_picks_the_named_field_or_the_longest_string() -> None:

@@ -6,6 +6,7 @@ a `<title>` for screen readers. Colours follow the report's CSS variables where 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -177,6 +178,86 @@ def grouped_bar_chart(
         parts.append(
             f'<text x="{x:.1f}" y="{y}" text-anchor="end" fill="#59636e" '
             f'transform="rotate(-30 {x:.1f} {y})">{_e(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class PointLabel:
+    x: float
+    y: float
+    text: str
+
+
+def frontier_chart(
+    title: str,
+    series: Sequence[tuple[str, Sequence[tuple[float, float]]]],
+    labels: Sequence[PointLabel] = (),
+    *,
+    x_title: str,
+    y_title: str,
+    width: int = 640,
+    plot_height: int = 240,
+) -> str:
+    """Shares against shares: one line per series through its (x, y) points in order of x, text
+    labels at chosen points, and a legend below (one row per series, so long names fit). Both axes
+    are shares shown as percentages; x spans from a multiple of 20% below the smallest x to 100%,
+    y from 0 to a multiple of 20% above the largest y."""
+    left, right, top = 48, 70, 12
+    plot_w, plot_h = width - left - right, plot_height
+    legend_top = top + plot_h + 44
+    height = legend_top + 16 * len(series) + 4
+    xs = [x for _, pts in series for x, _ in pts]
+    ys = [y for _, pts in series for _, y in pts]
+    x_min = min(0.8, max(0.0, math.floor(min(xs, default=0.0) * 5) / 5))
+    y_max = min(1.0, max(0.2, math.ceil((max(ys, default=0.0) + 0.02) * 5) / 5))
+
+    def xy(x: float, y: float) -> tuple[float, float]:
+        fx = (min(max(x, x_min), 1.0) - x_min) / (1.0 - x_min)
+        fy = min(max(y, 0.0), y_max) / y_max
+        return left + fx * plot_w, top + plot_h * (1 - fy)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" {_FONT} font-size="11">',
+        f"<title>{_e(title)}</title>",
+    ]
+    for k in range(5):
+        yv = y_max * k / 4
+        _, y = xy(x_min, yv)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#d1d9e0"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#59636e">{_pct(yv)}</text>'
+        )
+        xv = x_min + (1.0 - x_min) * k / 4
+        x, _ = xy(xv, 0.0)
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#59636e">{_pct(xv)}</text>'
+        )
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h + 34}" text-anchor="middle" '
+        f'fill="currentColor">{_e(x_title)}</text>'
+        f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" fill="currentColor" '
+        f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{_e(y_title)}</text>'
+    )
+    for s, (name, pts) in enumerate(series):
+        color = _PALETTE[s % len(_PALETTE)]
+        ordered = sorted(pts)
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(px, py) for px, py in ordered))
+        parts.append(f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="1.5"/>')
+        for px, py in ordered:
+            x, y = xy(px, py)
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>')
+        ly = legend_top + 16 * s
+        parts.append(
+            f'<rect x="{left}" y="{ly}" width="10" height="10" fill="{color}"/>'
+            f'<text x="{left + 16}" y="{ly + 9}" fill="currentColor">{_e(name)}</text>'
+        )
+    for lab in labels:
+        x, y = xy(lab.x, lab.y)
+        parts.append(
+            f'<text x="{x + 5:.1f}" y="{y - 5:.1f}" fill="#1f2328" font-size="10">{_e(lab.text)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from ..coverage import gap_summary
-from ..models import Finding, Reference, ScanReport, Severity, WhatIfResult
+from ..models import AttackerResult, Finding, MitigationResult, Reference, ScanReport, Severity, WhatIfResult
 from . import charts
 from .base import ReportContext
 from .document import (
@@ -588,29 +588,145 @@ def _trend(report: ScanReport, ctx: ReportContext) -> Section:
     return Section("trend", "Trend against earlier scans", blocks)
 
 
-def _recommend(w: WhatIfResult) -> list[str]:
+#: Recall@k a recommended mitigation must keep.
+KEEP_RECALL = 0.9
+#: A mitigation "holds" when its strongest attacker recovers at most this share of what the
+#: strongest attacker recovers from the unmitigated vectors ...
+HOLD_SHARE = 0.5
+#: ... and no attacker's recovered text is within this cosine of the best unmitigated recovery:
+#: on a small sample verbatim counts can drop to 0 by chance while the text is as close as ever.
+COSINE_MARGIN = 0.1
+
+
+def _best_cosine(result: MitigationResult) -> float:
+    return max((a.mean_cosine for a in result.attackers), default=result.mean_cosine)
+
+
+def holds(result: MitigationResult, base: MitigationResult, attacker: AttackerResult | None = None) -> bool:
+    """Whether `result` (judged by its strongest attacker, or by `attacker` alone) cuts the
+    unmitigated leakage of `base` to at most HOLD_SHARE of it while keeping recovered text at least
+    COSINE_MARGIN further from the originals. Nothing holds when nothing leaked unmitigated."""
+    got = result.leakage if attacker is None else attacker.leakage
+    cos = _best_cosine(result) if attacker is None else attacker.mean_cosine
+    return (
+        base.leakage > 0
+        and got < base.leakage
+        and got <= HOLD_SHARE * base.leakage
+        and cos <= _best_cosine(base) - COSINE_MARGIN
+    )
+
+
+def attacker_ids(w: WhatIfResult) -> list[tuple[str, str, str]]:
+    """(id, label, short) of every attacker in `w`, in the order the first results list them."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    for r in w.results:
+        for a in r.attackers:
+            seen.setdefault(a.attacker, (a.attacker, a.label, a.short or a.attacker))
+    return list(seen.values())
+
+
+def whatif_recommendations(w: WhatIfResult) -> list[str]:
+    """The recommendation sentences of a what-if: a mitigation is recommended only if it keeps
+    recall@k at KEEP_RECALL or more and holds against its strongest attacker (the one with the
+    highest leakage for it), which each sentence names; a mitigation that keeps recall and stops a
+    weaker attacker but not the strongest is named as not recommended. Shares and counts only."""
     base = next((r for r in w.results if r.mitigation.kind == "none"), None)
     out: list[str] = []
     if base is None:
         return out
-    good = [r for r in w.results if r.mitigation.kind != "none" and r.recall_at_k >= 0.9]
-    if good:
-        best = min(good, key=lambda r: (r.leakage, r.mean_cosine))
+    b_top = base.strongest_attacker
+    if base.leakage == 0:
         out.append(
-            f"Of the mitigations that keep recall@{w.k} at or above 90%, {best.label} leaks least: "
-            "verbatim PII "
-            f"recovery {_pct(best.leakage)} (unmitigated {_pct(base.leakage)}), recovered-text cosine "
-            f"{best.mean_cosine:.2f} (unmitigated {base.mean_cosine:.2f}), "
-            f"recall@{w.k} {_pct(best.recall_at_k)}."
+            f"No attacker recovered a personal-data value verbatim from the unmitigated sample "
+            f"({b_top.entities_total} value(s)): leakage cannot tell the mitigations apart here; "
+            "compare the cosines, or measure a larger sample."
         )
-    strongest = min(w.results, key=lambda r: (r.leakage, r.mean_cosine))
-    if strongest is not base:
+        return out
+    ref = f"unmitigated {_pct(base.leakage)}, by {b_top.label}"
+    usable = [r for r in w.results if r.mitigation.kind != "none" and r.recall_at_k >= KEEP_RECALL]
+    good = [r for r in usable if holds(r, base)]
+    best = min(good, key=lambda r: (r.leakage, _best_cosine(r))) if good else None
+    if best is not None:
+        top = best.strongest_attacker
         out.append(
-            f"The strongest measured mitigation, {strongest.label}, brings recovery to "
-            f"{_pct(strongest.leakage)} "
-            f"at recall@{w.k} {_pct(strongest.recall_at_k)}."
+            f"Recommended: {best.label}. Judged by the strongest attacker measured against it, "
+            f"{top.label}, it leaves verbatim PII recovery at {_pct(best.leakage)} "
+            f"({top.entities_recovered}/{top.entities_total}; {ref}), best recovered-text cosine "
+            f"{_best_cosine(best):.2f} (unmitigated {_best_cosine(base):.2f}), with recall@{w.k} "
+            f"{_pct(best.recall_at_k)}."
+        )
+        most = max((a.leaked_pairs for a in best.attackers), default=0)
+        if best.mitigation.kind == "rotate" and w.dim and most < w.dim:
+            out.append(
+                f"Caution: a secret rotation falls to an attacker holding about {w.dim} (the vector "
+                f"dimension) leaked text-vector pairs; the most measured here was {most}."
+            )
+    else:
+        out.append(
+            f"No mitigation measured keeps recall@{w.k} at {_pct(KEEP_RECALL)} or more and holds against "
+            f"its strongest attacker (at most {HOLD_SHARE:.0%} of the {ref}, recovered text at least "
+            f"{COSINE_MARGIN:g} cosine further off): none is recommended on this evidence."
+        )
+    for r in usable:
+        if holds(r, base):
+            continue
+        weaker = [a for a in r.attackers if a.attacker != r.strongest and holds(r, base, a)]
+        if weaker:
+            top = r.strongest_attacker
+            names = ", ".join(a.label for a in weaker)
+            out.append(
+                f"Not recommended: {r.label}. It holds against {names}, but {top.label} recovers "
+                f"{_pct(r.leakage)} ({top.entities_recovered}/{top.entities_total}; {ref}) with "
+                f"recovered-text cosine {top.mean_cosine:.2f}."
+            )
+    held = [r for r in w.results if r.mitigation.kind != "none" and holds(r, base)]
+    least = min(held, key=lambda r: (r.leakage, _best_cosine(r))) if held else None
+    if least is not None and least is not best:
+        out.append(
+            f"The mitigation that leaks least against its strongest attacker, {least.label}, brings "
+            f"recovery to {_pct(least.leakage)} ({least.strongest_attacker.label}) at recall@{w.k} "
+            f"{_pct(least.recall_at_k)}."
         )
     return out
+
+
+def _frontier(w: WhatIfResult) -> Figure:
+    series = []
+    for aid, label, _ in attacker_ids(w):
+        pts = [(r.recall_at_k, a.leakage) for r in w.results for a in r.attackers if a.attacker == aid]
+        series.append((label, pts))
+    # One label per mitigation, at the point that decides it: its strongest attacker's.
+    labels = [charts.PointLabel(r.recall_at_k, r.leakage, r.mitigation.short) for r in w.results]
+    return Figure(
+        charts.frontier_chart(
+            "Leakage against utility per attacker",
+            series,
+            labels,
+            x_title=f"recall@{w.k} (utility)",
+            y_title="PII recovered (leakage)",
+        ),
+        f"Leakage (PII recovered verbatim) against recall@{w.k} for each mitigation, one line per "
+        "attacker; each mitigation is labelled at its strongest attacker's point. The numbers are in "
+        "the table below.",
+    )
+
+
+def _attacker_table(w: WhatIfResult) -> Table:
+    ids = attacker_ids(w)
+    rows = []
+    for r in w.results:
+        by_id = {a.attacker: a for a in r.attackers}
+        cells = []
+        for aid, _, _ in ids:
+            a = by_id.get(aid)
+            cells.append(
+                "-"
+                if a is None
+                else f"{_pct(a.leakage)} ({a.entities_recovered}/{a.entities_total}), "
+                f"text cos {a.mean_cosine:.2f}, vector cos {a.vector_cosine:.2f}"
+            )
+        rows.append([r.label, _pct(r.recall_at_k), *cells, r.strongest_attacker.label])
+    return Table(["Mitigation", f"Recall@{w.k}", *(label for _, label, _ in ids), "Strongest attacker"], rows)
 
 
 def _mitigations(report: ScanReport, ctx: ReportContext) -> Section:
@@ -649,13 +765,19 @@ def _mitigations(report: ScanReport, ctx: ReportContext) -> Section:
             )
         )
         return Section("mitigations", "Recommended mitigations", blocks)
+    attackers = attacker_ids(w)
+    plan = f"the attack plan at level {w.attack_level}" if w.attack_level else "the learned inverter alone"
     blocks.append(
         Paragraph(
             f"Measured on {w.sample_size} inverted vectors ({w.utility_sample_size or w.sample_size} for "
             f"search) of collection {w.collection!r} (encoder {w.encoder}, "
-            f"{w.created_at[:10]}): leakage is the share of true personal-data values (found by Presidio in "
-            f"the payload text) that the inverter recovered verbatim; utility is recall@{w.k} of "
-            "nearest-neighbour search against the unmodified vectors." + (f" {w.note}" if w.note else "")
+            f"{w.created_at[:10]}) with {len(attackers)} attacker(s) ({plan}): leakage is the share of true "
+            "personal-data values (found by Presidio in the payload text) that an attacker recovered "
+            "verbatim, and a mitigation's leakage is that of its strongest attacker; utility is "
+            f"recall@{w.k} of nearest-neighbour search against the unmodified vectors. ALGEN attackers "
+            "also hold k leaked (text, stored vector) pairs from points outside the inverted sample, fit "
+            "a linear map from the mitigated vectors to the public encoder's space, and invert the mapped "
+            "vectors." + (f" {w.note}" if w.note else "")
         )
     )
     rows = []
@@ -666,6 +788,7 @@ def _mitigations(report: ScanReport, ctx: ReportContext) -> Section:
                 r.label,
                 f"{_pct(r.leakage)} ({r.entities_recovered}/{r.entities_total}; "
                 f"95% CI {_pct(lo)}-{_pct(hi)})",
+                r.strongest_attacker.label,
                 f"{r.mean_cosine:.3f}",
                 _pct(r.recall_at_k),
                 f"{r.vector_cosine:.3f}",
@@ -674,7 +797,8 @@ def _mitigations(report: ScanReport, ctx: ReportContext) -> Section:
     table = Table(
         [
             "Mitigation",
-            "PII recovered verbatim",
+            "PII recovered verbatim (strongest attacker)",
+            "Strongest attacker",
             "Recovered-text cosine",
             f"Recall@{w.k}",
             "Vector cosine to original",
@@ -684,7 +808,7 @@ def _mitigations(report: ScanReport, ctx: ReportContext) -> Section:
     blocks.append(
         Figure(
             charts.grouped_bar_chart(
-                "Leakage and utility per mitigation",
+                "Leakage under the strongest attacker and utility per mitigation",
                 [r.mitigation.short for r in w.results],
                 [
                     ("PII recovered (leakage)", [r.leakage for r in w.results]),
@@ -692,11 +816,14 @@ def _mitigations(report: ScanReport, ctx: ReportContext) -> Section:
                     (f"recall@{w.k} (utility)", [r.recall_at_k for r in w.results]),
                 ],
             ),
-            "Leakage (lower is better) against utility (higher is better) for each mitigation.",
+            "Leakage under each mitigation's strongest attacker (lower is better) against utility "
+            "(higher is better).",
         )
     )
     blocks.append(table)
-    findings = _recommend(w)
+    blocks.append(_frontier(w))
+    blocks.append(_attacker_table(w))
+    findings = whatif_recommendations(w)
     if findings:
         blocks.append(BulletList(findings))
     return Section("mitigations", "Recommended mitigations", blocks)
