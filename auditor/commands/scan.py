@@ -269,10 +269,6 @@ def scan(
         typer.Option(
             "--precision",
             metavar="HALF_WIDTH",
-            min=0.0,
-            max=0.5,
-            min_open=True,
-            max_open=True,
             help="Adaptive sampling: invert points in a random order and stop inverting a collection once "
             "every entity type's leakage-rate interval is within this half-width (e.g. 0.05 = ±5 points "
             "of percentage). Payloads are still read in full. Default 0.05 when a budget is given.",
@@ -285,10 +281,6 @@ def scan(
         typer.Option(
             "--confidence",
             metavar="LEVEL",
-            min=0.0,
-            max=1.0,
-            min_open=True,
-            max_open=True,
             help="Adaptive sampling: level at which all intervals hold together, at every stopping time.",
             rich_help_panel=ADAPTIVE,
         ),
