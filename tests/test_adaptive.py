@@ -18,7 +18,7 @@ from clitools import FAST_POLICY, enter_sandbox, pii_store, pii_values, run_cli,
 from storebuild import build_local
 from vecaudit.config import ConfigError, ScanConfig, parse_duration
 from vecaudit.confseq import interval, log_ratio
-from vecaudit.models import SamplingReport, ScanReport
+from vecaudit.models import SamplingReport, SamplingStop, ScanReport
 from vecaudit.runner import new_scan, resume_scan
 
 CHEAP = {"encoder": "all-MiniLM-L6-v2", "attack": "loop", "steps": 0, "beam": 1}
@@ -236,3 +236,68 @@ def test_adaptive_interval_holds_the_true_rate_of_a_full_inversion(sandbox: Path
         e = estimates.get(entity)
         low, high = (e.low, e.high) if e else (0.0, s.unseen_high or 1.0)
         assert low <= rate <= high, (entity, rate, low, high)
+
+
+def test_sarif_junit_markdown_and_html_carry_the_sampling_decision() -> None:
+    """A report with one collection stopped on its budget (partial) and one on precision."""
+    import lxml.etree as etree
+    from reportdata import build_report
+    from vecaudit.models import RateEstimate
+    from vecaudit.report import render
+
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_path = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+    base = build_report(complete=False)
+    estimate = RateEstimate(
+        entity_type="PERSON",
+        source="inversion",
+        count=30,
+        n=300,
+        population=9000,
+        rate=0.1,
+        low=0.06,
+        high=0.15,
+    )
+
+    def sampling(stop: SamplingStop, reason: str) -> SamplingReport:
+        return SamplingReport(
+            method="m",
+            reference="Waudby-Smith & Ramdas 2020",
+            confidence=0.95,
+            precision=0.05,
+            alpha_per_interval=0.01,
+            population=9000,
+            inverted=300,
+            estimates=[estimate],
+            stop=stop,
+            precision_met=stop == "precision",
+            reason=reason,
+        )
+
+    partial = sampling("budget-vectors", "stopped after 300 vectors: budget")
+    met = sampling("precision", "stopped after 300 vectors: met")
+    assert partial.partial and not met.partial
+    collections = [
+        c.model_copy(update={"sampling": s}) for c, s in zip(base.collections, (partial, met), strict=False)
+    ]
+    report = base.model_copy(update={"collections": collections})
+
+    sarif = json.loads(render(report, "sarif"))
+    if schema_path.exists():
+        schema = json.loads(schema_path.read_text())
+        errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(sarif))
+        assert not errors, errors[:3]
+    run = sarif["runs"][0]
+    notes = [
+        n for n in run["invocations"][0]["toolExecutionNotifications"] if "adaptive" in n["message"]["text"]
+    ]
+    assert [n["level"] for n in notes] == ["error", "note"]
+    assert set(run["properties"]["adaptiveSampling"]) == {c.name for c in collections}
+
+    junit = render(report, "junit")
+    xsd = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "data" / "junit-10.xsd")))
+    assert xsd.validate(etree.fromstring(junit)), xsd.error_log
+    assert b"adaptive sampling stopped after 300 vectors: budget" in junit
+    for fmt in ("markdown", "html"):
+        text = render(report, fmt).decode()
+        assert "Adaptive sampling" in text and "6.0% - 15.0%" in text
