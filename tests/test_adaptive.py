@@ -117,6 +117,17 @@ def test_random_order_prefixes_are_uniform_samples(tmp_path: Path) -> None:
 # -- the graph ----------------------------------------------------------------------------------------
 
 
+def test_the_decision_is_a_graph_node_with_conditional_edges() -> None:
+    from vecaudit.graph import build_graph
+
+    edges = {(e.source, e.target, e.conditional) for e in build_graph().get_graph().edges}
+    assert ("plan_inversion", "decide_sampling", True) in edges  # a budget may be spent already
+    assert ("process_batch", "decide_sampling", True) in edges  # after every inverting batch
+    assert ("decide_sampling", "process_batch", True) in edges
+    assert ("decide_sampling", "finish_collection", True) in edges
+    assert ("process_batch", "process_batch", True) in edges  # without adaptive sampling, as before
+
+
 def test_vector_budget_stops_at_n_and_is_shared_by_collections(sandbox: Path) -> None:
     write_policy(sandbox)
     pii_store(sandbox / "store", 40, collection="alpha", dim=384, seed=1)
@@ -301,3 +312,53 @@ def test_sarif_junit_markdown_and_html_carry_the_sampling_decision() -> None:
     for fmt in ("markdown", "html"):
         text = render(report, fmt).decode()
         assert "Adaptive sampling" in text and "6.0% - 15.0%" in text
+
+
+def _sampling_without_time(report: Path) -> dict[str, object]:
+    data = json.loads(report.read_text())
+    sampling: dict[str, object] = data["collections"][0]["sampling"]
+    sampling.pop("seconds")
+    return sampling
+
+
+def test_kill_9_mid_inversion_then_resume_matches_an_uninterrupted_scan(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from clitools import spawn_cli
+
+    write_policy(tmp_path)
+    pii_store(tmp_path / "store", 200, dim=384)
+
+    def args(state: Path, out: Path) -> list[str | Path]:
+        return [
+            "scan", tmp_path / "store", "--policy", tmp_path / "policy.yaml", *CHEAP_ARGS,
+            "--batch-size", "4", "--budget-vectors", "40", "--allow-partial", "--state-dir", state,
+            "-f", "json", "-o", out,
+        ]  # fmt: skip
+
+    ref = spawn_cli(tmp_path, *args(tmp_path / "state-ref", tmp_path / "ref.json"))
+    _, err = ref.communicate(timeout=600)
+    assert ref.returncode in (0, 1), err
+
+    state = tmp_path / "state-kill"
+    proc = spawn_cli(tmp_path, *args(state, tmp_path / "killed.json"))
+    deadline, db = time.monotonic() + 300, None
+    while time.monotonic() < deadline and db is None:
+        assert proc.poll() is None, "the scan ended before it could be interrupted"
+        for path in state.glob("*.sqlite"):
+            try:
+                with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as conn:
+                    if conn.execute("SELECT COUNT(*) FROM sampling_decisions").fetchone()[0] >= 4:
+                        db = path
+            except sqlite3.Error:
+                pass  # not created yet
+        time.sleep(0.05)
+    assert db is not None, "no inversion progress"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    resumed = spawn_cli(tmp_path, "scan", "--resume", db.stem, "--state-dir", state)
+    _, err = resumed.communicate(timeout=600)
+    assert resumed.returncode in (0, 1), err
+    # the estimator was rebuilt from the run database: same stop, same counts, same intervals
+    assert _sampling_without_time(tmp_path / "killed.json") == _sampling_without_time(tmp_path / "ref.json")
