@@ -270,8 +270,8 @@ def scan(
             "--precision",
             metavar="HALF_WIDTH",
             help="Adaptive sampling: invert points in a random order and stop inverting a collection once "
-            "every entity type's leakage-rate interval is within this half-width (e.g. 0.05 = ±5 points "
-            "of percentage). Payloads are still read in full. Default 0.05 when a budget is given.",
+            "every entity type's leakage-rate interval is within this half-width (e.g. 0.05 = ±5 percentage "
+            "points). Payloads are still read in full. Default 0.05 when a budget is given.",
             rich_help_panel=ADAPTIVE,
             show_default=False,
         ),
