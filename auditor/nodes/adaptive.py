@@ -206,7 +206,7 @@ def sampling_report(ctx: ScanContext, state: ScanState) -> SamplingReport | None
         reference=REFERENCE,
         confidence=cfg.confidence,
         precision=precision,
-        alpha_per_interval=alpha,
+        alpha_per_interval=round(alpha, 10),
         entity_types=types,
         population=population,
         inverted=n,
