@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -33,6 +34,8 @@ from .stores.target import ScanTarget
 from .validation import first_problem
 
 DEFAULT_BATCH_SIZE = 128
+#: The interval half-width adaptive sampling aims for when only a budget is given.
+DEFAULT_PRECISION = 0.05
 MAX_BATCH_SIZE = 4096
 
 
@@ -114,6 +117,46 @@ class ScanConfig(BaseModel):
     partition_size: int = Field(0, ge=0)  # points per partition; 0 = chosen from the store's size
     ray_retries: int = Field(2, ge=0, le=20)  # Ray's retries of a partition whose worker died
 
+    # Adaptive sampling (vecaudit.nodes.adaptive): invert each collection in a uniformly random order
+    # and stop once every leakage-rate interval is within +-precision at `confidence`, or a budget
+    # (vectors inverted, seconds spent inverting; shared by the collections) runs out. None of the
+    # three given: every planned point is inverted. A budget alone implies precision 0.05.
+    precision: float | None = Field(None, gt=0, lt=0.5)
+    confidence: float = Field(0.95, gt=0, lt=1)
+    budget_vectors: int | None = Field(None, ge=1)
+    budget_time: float | None = Field(None, gt=0)  # seconds
+
+    @model_validator(mode="before")
+    @classmethod
+    def _budget_implies_precision(cls, values: object) -> object:
+        if isinstance(values, dict) and values.get("precision") is None:
+            if values.get("budget_vectors") is not None or values.get("budget_time") is not None:
+                return {**values, "precision": DEFAULT_PRECISION}
+        return values
+
+    @model_validator(mode="after")
+    def _adaptive_needs_inversion(self) -> ScanConfig:
+        if self.adaptive and not self.invert:
+            raise ValueError(
+                "--precision and --budget-* stop inversion early; they do nothing with --no-invert"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _adaptive_not_on_ray(self) -> ScanConfig:
+        # Adaptive sampling decides between the batches of one process; partitions run on workers
+        # in parallel, so a stop would overshoot by every partition in flight.
+        if self.adaptive and self.ray is not None:
+            raise ValueError(
+                "--precision and --budget-* do not combine with --ray yet; run adaptive scans in one process"
+            )
+        return self
+
+    @property
+    def adaptive(self) -> bool:
+        """Whether inversion stops adaptively (any of --precision, --budget-vectors, --budget-time)."""
+        return self.precision is not None
+
     @field_validator("vllm_url", mode="before")
     @classmethod
     def _vllm_url(cls, v: object) -> tuple[str, ...]:
@@ -191,6 +234,23 @@ def policy_file_digest(spec: str) -> str | None:
     if not path.is_file():
         return None
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as "90", "90s", "30m", "2h" or "1.5h".
+
+    Raises ConfigError for anything else or for a duration that is not positive.
+    """
+    match = _DURATION.match(text)
+    if match is None:
+        raise ConfigError(f"invalid duration {text!r}: use seconds or a number with s, m or h (30m, 2h)")
+    seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[(match.group(2) or "s").lower()]
+    if seconds <= 0:
+        raise ConfigError(f"invalid duration {text!r}: it must be positive")
+    return seconds
 
 
 def user_data_dir() -> Path:

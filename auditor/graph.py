@@ -1,15 +1,21 @@
 """The scan graph: every node of a scan and every edge between them, wired here and nowhere else.
 
 ```
-START ─► discover ─► route_next ─┬─► select_sample ─┐            (only with --sample N)
+START ─► discover ─► route_next ─┬─► select_sample ─┐            (--sample N, adaptive sampling)
                                  └──────────────────┴─► identify_encoders ─► route_inversion
            ┌────────────────────────────────────────────────────────────────────┤
            │                             plan_inversion ◄── encoder known, inversion wanted
            │                             skip_inversion ◄── --no-invert / encoder unknown / no vectors
-           ▼                                    ▼   route_batches
+           ▼                                    ▼   route_batches (after skip_inversion too)
      process_batch ◄──┐ (loop while the       process_partitions (--ray: the collection's
            │          │  collection has points)       │  partitions run on workers)
-           ├──────────┘                               │
+           ├──────────┤                               │
+           │   decide_sampling (adaptive sampling     │
+           │          ▲  only: after plan_inversion   │
+           ├──────────┘  and each batch while the     │
+           │             collection is inverted; stops│
+           │             inversion at the precision   │
+           │             or budget, payloads go on)   │
            ▼                                          │
    finish_collection ◄────────────────────────────────┘
            │
@@ -24,7 +30,8 @@ edge between two nodes is a checkpoint, and a checkpoint holds the state. Passin
 them inside one node keeps checkpoints small (cursors, counts, encoder names) and free of PII, while
 each batch's results go to the run database in one transaction keyed for idempotency
 (see `nodes.batch`). The decisions that are made once per collection and that a user wants to see
-in the report, identification and whether inversion runs, are graph nodes and conditional edges.
+in the report, identification, whether inversion runs and (with --precision/--budget-*) when
+it stops, are graph nodes and conditional edges.
 
 Nodes receive the run's resources (store, detector, policy, inverters, run database) as LangGraph's
 run-time context (`nodes.context.ScanContext`), which is never checkpointed.
@@ -37,6 +44,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 
+from .nodes.adaptive import decide_sampling, route_after_decide, route_after_plan
 from .nodes.batch import process_batch, route_after_batch, route_batches
 from .nodes.context import ScanContext
 from .nodes.discover import discover
@@ -58,6 +66,7 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> Any:
     g.add_node("identify_encoders", identify_encoders)
     g.add_node("plan_inversion", plan_inversion)
     g.add_node("skip_inversion", skip_inversion)
+    g.add_node("decide_sampling", decide_sampling)
     g.add_node("process_batch", process_batch)
     g.add_node("process_partitions", process_partitions)
     g.add_node("finish_collection", finish_collection)
@@ -68,8 +77,9 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> Any:
     g.add_conditional_edges("discover", route_next)
     g.add_edge("select_sample", "identify_encoders")
     g.add_conditional_edges("identify_encoders", route_inversion)
-    g.add_conditional_edges("plan_inversion", route_batches)
+    g.add_conditional_edges("plan_inversion", route_after_plan)
     g.add_conditional_edges("skip_inversion", route_batches)
+    g.add_conditional_edges("decide_sampling", route_after_decide)
     g.add_conditional_edges("process_batch", route_after_batch)
     g.add_edge("process_partitions", "finish_collection")
     g.add_conditional_edges("finish_collection", route_next)

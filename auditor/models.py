@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, computed_field, model_validator
 #: 1.4 added `rules[].references` (the clauses of standards and regulations each rule bears on)
 #: and `collections[].payload_match` (vectors not made from their payload text), the rule
 #: `vecaudit/redaction-bypass` and `summary.redaction_bypass` / `summary.points_mismatched`.
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 PointId = int | str
 
@@ -332,6 +332,76 @@ class PayloadMatch(BaseModel):
         return round(self.points_mismatched / self.points_checked, 4) if self.points_checked else 0.0
 
 
+#: Why adaptive sampling stopped inverting a collection (schema 1.5).
+SamplingStop = Literal[
+    "precision", "budget-vectors", "budget-time", "all-inverted", "sample-exhausted", "not-inverted"
+]
+
+
+class RateEstimate(BaseModel):
+    """The share of a collection's points that expose a value of one entity type (schema 1.5).
+
+    `source` "inversion": points whose inverted vector yields a finding of the type, among the `n`
+    points inverted (a uniform random sample of the collection's `population` points); "payload":
+    points whose payload holds one, among the `n` points read. [`low`, `high`] is a confidence
+    sequence interval at the report's `confidence` (valid at the data-dependent stop); `exact` when
+    every point was examined (then low == rate == high). Counts only: no value, no point id.
+    """
+
+    entity_type: str
+    source: FindingSource
+    count: int = Field(ge=0)
+    n: int = Field(ge=0)
+    population: int = Field(ge=0)
+    rate: float = Field(ge=0, le=1)
+    low: float = Field(ge=0, le=1)
+    high: float = Field(ge=0, le=1)
+    exact: bool = False
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def half_width(self) -> float:
+        return round((self.high - self.low) / 2, 6)
+
+
+class SamplingReport(BaseModel):
+    """Adaptive sampling of one collection (`--precision`, `--budget-vectors`, `--budget-time`; schema 1.5).
+
+    Inversion ran over a uniformly random order of the collection's points and stopped at `stop`
+    after `inverted` points (`vectors_inverted` vectors over all slots; `seconds` of batches while it
+    ran); payload detection went on over every planned point. `estimates` lists every entity type
+    seen by each source; `unseen_high` is the upper end of the inversion interval shared by every
+    tracked type never recovered (None when no point was inverted). Each interval holds at level
+    `alpha_per_interval` = (1 - confidence) / (number of sequences), a union bound over the
+    `entity_types` tracked (the policy's) and the sources estimated, so all hold together at
+    `confidence`. `precision_met`: every inversion interval, seen or unseen types, has half-width
+    <= `precision`. `reason` is the decision in words, e.g. "stopped after 340 vectors: ...".
+    """
+
+    method: str
+    reference: str
+    confidence: float
+    precision: float
+    alpha_per_interval: float
+    entity_types: list[str] = Field(default_factory=list)
+    population: int = 0
+    inverted: int = 0
+    vectors_inverted: int = 0
+    seconds: float = 0.0
+    stop: SamplingStop
+    precision_met: bool = False
+    reason: str = ""
+    budget_vectors: int | None = None  # this collection's share of --budget-vectors when it stopped
+    budget_seconds: float | None = None  # and of --budget-time
+    estimates: list[RateEstimate] = Field(default_factory=list)
+    unseen_high: float | None = None
+
+    @property
+    def partial(self) -> bool:
+        """A budget ran out before the intervals were as tight as asked: a partial inversion audit."""
+        return self.stop in ("budget-vectors", "budget-time") and not self.precision_met
+
+
 class CollectionReport(BaseModel):
     name: str
     points_total: int
@@ -346,6 +416,7 @@ class CollectionReport(BaseModel):
         default_factory=dict
     )  # per vector holding integer codes (schema 1.3)
     payload_match: dict[str, PayloadMatch] = Field(default_factory=dict)  # per vector (schema 1.4)
+    sampling: SamplingReport | None = None  # adaptive sampling only (schema 1.5)
 
 
 #: The rule of a redaction bypass: inverting a vector that was not made from its payload text

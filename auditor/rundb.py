@@ -96,6 +96,11 @@ CREATE TABLE IF NOT EXISTS payload_checks (
     encoder_calls INTEGER NOT NULL, seconds REAL NOT NULL,
     PRIMARY KEY (collection, batch_no, vector)
 );
+CREATE TABLE IF NOT EXISTS sampling_decisions (
+    collection TEXT NOT NULL, step INTEGER NOT NULL, inverted INTEGER NOT NULL, vectors INTEGER NOT NULL,
+    seconds REAL NOT NULL, widest REAL, stop TEXT, reason TEXT NOT NULL, decided_at REAL NOT NULL,
+    PRIMARY KEY (collection, step)
+);
 CREATE TABLE IF NOT EXISTS targeted_batches (
     collection TEXT NOT NULL, batch_no INTEGER NOT NULL, vector TEXT NOT NULL, encoder TEXT,
     vectors INTEGER NOT NULL, reason TEXT, encoder_calls INTEGER NOT NULL, seconds REAL NOT NULL,
@@ -427,6 +432,87 @@ class RunDB:
         with self._lock:
             rows = self._conn.execute("SELECT batch_no FROM batches WHERE collection = ?", (collection,))
             return {int(r[0]) for r in rows.fetchall()}
+
+    # -- adaptive sampling -------------------------------------------------------------------------
+
+    def inverted_points(self, collection: str) -> int:
+        """Distinct points of `collection` with at least one inverted vector."""
+        with self._lock:
+            return int(
+                self._conn.execute(
+                    "SELECT COUNT(DISTINCT point_id) FROM inversions WHERE collection = ?", (collection,)
+                ).fetchone()[0]
+            )
+
+    def inverted_vectors(self) -> dict[str, int]:
+        """Vectors inverted so far, per collection."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT collection, COUNT(*) FROM inversions GROUP BY collection"
+            ).fetchall()
+        return {str(c): int(n) for c, n in rows}
+
+    def points_with_entity(self, collection: str, source: str) -> dict[str, int]:
+        """Per entity type: distinct points of `collection` with a finding of that type from `source`
+        ("payload" or "inversion"), allowlisted values left out (counts only, no value)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT entity_type, COUNT(DISTINCT point_id) FROM findings "
+                "WHERE collection = ? AND source = ? AND allowlisted = 0 GROUP BY entity_type",
+                (collection, source),
+            ).fetchall()
+        return {str(t): int(n) for t, n in rows}
+
+    def record_sampling_decision(
+        self,
+        collection: str,
+        step: int,
+        *,
+        inverted: int,
+        vectors: int,
+        seconds: float,
+        widest: float | None,
+        stop: str | None,
+        reason: str,
+    ) -> None:
+        """Store one adaptive-sampling decision (step = the batch number it was taken before).
+
+        Replaying a step (a resumed run) keeps the seconds first recorded for it: the time went
+        into the batch then, whatever the replay measures.
+        """
+        with self._tx() as c:
+            old = c.execute(
+                "SELECT seconds FROM sampling_decisions WHERE collection = ? AND step = ?", (collection, step)
+            ).fetchone()
+            c.execute(
+                "INSERT OR REPLACE INTO sampling_decisions (collection, step, inverted, vectors, seconds, "
+                "widest, stop, reason, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (collection, step, inverted, vectors, float(old[0]) if old else seconds, widest, stop)
+                + (reason, time.time()),
+            )
+
+    def sampling_decisions(self, collection: str) -> list[dict[str, Any]]:
+        """Every decision for `collection`, in step order (for the report and for audits)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT step, inverted, vectors, seconds, widest, stop, reason FROM sampling_decisions "
+                "WHERE collection = ? ORDER BY step",
+                (collection,),
+            ).fetchall()
+        keys = ("step", "inverted", "vectors", "seconds", "widest", "stop", "reason")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def sampling_seconds(self) -> dict[str, float]:
+        """Seconds of batches run while inversion was on, per collection (for --budget-time)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT collection, SUM(seconds) FROM sampling_decisions GROUP BY collection"
+            ).fetchall()
+        return {str(c): float(n or 0.0) for c, n in rows}
+
+    def points_read(self, collection: str) -> int:
+        """Points whose payload was analyzed so far, over the stored batches of `collection`."""
+        return sum(c.points_analyzed for c in self.coverage(collection))
 
     # -- batches -----------------------------------------------------------------------------------
 

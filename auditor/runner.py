@@ -387,8 +387,12 @@ def assemble_report(db: RunDB) -> ScanReport:
     targeted = targeted_report(db)
     # Vectors targeted mode could not check are data left unanalyzed too: a value they hold would
     # be reported as unsupported.
-    complete = all(c.coverage is None or c.coverage.complete for c in collections) and not (
-        targeted is not None and targeted.not_checked
+    # A budget that ran out before adaptive sampling met its precision leaves the inversion audit
+    # partial: the user asked for intervals that tight and did not get them.
+    complete = (
+        all(c.coverage is None or c.coverage.complete for c in collections)
+        and not (targeted is not None and targeted.not_checked)
+        and not any(c.sampling is not None and c.sampling.partial for c in collections)
     )
     return ScanReport(
         tool_version=__version__,

@@ -66,7 +66,7 @@ def test_a_scan_records_the_attack_it_ran(tmp_path: Path, monkeypatch, capsys, v
     r = run_cli(capsys, "scan", store, *args)
     assert r.code == 1, r.err  # the names are found, so the gate fails
     report = json.loads((sandbox / "audit.json").read_text())
-    assert report["schema_version"] == "1.4"
+    assert report["schema_version"] == "1.5"
     [attack] = report["attacks"]
     assert attack["encoder"] == L6 and attack["level"] == "standard" and attack["budget"] == 3000
     assert [s["strategy"] for s in attack["strategies"]][:1] == ["lm_hypotheses"]

@@ -68,7 +68,7 @@ def test_json_matches_design_contract() -> None:
     report = build_report()
     data = json.loads(render(report, "json"))
     assert next(iter(data)) == "schema_version"
-    assert data["schema_version"] == SCHEMA_VERSION == "1.4"
+    assert data["schema_version"] == SCHEMA_VERSION == "1.5"
     assert "inversions" not in data  # absent, not null, without --reveal
     assert [c["name"] for c in data["collections"]] == ["support_tickets", "hr_notes", "patient_intake"]
     for c in data["collections"]:

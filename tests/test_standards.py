@@ -282,7 +282,7 @@ def test_user_reference_shows_in_html() -> None:
 def test_json_report_carries_rule_references() -> None:
     report = _with_policy_rules(build_report(), "hipaa")
     data = json.loads(render(report, "json"))
-    assert data["schema_version"] == "1.4"
+    assert data["schema_version"] == "1.5"
     ssn = next(r for r in data["rules"] if r["id"] == "VA-PII-US_SSN")
     assert [r["tag"] for r in ssn["references"]][:2] == [LLM08, "HIPAA-164.514(b)(2)(i)(G)"]
     assert set(ssn["references"][0]) == {"standard", "id", "title", "url", "tag"}

@@ -88,7 +88,7 @@ def test_supplied_values_are_found_in_their_points_only(scanned: dict[str, Any])
     result, sandbox = scanned["result"], scanned["sandbox"]
     assert result.code == 1, result.err  # a supported candidate is a violation
     report = json.loads((sandbox / "out" / "audit.json").read_text())
-    assert report["schema_version"] == "1.4"
+    assert report["schema_version"] == "1.5"
     t = report["targeted"]
     lines = _by_line(report)
     assert [p["point_id"] for p in lines[2]["supported_by"]] == [101]

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from ..coverage import describe_gap, gap_summary
 from ..models import ScanReport, TargetedReport
-from ..report.view import redaction_bypass_sentence
+from ..report.view import redaction_bypass_sentence, sampling_lines
 from ..terminal_text import printable
 from ..verdict import verdict
 
@@ -31,6 +31,11 @@ def incomplete_message(report: ScanReport) -> str:
     if report.targeted is not None and report.targeted.not_checked:
         unchecked = sum(g.vectors for g in report.targeted.not_checked)
         parts.append(f"targeted mode: {unchecked:,} vector(s) not checked against the candidates")
+    parts.extend(
+        f"{c.name!r}: inversion stopped on its budget before ±{c.sampling.precision:g}"
+        for c in report.collections
+        if c.sampling is not None and c.sampling.partial
+    )
     return (
         f"the scan left data unanalyzed ({'; '.join(parts)}); the summary and reports say what and why. "
         "Pass --allow-partial to accept a partial scan"
@@ -88,6 +93,8 @@ def print_summary(
                 f"    {' ' * width}  not analyzed: {describe_gap(g, max_ids=SUMMARY_IDS)}"
                 for g in c.coverage.not_analyzed
             )
+        if c.sampling is not None:
+            out.extend(f"    {' ' * width}  {line}" for line in sampling_lines(c.sampling))
         for vector, m in c.payload_match.items():
             ids = ", ".join(map(str, m.point_ids[:SUMMARY_IDS]))
             out.append(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ConfigError, ScanConfig
+from ..config import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, ConfigError, ScanConfig, parse_duration
 from ..detect.payload_text import MAX_TEXT_CHARS
 from ..models import ScanReport, Severity
 from ._options import (
@@ -55,6 +55,8 @@ EPILOG = (
     "  payload and encoder checks on 2000 points per collection; JSON report on stdout\n\n"
     "[cyan]vecaudit scan ./data --candidates erasure-requests.txt -f json -o audit[/]\n\n"
     "  which stored vectors still encode the listed names, emails and phone numbers\n\n"
+    "[cyan]vecaudit scan ./data --precision 0.05 --budget-time 30m -f json[/]\n\n"
+    "  invert a random sample until every leakage rate is known to ±5% (or 30 minutes pass)\n\n"
     "[cyan]vecaudit scan --resume 20261122-101500-a1b2c3[/]\n\n"
     "  continue a stopped scan with its original options\n\n"
     "Exit codes: 0 no violation at or above --fail-on, 1 violations, 2 error, unfinished scan, or data "
@@ -67,6 +69,7 @@ INVERT = "Encoder and inversion"
 CONNECT = "Connection"
 RUN = "Run state"
 SCALE = "Scaling"
+ADAPTIVE = "Adaptive sampling"
 
 # Options that only change where results go or how the store is reached; everything else is
 # fixed for the life of a run so that a resumed scan finishes the same scan.
@@ -311,6 +314,50 @@ def scan(
             rich_help_panel=SCALE,
         ),
     ] = 2,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            "--precision",
+            metavar="HALF_WIDTH",
+            help="Adaptive sampling: invert points in a random order and stop inverting a collection once "
+            "every entity type's leakage-rate interval is within this half-width (e.g. 0.05 = ±5 percentage "
+            "points). Payloads are still read in full. Default 0.05 when a budget is given.",
+            rich_help_panel=ADAPTIVE,
+            show_default=False,
+        ),
+    ] = None,
+    confidence: Annotated[
+        float,
+        typer.Option(
+            "--confidence",
+            metavar="LEVEL",
+            help="Adaptive sampling: level at which all intervals hold together, at every stopping time.",
+            rich_help_panel=ADAPTIVE,
+        ),
+    ] = 0.95,
+    budget_vectors: Annotated[
+        int | None,
+        typer.Option(
+            "--budget-vectors",
+            metavar="N",
+            min=1,
+            help="Adaptive sampling: invert at most N vectors in all, shared by the collections. Stopping "
+            "on a budget before the precision is met is a partial scan (exit 2 unless --allow-partial).",
+            rich_help_panel=ADAPTIVE,
+            show_default=False,
+        ),
+    ] = None,
+    budget_time: Annotated[
+        str | None,
+        typer.Option(
+            "--budget-time",
+            metavar="DURATION",
+            help="Adaptive sampling: spend at most this long on batches while inverting (90s, 30m, 2h), "
+            "shared by the collections; partial like --budget-vectors.",
+            rich_help_panel=ADAPTIVE,
+            show_default=False,
+        ),
+    ] = None,
     api_key_file: Annotated[Path | None, api_key_file_option(CONNECT)] = None,
     insecure: Annotated[
         bool,
@@ -414,6 +461,10 @@ def scan(
             ray_retries=ray_retries,
             formats=formats,
             output=output,
+            precision=precision,
+            confidence=confidence,
+            budget_vectors=budget_vectors,
+            budget_time=parse_duration(budget_time) if budget_time is not None else None,
         )
         run = new_scan(config, state_dir=state_dir)
     if run.config.reveal and not quiet:

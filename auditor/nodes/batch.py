@@ -70,7 +70,12 @@ def route_batches(state: ScanState) -> Literal["process_batch", "process_partiti
     return "process_partitions" if state.get("partitioned") else "process_batch"
 
 
-def route_after_batch(state: ScanState) -> Literal["process_batch", "finish_collection"]:
+
+def route_after_batch(state: ScanState) -> Literal["process_batch", "decide_sampling", "finish_collection"]:
+    # adaptive sampling decides after every batch while the collection is still being inverted
+    # (after its last batch too, to count that batch's time against --budget-time)
+    if state.get("adaptive") and state.get("invert_plan"):
+        return "decide_sampling"
     return "finish_collection" if state.get("exhausted") else "process_batch"
 
 
@@ -230,13 +235,18 @@ def analyze_batch(
         encoder = invert_plan.get(vector)
         recovered: list[str] | None = None
         if encoder is not None:
+            # adaptive sampling's vector budget: the first `quota` points (the order is random)
+            quota = state.get("invert_quota")
+            n_inv = len(ids) if quota is None else min(quota, len(ids))
             vector_rows, vector_findings, spend, recovered = inversion_results(
-                ctx, name, vector, encoder, ids, matrix
+                ctx, name, vector, encoder, ids[:n_inv], matrix[:n_inv]
             )
             if spend is not None:
                 spends.append(spend)
             rows.extend(vector_rows)
-            by_point = dict(zip(ids, recovered, strict=True)) if recovered else {}
+            by_point = dict(zip(ids[:n_inv], recovered, strict=True)) if recovered else {}
+            if n_inv < len(ids):
+                recovered = None  # targeted mode judges the values alone where nothing was inverted
             findings.extend(
                 bypass_findings(ctx, vector_findings, found_in_payloads, points, mismatched, by_point)
             )
@@ -275,7 +285,7 @@ def _fetch(
 ) -> tuple[list[Point], list[PointId], Any, bool]:
     """(points, sampled ids the store no longer has, next cursor, whether the collection is exhausted)."""
     size = ctx.config.batch_size
-    if ctx.config.sample:
+    if ctx.config.sample or ctx.config.adaptive:  # the stored id list (adaptive: in random order)
         start = int(cursor or 0)
         ids = ctx.db.sample_slice(collection, start, size)
         points = ctx.store().retrieve(collection, ids, with_vectors=with_vectors) if ids else []

@@ -72,6 +72,7 @@ def discover(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
     return {
         "plans": plans,
         "sample": sample,
+        "adaptive": ctx.config.adaptive,
         "invert_requested": ctx.config.invert,
         "partitioned": ctx.config.ray is not None,
         "index": 0,

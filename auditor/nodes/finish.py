@@ -14,6 +14,7 @@ from langgraph.runtime import Runtime
 from ..coverage import CoverageTally, gap_summary
 from ..models import CollectionReport, Dequantization, EncoderGuess, GapReason, VectorInfo
 from ..progress import CollectionFinished, ScanFinished, emit
+from .adaptive import sampling_report
 from .context import ScanContext
 from .state import ScanState, current_plan, with_note
 
@@ -52,6 +53,7 @@ def finish_collection(state: ScanState, runtime: Runtime[ScanContext]) -> dict[s
             for v, r in state.get("dequantization", {}).get(name, {}).items()
         },
         payload_match=ctx.db.payload_matches(name),
+        sampling=sampling_report(ctx, state),
     )
     emit(
         CollectionFinished(
@@ -70,6 +72,7 @@ def finish_collection(state: ScanState, runtime: Runtime[ScanContext]) -> dict[s
         "exhausted": False,
         "invert_plan": {},
         "dequantize_plan": {},
+        "invert_quota": None,
     }
 
 
@@ -77,7 +80,8 @@ def route_next(state: ScanState) -> Literal["select_sample", "identify_encoders"
     """After discovery or a finished collection: the next collection's first node, or the end."""
     if state.get("index", 0) >= len(state.get("plans", [])):
         return "finalize"
-    return "select_sample" if state.get("sample", 0) > 0 else "identify_encoders"
+    ordered = state.get("sample", 0) > 0 or state.get("adaptive", False)  # adaptive: a random order
+    return "select_sample" if ordered else "identify_encoders"
 
 
 def finalize(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""select_sample: the deterministic `--sample N` of a collection, stored once in the run database."""
+"""select_sample: the deterministic `--sample N` of a collection, stored once in the run database.
+
+With adaptive sampling the ids (the sample, or every id) are stored in a uniformly random order
+instead, so that the points inverted before inversion stops are a uniform random sample.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ def select_sample(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, 
     plan = current_plan(state)
     size = ctx.db.sample_size(plan["name"])
     if size is None:  # not chosen yet (a resumed run reuses the stored choice)
-        from ..stores.sampling import sample_ids
+        from ..stores.sampling import random_order, sample_ids
 
-        ids = sample_ids(ctx.store(), plan["name"], ctx.config.sample, ctx.config.seed)
+        choose = random_order if ctx.config.adaptive else sample_ids
+        ids = choose(ctx.store(), plan["name"], ctx.config.sample, ctx.config.seed)
         size = ctx.db.save_sample(plan["name"], ids)
     plans = list(state["plans"])
     plans[state.get("index", 0)] = {**plan, "planned": size}

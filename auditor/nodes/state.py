@@ -24,6 +24,9 @@ class ScanState(TypedDict, total=False):
     sample: int  # --sample N (0 = every point), copied here so edges can route on it
     invert_requested: bool
     partitioned: bool  # --ray: batches run as partitions on workers (nodes.partitions)
+    adaptive: bool  # --precision/--budget-*: random order, and decide_sampling before every batch
+    invert_quota: int | None  # adaptive: most points the next batch may invert (vector budget)
+    sampling_clock: float  # adaptive: wall time the last batch started (for --budget-time)
     index: int  # position in `plans` of the collection being scanned
     batch_no: int  # next batch of that collection
     cursor: Any  # store offset (int | str | None) for full scans, sample index for samples

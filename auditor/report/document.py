@@ -209,6 +209,23 @@ def _collections_section(report: ScanReport) -> Section:
                 ],
             )
         )
+    sampled = [(c.name, c.sampling) for c in report.collections if c.sampling is not None]
+    if sampled:
+        blocks.append(
+            Paragraph(
+                "Adaptive sampling: vectors were inverted in a uniformly random order until every entity "
+                "type's leakage-rate interval was tight enough or a budget ran out; payloads were read "
+                f"in full. Intervals are confidence sequences ({sampled[0][1].reference})."
+            )
+        )
+        rows = [
+            [name, e.entity_type, e.source, f"{e.rate:.1%}"]
+            + ["exact" if e.exact else f"{e.low:.1%} - {e.high:.1%}", f"{e.count} of {e.n}", s.reason]
+            for name, s in sampled
+            for e in s.estimates
+        ]
+        rows += [[name, "-", "-", "-", "-", "-", s.reason] for name, s in sampled if not s.estimates]
+        blocks.append(Table(["Collection", "Entity", "Source", "Rate", "Interval", "Points", "Stop"], rows))
     return Section("collections", "Collections", blocks)
 
 

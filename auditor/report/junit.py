@@ -93,7 +93,12 @@ def junit_tree(report: ScanReport) -> ET.Element:
                 case,
                 "failure",
                 "The scan could not analyze all data in scope, so it cannot pass:\n"
-                + "\n".join(f"  - collection {name}: {describe_gap(g)}" for name, g in gaps),
+                + "\n".join(f"  - collection {name}: {describe_gap(g)}" for name, g in gaps)
+                + "".join(
+                    f"\n  - collection {c.name}: adaptive sampling {c.sampling.reason}"
+                    for c in report.collections
+                    if c.sampling is not None and c.sampling.partial
+                ),
                 message=counts,
                 type="IncompleteCoverage",
             )

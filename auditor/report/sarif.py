@@ -397,7 +397,8 @@ def _result(finding: Finding, rules: RuleIndex, evidence: str) -> dict[str, Any]
 
 
 def coverage_notifications(report: ScanReport) -> list[dict[str, Any]]:
-    """One notification per collection and reason for data the scan did not analyze.
+    """One notification per collection and reason for data the scan did not analyze, and one per
+    collection sampled adaptively (why inversion stopped).
 
     Errors, since a partial scan fails (`executionSuccessful` is false); warnings when the user
     accepted it with --allow-partial. Counts, point ids and paths only, never a value.
@@ -420,6 +421,22 @@ def coverage_notifications(report: ScanReport) -> list[dict[str, Any]]:
                         "pointIds": list(gap.point_ids),
                         "fields": list(gap.fields),
                         "vectors": list(gap.vectors),
+                    },
+                }
+            )
+        if c.sampling is not None:  # adaptive sampling: why inversion stopped (a budget stop is a gap)
+            s = c.sampling
+            out.append(
+                {
+                    "level": level if s.partial else "note",
+                    "message": {"text": f"Collection '{c.name}': adaptive sampling {s.reason}."},
+                    "descriptor": {"id": f"sampling/{s.stop}"},
+                    "properties": {
+                        "collection": c.name,
+                        "stop": s.stop,
+                        "inverted": s.inverted,
+                        "precision": s.precision,
+                        "precisionMet": s.precision_met,
                     },
                 }
             )
@@ -504,6 +521,9 @@ def sarif_dict(report: ScanReport, *, max_results: int = MAX_RESULTS) -> dict[st
             "inversionAttacks": [_attack_properties(a) for a in report.attacks],
         },
     }
+    sampled = {c.name: c.sampling.model_dump(mode="json") for c in report.collections if c.sampling}
+    if sampled:  # the estimates and intervals, as in the JSON report's collections[].sampling
+        run["properties"]["adaptiveSampling"] = sampled
     if report.targeted is not None:
         run["properties"]["targeted"] = sarif_targeted.run_properties(report.targeted)
     if taxa := taxonomies.sarif():

@@ -18,6 +18,7 @@ from ..models import (
     InversionRecord,
     Reference,
     RuleInfo,
+    SamplingReport,
     ScanReport,
     ScanSummary,
     Severity,
@@ -160,6 +161,29 @@ def redaction_bypass_sentence(report: ScanReport) -> str | None:
         f"data their payloads do not hold ({len(bypass)} finding(s), {violations} violation(s)): the "
         "payloads were redacted after embedding, but the vectors were not."
     )
+
+
+def sampling_lines(s: SamplingReport) -> list[str]:
+    """Adaptive sampling of one collection in plain lines: the decision, then each estimate with its
+    interval (shares and counts only, never a value)."""
+    state = (
+        "precision met"
+        if s.precision_met
+        else "PARTIAL: precision not met"
+        if s.partial
+        else "precision not met"
+    )
+    out = [
+        f"adaptive sampling ({state}, {s.confidence:.0%} confidence sequences, target ±{s.precision:g}): "
+        f"{s.reason}"
+    ]
+    for e in s.estimates:
+        where = "recovered by inversion" if e.source == "inversion" else "in payloads"
+        interval = "exact" if e.exact else f"[{e.low:.1%}, {e.high:.1%}] (±{e.half_width:.3f})"
+        out.append(f"  {e.entity_type} {where}: {e.rate:.1%} of {e.n:,} points, {interval}")
+    if s.unseen_high is not None:
+        out.append(f"  types never recovered by inversion: at most {s.unseen_high:.1%} each")
+    return out
 
 
 def collection_names(report: ScanReport) -> list[str]:

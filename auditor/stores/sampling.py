@@ -61,6 +61,19 @@ def sample_ids(store: StoreAdapter, collection: str, n: int, seed: int | str) ->
     return [point_id for _, _, point_id in heap]
 
 
+def random_order(store: StoreAdapter, collection: str, n: int, seed: int | str) -> list[PointId]:
+    """The same ids as `sample_ids(store, collection, n, seed)`, in a uniformly random order.
+
+    The order is by keyed rank, so every prefix of the list is a uniform random sample of the whole
+    collection (without replacement), whatever order the store streams ids in: adaptive sampling
+    inverts points in this order and may stop after any prefix. With n == 0 every id is ranked
+    (memory: one (rank, id) pair per point).
+    """
+    key = _hash_key(seed)
+    ids = sample_ids(store, collection, n, seed)
+    return sorted(ids, key=lambda point_id: id_rank(key, point_id))
+
+
 def iter_sample(
     store: StoreAdapter,
     collection: str,

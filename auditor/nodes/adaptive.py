@@ -1,0 +1,245 @@
+"""decide_sampling: adaptive sampling decides, before every batch, whether inversion goes on.
+
+With `--precision`, `--budget-vectors` or `--budget-time`, a collection's points are read in a
+uniformly random order (`stores.sampling.random_order`), so the points inverted so far are always a
+uniform random sample of the collection. Before each batch this node rebuilds, from the run
+database alone, one confidence sequence per tracked entity type (`vecaudit.confseq`) for the
+share of points whose inverted vector yields a value of that type, and then:
+
+- stops inverting when every interval's half-width is <= `--precision` (the plan is met);
+- stops when the collection's share of a budget is spent (the audit of inversion is partial);
+- otherwise lets the next batch invert, at most as many points as the vector budget still allows.
+
+Stopping only drops the inversion plan: payload detection goes on over every planned point (it is
+cheap, and one leaked SSN matters). Every decision is a row of `sampling_decisions` with its reason.
+
+Budget sharing: the collections are scanned one after another, and each gets an equal share of
+what the collections before it left: share_i = (budget - spent by earlier collections) / (collections
+left, i included). A collection that meets its precision early leaves the rest of its share to the
+ones after it; one that stops on its share is not revisited (see the README, "Adaptive sampling").
+
+Because the interval depends only on counts (points inverted, points with a finding of the type),
+a resumed run rebuilds it from the database exactly; the checkpoint holds no estimate.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+
+from ..confseq import Interval, interval
+from ..models import RateEstimate, SamplingReport, SamplingStop
+from .batch import route_batches
+from .context import ScanContext
+from .state import ScanState, current_plan
+
+METHOD = (
+    "confidence sequence for sampling without replacement: prior-posterior ratio with a "
+    "beta-binomial(1, 1) prior, one sequence per entity type and source, union bound"
+)
+REFERENCE = (
+    "Waudby-Smith & Ramdas, Confidence sequences for sampling without replacement, NeurIPS 2020, section 3"
+)
+
+
+def tracked_types(ctx: ScanContext) -> list[str]:
+    """The entity types estimated: the policy's (fixed before the scan, so the union bound is valid)."""
+    return sorted({rule.entity for rule in ctx.policy().rules})
+
+
+def alpha_per_interval(ctx: ScanContext) -> float:
+    """(1 - confidence) split over every sequence the report can show: one per tracked type for
+    inversion, and one more per type for payloads when they are sampled (--sample; otherwise the
+    payload shares are exact and need no error budget)."""
+    sources = 2 if ctx.config.sample else 1
+    return (1 - ctx.config.confidence) / (max(len(tracked_types(ctx)), 1) * sources)
+
+
+def _inversion_intervals(
+    ctx: ScanContext, name: str, population: int
+) -> tuple[dict[str, Interval], Interval]:
+    """Per seen type, and the interval every unseen type shares (count 0)."""
+    n = min(ctx.db.inverted_points(name), population)
+    alpha = alpha_per_interval(ctx)
+    seen = {
+        t: interval(min(c, n), n, population, alpha)
+        for t, c in ctx.db.points_with_entity(name, "inversion").items()
+    }
+    return seen, interval(0, n, population, alpha)
+
+
+def _widest(seen: dict[str, Interval], unseen: Interval, types: list[str]) -> tuple[str, Interval]:
+    """The widest inversion interval over every tracked type (and any seen type beyond them)."""
+    candidates = [(t, seen.get(t, unseen)) for t in sorted({*types, *seen})]
+    return max(candidates, key=lambda c: (c[1].half_width, c[0]))
+
+
+def _share(budget: float, spent_elsewhere: float, left: int) -> float:
+    return max(budget - spent_elsewhere, 0.0) / max(left, 1)
+
+
+def route_after_plan(state: ScanState) -> Literal["decide_sampling", "process_batch", "process_partitions"]:
+    """After plan_inversion: adaptive runs decide before the first batch (a budget may be spent);
+    other scans go to their batches or, with --ray, their partitions (the two never combine:
+    `ScanConfig` refuses --ray with adaptive sampling)."""
+    if state.get("adaptive") and state.get("invert_plan"):
+        return "decide_sampling"
+    return route_batches(state)
+
+
+def route_after_decide(state: ScanState) -> Literal["process_batch", "finish_collection"]:
+    return "finish_collection" if state.get("exhausted") else "process_batch"
+
+
+def decide_sampling(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    cfg = ctx.config
+    plan = current_plan(state)
+    name = plan["name"]
+    step = state.get("batch_no", 0)
+    now = time.time()
+    clock = state.get("sampling_clock")
+    # Seconds of the batch just run (its inversion and payload work); 0 before the first batch.
+    seconds = max(now - clock, 0.0) if clock is not None and step > 0 else 0.0
+
+    population = plan["points_total"]
+    seen, unseen = _inversion_intervals(ctx, name, population)
+    kind, widest = _widest(seen, unseen, tracked_types(ctx))
+    vectors = ctx.db.inverted_vectors()
+    here_vectors = vectors.get(name, 0)
+    slots = max(len(state.get("invert_plan", {})), 1)
+    left = len(state["plans"]) - state.get("index", 0)
+    spent_seconds = ctx.db.sampling_seconds()
+    here_seconds = spent_seconds.get(name, 0.0) + seconds
+    precision = cfg.precision or 0.0
+
+    stop: SamplingStop | None = None
+    quota: int | None = None
+    n = unseen.n
+    what = f"{kind}" if kind in seen else f"{kind} (none recovered yet)"
+    if state.get("exhausted"):
+        reason = f"read to the end: {n} vectors inverted, widest interval {what} ±{widest.half_width:.3f}"
+    elif n and widest.half_width <= precision:
+        stop = "precision"
+        reason = (
+            f"stopped after {n} vectors: every interval is within ±{precision:g} "
+            f"(widest: {what}, ±{widest.half_width:.3f})"
+        )
+    else:
+        reason = f"continue: {n} vectors inverted, widest interval {what} ±{widest.half_width:.3f}"
+        if cfg.budget_vectors is not None:
+            share = _share(cfg.budget_vectors, sum(vectors.values()) - here_vectors, left)
+            room = int(share) - here_vectors
+            if room < slots:
+                stop = "budget-vectors"
+                reason = (
+                    f"stopped after {n} vectors: its share of --budget-vectors ({int(share)}) is spent; "
+                    f"the widest interval, {what}, is ±{widest.half_width:.3f}, wider than ±{precision:g}"
+                )
+            else:
+                quota = room // slots
+        if stop is None and cfg.budget_time is not None:
+            share_s = _share(
+                cfg.budget_time, sum(spent_seconds.values()) - spent_seconds.get(name, 0.0), left
+            )
+            if here_seconds >= share_s:
+                stop = "budget-time"
+                reason = (
+                    f"stopped after {n} vectors: its share of --budget-time ({share_s:.0f} s) is spent; "
+                    f"the widest interval, {what}, is ±{widest.half_width:.3f}, wider than ±{precision:g}"
+                )
+    ctx.db.record_sampling_decision(
+        name,
+        step,
+        inverted=n,
+        vectors=here_vectors,
+        seconds=seconds,
+        widest=widest.half_width if n else None,
+        stop=stop,
+        reason=reason,
+    )
+    update: dict[str, Any] = {"sampling_clock": time.time(), "invert_quota": quota}
+    if stop is not None:
+        from ..progress import Notice, emit
+
+        emit(Notice(reason, name))
+        update["invert_plan"] = {}  # later batches read payloads only
+        update["invert_quota"] = None
+    return update
+
+
+def sampling_report(ctx: ScanContext, state: ScanState) -> SamplingReport | None:
+    """The collection's `SamplingReport` (None unless the run samples adaptively)."""
+    cfg = ctx.config
+    if not cfg.adaptive:
+        return None
+    plan = current_plan(state)
+    name = plan["name"]
+    population = plan["points_total"]
+    types = tracked_types(ctx)
+    alpha = alpha_per_interval(ctx)
+    decisions = ctx.db.sampling_decisions(name)
+    seen, unseen = _inversion_intervals(ctx, name, population)
+    n = unseen.n
+    estimates = [_estimate(t, "inversion", iv) for t, iv in sorted(seen.items())]
+    read = min(ctx.db.points_read(name), population)
+    for t, c in sorted(ctx.db.points_with_entity(name, "payload").items()):
+        estimates.append(_estimate(t, "payload", interval(min(c, read), read, population, alpha)))
+
+    stopped = next((d for d in reversed(decisions) if d["stop"]), None)
+    precision = cfg.precision or 0.0
+    met = bool(n) and _widest(seen, unseen, types)[1].half_width <= precision
+    if stopped is not None:
+        stop: SamplingStop = stopped["stop"]
+        reason = str(stopped["reason"])
+    elif not decisions:
+        stop, reason = "not-inverted", "no vector of this collection was inverted"
+    elif n >= population or not cfg.sample:
+        stop, reason = "all-inverted", f"every readable point was inverted ({n} of {population})"
+    else:
+        stop = "sample-exhausted"
+        reason = f"the --sample of {plan['planned']} points was inverted in full ({n} vectors)" + (
+            "" if met else f"; the widest interval is wider than ±{precision:g}"
+        )
+    vectors = ctx.db.inverted_vectors()
+    left = len(state["plans"]) - state.get("index", 0)
+    here = vectors.get(name, 0)
+    return SamplingReport(
+        method=METHOD,
+        reference=REFERENCE,
+        confidence=cfg.confidence,
+        precision=precision,
+        alpha_per_interval=round(alpha, 10),
+        entity_types=types,
+        population=population,
+        inverted=n,
+        vectors_inverted=here,
+        seconds=round(sum(float(d["seconds"]) for d in decisions), 3),
+        stop=stop,
+        precision_met=met,
+        reason=reason,
+        budget_vectors=(
+            int(_share(cfg.budget_vectors, sum(vectors.values()) - here, left))
+            if cfg.budget_vectors is not None
+            else None
+        ),
+        budget_seconds=cfg.budget_time,
+        estimates=estimates,
+        unseen_high=unseen.high if n else None,
+    )
+
+
+def _estimate(entity_type: str, source: Literal["payload", "inversion"], iv: Interval) -> RateEstimate:
+    return RateEstimate(
+        entity_type=entity_type,
+        source=source,
+        count=iv.count,
+        n=iv.n,
+        population=iv.population,
+        rate=round(iv.rate, 6),
+        low=round(iv.low, 6),
+        high=round(iv.high, 6),
+        exact=iv.exact,
+    )
