@@ -70,7 +70,6 @@ def route_batches(state: ScanState) -> Literal["process_batch", "process_partiti
     return "process_partitions" if state.get("partitioned") else "process_batch"
 
 
-
 def route_after_batch(state: ScanState) -> Literal["process_batch", "decide_sampling", "finish_collection"]:
     # adaptive sampling decides after every batch while the collection is still being inverted
     # (after its last batch too, to count that batch's time against --budget-time)
