@@ -98,6 +98,10 @@ def test_durations_and_options() -> None:
     assert not ScanConfig.build(target="unused").adaptive
     with pytest.raises(ConfigError, match="--no-invert"):
         ScanConfig.build(target="unused", precision=0.1, invert=False)
+    # Partitions run in parallel on workers: a stop between batches cannot hold there yet.
+    for flag in ({"precision": 0.1}, {"budget_vectors": 50}, {"budget_time": 60.0}):
+        with pytest.raises(ConfigError, match="--ray"):
+            ScanConfig.build(target="unused", ray="local", **flag)  # type: ignore[arg-type]
 
 
 def test_random_order_prefixes_are_uniform_samples(tmp_path: Path) -> None:
@@ -126,6 +130,8 @@ def test_the_decision_is_a_graph_node_with_conditional_edges() -> None:
     assert ("decide_sampling", "process_batch", True) in edges
     assert ("decide_sampling", "finish_collection", True) in edges
     assert ("process_batch", "process_batch", True) in edges  # without adaptive sampling, as before
+    assert ("plan_inversion", "process_partitions", True) in edges  # --ray, never with adaptive
+    assert ("skip_inversion", "process_partitions", True) in edges
 
 
 def test_vector_budget_stops_at_n_and_is_shared_by_collections(sandbox: Path) -> None:
