@@ -435,15 +435,6 @@ class RunDB:
 
     # -- adaptive sampling -------------------------------------------------------------------------
 
-    def inverted_points(self, collection: str) -> int:
-        """Distinct points of `collection` with at least one inverted vector."""
-        with self._lock:
-            return int(
-                self._conn.execute(
-                    "SELECT COUNT(DISTINCT point_id) FROM inversions WHERE collection = ?", (collection,)
-                ).fetchone()[0]
-            )
-
     def inverted_vectors(self) -> dict[str, int]:
         """Vectors inverted so far, per collection."""
         with self._lock:

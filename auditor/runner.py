@@ -296,9 +296,14 @@ def resume_scan(
     api_key_file: Path | None = None,
     timeout: float | None = None,
     verify_tls: bool | None = None,
+    ray: str | None = None,
+    ray_workers: int | None = None,
 ) -> ScanRun:
-    """Reopen a run with its stored options. Only where reports go and how the store is reached
-    may change; the changes are stored for later resumes.
+    """Reopen a run with its stored options. Only where reports go and how the store and the Ray
+    cluster are reached may change; the changes are stored for later resumes.
+
+    `ray`/`ray_workers` move a --ray run to another cluster (its partitions are stored, so they do
+    not depend on the cluster); a run that ran in one process cannot switch to Ray (ConfigError).
 
     `target` may repeat the run's target with the credentials the stored copy lost (user:password
     in a URL); it must name the same store (the same stored form), else ConfigError.
@@ -310,7 +315,14 @@ def resume_scan(
         config = db.config
         if given is not None and given != config.target:
             raise ConfigError(f"run {run_id} scanned {config.target}; TARGET cannot change on --resume")
+        if (ray is not None or ray_workers is not None) and config.ray is None:
+            raise ConfigError(
+                f"run {run_id} ran in one process: --ray cannot be added on --resume "
+                "(its batches are not partitions)"
+            )
         update: dict[str, Any] = {
+            "ray": ray,
+            "ray_workers": ray_workers,
             "formats": formats,
             "output": output,
             "api_key_file": api_key_file.expanduser().resolve() if api_key_file else None,

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from clitools import FAST_POLICY, enter_sandbox, pii_store, pii_values, run_cli, write_policy
-from storebuild import build_local
+from storebuild import add_raw_local_points, build_local
 from vecaudit.config import ConfigError, ScanConfig, parse_duration
 from vecaudit.confseq import interval, log_ratio
 from vecaudit.models import SamplingReport, SamplingStop, ScanReport
@@ -153,6 +153,38 @@ def test_vector_budget_stops_at_n_and_is_shared_by_collections(sandbox: Path) ->
         )
         stops = [(c, stop) for c, stop, _ in rows if stop]
     assert stops == [("alpha", "budget-vectors"), ("beta", "budget-vectors")]
+
+
+def test_a_budget_that_cuts_the_last_batch_is_still_a_budget_stop(sandbox: Path) -> None:
+    """The quota ends the sample inside the collection's last batch: the collection was read to
+    the end, but not every point was drawn, so the audit is partial (it must not pass as complete)."""
+    write_policy(sandbox)
+    pii_store(sandbox / "store", 20, dim=384)
+    # ±0.01 cannot be met with 2 of 20 points unseen (each is 0.05 of the collection)
+    report, _ = _scan(sandbox, sandbox / "store", batch_size=16, budget_vectors=18, precision=0.01, **CHEAP)
+    s = _sampling(report)
+    # batch 0 inverts 16 points, batch 1 (the last, 4 points) only the 2 the budget leaves
+    assert (report.collections[0].inverted, s.inverted, s.population) == (18, 18, 20)
+    assert s.stop == "budget-vectors" and s.partial and not s.precision_met
+    assert s.reason.startswith("stopped after 18 of 20 points")
+    assert not report.complete
+
+
+def test_points_without_a_usable_vector_are_draws_that_cannot_leak(sandbox: Path) -> None:
+    """The interval is about the whole collection, so every point read while inverting is a draw;
+    one whose vector is missing or broken leaks nothing by inversion (else the sample would be of
+    the vector-bearing points only, and the interval centred on the wrong share)."""
+    write_policy(sandbox)
+    pii_store(sandbox / "store", 20, dim=384)
+    nan = [math.nan] * 384
+    broken = [{"id": 1000 + i, "vector": nan, "payload": {"text": "no usable vector"}} for i in range(20)]
+    add_raw_local_points(sandbox / "store", "docs", broken)
+    report, _ = _scan(sandbox, sandbox / "store", batch_size=8, precision=0.01, **CHEAP)
+    s = _sampling(report)
+    assert report.collections[0].inverted == 20  # vectors inverted
+    assert (s.inverted, s.population, s.stop) == (40, 40, "all-inverted")  # points drawn
+    for e in s.estimates:
+        assert e.exact and e.n == 40 and e.low == e.high == e.count / 40
 
 
 def test_precision_met_early_is_a_complete_scan(sandbox: Path) -> None:

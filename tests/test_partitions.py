@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import vecaudit.distributed as distributed
 from clitools import enter_sandbox, pii_store, write_policy
-from vecaudit.config import ScanConfig
+from vecaudit.config import ConfigError, ScanConfig
 from vecaudit.errors import ScanIncomplete
 from vecaudit.models import ScanReport
 from vecaudit.nodes.batch import BatchResult
@@ -112,9 +112,14 @@ def test_resume_runs_only_partitions_not_committed(sandbox: Path, monkeypatch: p
         run.execute()
     assert made[0].ran == [0, 1, 2]
     _use(monkeypatch, made)
-    outcome = resume_scan(run.run_id, state_dir=sandbox / "b").execute()
+    # the cluster may change on resume (a new head's address): the partitions are stored
+    outcome = resume_scan(run.run_id, state_dir=sandbox / "b", ray="inline-2", ray_workers=3).execute()
     assert made[1].ran == [3, 4, 5, 6]
+    assert (made[1]._ctx.config.ray, made[1]._ctx.config.ray_workers) == ("inline-2", 3)
     assert _facts(outcome.report) == _facts(single.report)
+    # a run that ran in one process keeps batches, not partitions: it cannot move to Ray
+    with pytest.raises(ConfigError, match="--ray cannot be added on --resume"):
+        resume_scan(single.report.run_id, state_dir=sandbox / "a", ray="inline")
 
 
 def test_partition_size_is_whole_batches() -> None:

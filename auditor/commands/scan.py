@@ -76,6 +76,7 @@ ADAPTIVE = "Adaptive sampling"
 RESUMABLE = {
     *("target", "fmt", "output", "quiet", "state_dir", "resume", "api_key_file", "timeout", "insecure"),
     *("baseline", "history_db"),
+    *("ray", "ray_workers"),  # a --ray run may resume on another cluster (its partitions are stored)
 }
 
 
@@ -426,6 +427,8 @@ def scan(
             api_key_file=api_key_file,
             timeout=timeout if _given(ctx, "timeout") else None,
             verify_tls=False if insecure else None,
+            ray=ray,
+            ray_workers=ray_workers,
         )
     else:
         if scan_target is None:

@@ -57,11 +57,30 @@ def alpha_per_interval(ctx: ScanContext) -> float:
     return (1 - ctx.config.confidence) / (max(len(tracked_types(ctx)), 1) * sources)
 
 
+def _drawn(ctx: ScanContext, state: ScanState, name: str, step: int) -> int:
+    """Points of `name` drawn for inversion before batch `step`: a prefix of the random order.
+
+    Every point of a batch run while inverting is a draw, cut at the batch's quota by position
+    (`analyze_batch`); a drawn point without a usable vector counts as one that leaks nothing by
+    inversion, so the sample stays uniform over the whole collection, the population the interval
+    is about. Rebuilt from the run database: the draws the decision before batch `step - 1`
+    recorded, plus that batch's."""
+    if step == 0:
+        return 0
+    previous = [d for d in ctx.db.sampling_decisions(name) if d["step"] == step - 1]
+    before = int(previous[0]["inverted"]) if previous else 0
+    batch = ctx.db.batch(name, step - 1)
+    if batch is None:
+        return before
+    quota = state.get("invert_quota")  # the quota the batch ran under
+    return before + (batch.points if quota is None else min(quota, batch.points))
+
+
 def _inversion_intervals(
-    ctx: ScanContext, name: str, population: int
+    ctx: ScanContext, name: str, population: int, drawn: int
 ) -> tuple[dict[str, Interval], Interval]:
-    """Per seen type, and the interval every unseen type shares (count 0)."""
-    n = min(ctx.db.inverted_points(name), population)
+    """Per seen type, and the interval every unseen type shares (count 0), after `drawn` draws."""
+    n = min(drawn, population)
     alpha = alpha_per_interval(ctx)
     seen = {
         t: interval(min(c, n), n, population, alpha)
@@ -101,11 +120,12 @@ def decide_sampling(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str
     step = state.get("batch_no", 0)
     now = time.time()
     clock = state.get("sampling_clock")
-    # Seconds of the batch just run (its inversion and payload work); 0 before the first batch.
-    seconds = max(now - clock, 0.0) if clock is not None and step > 0 else 0.0
+    # Seconds of the batch just run (its inversion and payload work); 0 before the first batch. The
+    # clock is checkpointed: after a resume, the batch is charged from when this process started.
+    seconds = max(now - max(clock, ctx.opened_at), 0.0) if clock is not None and step > 0 else 0.0
 
     population = plan["points_total"]
-    seen, unseen = _inversion_intervals(ctx, name, population)
+    seen, unseen = _inversion_intervals(ctx, name, population, _drawn(ctx, state, name, step))
     kind, widest = _widest(seen, unseen, tracked_types(ctx))
     vectors = ctx.db.inverted_vectors()
     here_vectors = vectors.get(name, 0)
@@ -119,9 +139,17 @@ def decide_sampling(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str
     quota: int | None = None
     n = unseen.n
     what = f"{kind}" if kind in seen else f"{kind} (none recovered yet)"
-    if state.get("exhausted"):
+    met = bool(n) and widest.half_width <= precision
+    if state.get("exhausted") and n < min(ctx.db.points_read(name), population) and not met:
+        # the quota cut the last batch: the budget, not the collection, ended the sample
+        stop = "budget-vectors"
+        reason = (
+            f"stopped after {n} of {population} points: the share of --budget-vectors is spent; "
+            f"the widest interval, {what}, is ±{widest.half_width:.3f}, wider than ±{precision:g}"
+        )
+    elif state.get("exhausted"):
         reason = f"read to the end: {n} vectors inverted, widest interval {what} ±{widest.half_width:.3f}"
-    elif n and widest.half_width <= precision:
+    elif met:
         stop = "precision"
         reason = (
             f"stopped after {n} vectors: every interval is within ±{precision:g} "
@@ -181,7 +209,9 @@ def sampling_report(ctx: ScanContext, state: ScanState) -> SamplingReport | None
     types = tracked_types(ctx)
     alpha = alpha_per_interval(ctx)
     decisions = ctx.db.sampling_decisions(name)
-    seen, unseen = _inversion_intervals(ctx, name, population)
+    # the last decision is taken after the last inverting batch, so it counts every draw
+    drawn = int(decisions[-1]["inverted"]) if decisions else 0
+    seen, unseen = _inversion_intervals(ctx, name, population, drawn)
     n = unseen.n
     estimates = [_estimate(t, "inversion", iv) for t, iv in sorted(seen.items())]
     read = min(ctx.db.points_read(name), population)
@@ -196,8 +226,12 @@ def sampling_report(ctx: ScanContext, state: ScanState) -> SamplingReport | None
         reason = str(stopped["reason"])
     elif not decisions:
         stop, reason = "not-inverted", "no vector of this collection was inverted"
-    elif n >= population or not cfg.sample:
-        stop, reason = "all-inverted", f"every readable point was inverted ({n} of {population})"
+    elif n < plan["planned"]:
+        # fewer draws than planned points and no recorded stop: only a vector budget cuts a sample
+        stop = "budget-vectors"
+        reason = f"stopped after {n} of {plan['planned']} points: the vector budget ran out"
+    elif not cfg.sample or n >= population:
+        stop, reason = "all-inverted", f"every point was drawn for inversion ({n} of {population})"
     else:
         stop = "sample-exhausted"
         reason = f"the --sample of {plan['planned']} points was inverted in full ({n} vectors)" + (

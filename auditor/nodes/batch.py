@@ -234,9 +234,11 @@ def analyze_batch(
         encoder = invert_plan.get(vector)
         recovered: list[str] | None = None
         if encoder is not None:
-            # adaptive sampling's vector budget: the first `quota` points (the order is random)
+            # adaptive sampling's vector budget: the batch's first `quota` points by position (the
+            # order is random), so the draws are a prefix of the order whatever their vectors; a
+            # point in it without a usable vector is a draw that cannot leak by inversion
             quota = state.get("invert_quota")
-            n_inv = len(ids) if quota is None else min(quota, len(ids))
+            n_inv = len(ids) if quota is None else sum(1 for i in keep if i < quota)
             vector_rows, vector_findings, spend, recovered = inversion_results(
                 ctx, name, vector, encoder, ids[:n_inv], matrix[:n_inv]
             )

@@ -9,6 +9,7 @@ inverters are simply loaded again.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -57,6 +58,9 @@ class ScanContext:
     _stream: tuple[str, Any, bool, Iterator[tuple[list[Point], PointId | None]]] | None = None
     # A distributed scan's executor (--ray): process_partitions hands it the partitions.
     partitions: PartitionExecutor | None = None
+    # When this process took the run up (a new scan or a --resume): adaptive sampling's --budget-time
+    # never charges a batch for time before it, so the downtime between a kill and a resume is free.
+    opened_at: float = field(default_factory=time.time)
 
     # -- resources ---------------------------------------------------------------------------------
 
