@@ -187,6 +187,19 @@ def test_points_without_a_usable_vector_are_draws_that_cannot_leak(sandbox: Path
         assert e.exact and e.n == 40 and e.low == e.high == e.count / 40
 
 
+def test_the_budget_is_shared_only_with_collections_that_can_be_inverted() -> None:
+    """A later collection without a dense vector never inverts: it takes no share, or the earlier
+    collections would stop short and leave the scan partial with budget unspent."""
+    from vecaudit.nodes.adaptive import _collections_left
+
+    dense = {"name": "", "kind": "dense", "dim": 384}
+    sparse = {"name": "bm25", "kind": "sparse"}
+    plans = [{"vectors": [dense]}, {"vectors": [sparse]}, {"vectors": []}, {"vectors": [sparse, dense]}]
+    assert _collections_left({"plans": plans, "index": 0}) == 2  # type: ignore[typeddict-item]
+    assert _collections_left({"plans": plans, "index": 1}) == 2  # type: ignore[typeddict-item]
+    assert _collections_left({"plans": plans, "index": 3}) == 1  # type: ignore[typeddict-item]
+
+
 def test_precision_met_early_is_a_complete_scan(sandbox: Path) -> None:
     write_policy(sandbox)
     pii_store(sandbox / "store", 120, dim=384)

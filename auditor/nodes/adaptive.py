@@ -31,7 +31,7 @@ from langgraph.runtime import Runtime
 
 from ..confseq import Interval, interval
 from ..models import RateEstimate, SamplingReport, SamplingStop
-from .batch import route_batches
+from .batch import reads_vectors, route_batches
 from .context import ScanContext
 from .state import ScanState, current_plan
 
@@ -95,6 +95,14 @@ def _widest(seen: dict[str, Interval], unseen: Interval, types: list[str]) -> tu
     return max(candidates, key=lambda c: (c[1].half_width, c[0]))
 
 
+def _collections_left(state: ScanState) -> int:
+    """This collection and the later ones that can be inverted at all (they hold a dense vector):
+    a collection without one would take a share of the budget it can never spend, cutting the
+    earlier collections' samples short."""
+    later = state["plans"][state.get("index", 0) + 1 :]
+    return 1 + sum(1 for plan in later if reads_vectors(plan))
+
+
 def _share(budget: float, spent_elsewhere: float, left: int) -> float:
     return max(budget - spent_elsewhere, 0.0) / max(left, 1)
 
@@ -130,7 +138,7 @@ def decide_sampling(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str
     vectors = ctx.db.inverted_vectors()
     here_vectors = vectors.get(name, 0)
     slots = max(len(state.get("invert_plan", {})), 1)
-    left = len(state["plans"]) - state.get("index", 0)
+    left = _collections_left(state)
     spent_seconds = ctx.db.sampling_seconds()
     here_seconds = spent_seconds.get(name, 0.0) + seconds
     precision = cfg.precision or 0.0
@@ -238,7 +246,7 @@ def sampling_report(ctx: ScanContext, state: ScanState) -> SamplingReport | None
             "" if met else f"; the widest interval is wider than ±{precision:g}"
         )
     vectors = ctx.db.inverted_vectors()
-    left = len(state["plans"]) - state.get("index", 0)
+    left = _collections_left(state)
     here = vectors.get(name, 0)
     return SamplingReport(
         method=METHOD,
