@@ -43,19 +43,7 @@ def process_batch(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, 
 
     done = {**state.get("done", {})}
     done[name] = done.get(name, 0) + record.points
-    emit(
-        BatchScanned(
-            collection=name,
-            points=record.points,
-            collection_done=done[name],
-            collection_planned=plan["planned"],
-            points_done=sum(done.values()),
-            points_planned=sum(p["planned"] for p in state["plans"]),
-            findings=state.get("findings", 0) + record.findings,
-            inverted=record.inverted,
-            not_analyzed=sum(g.count for g in record.coverage.not_analyzed),
-        )
-    )
+    emit_scanned(plan, record, done, sum(p["planned"] for p in state["plans"]), state.get("findings", 0))
     return {
         "findings": state.get("findings", 0) + record.findings,
         "batch_no": batch_no + 1,
@@ -63,6 +51,25 @@ def process_batch(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, 
         "exhausted": record.exhausted,
         "done": done,
     }
+
+
+def emit_scanned(
+    plan: CollectionPlan, record: BatchRecord, done: dict[str, int], planned_total: int, findings_before: int
+) -> None:
+    """The progress event for one stored batch or partition (`done` already counts it)."""
+    emit(
+        BatchScanned(
+            collection=plan["name"],
+            points=record.points,
+            collection_done=done[plan["name"]],
+            collection_planned=plan["planned"],
+            points_done=sum(done.values()),
+            points_planned=planned_total,
+            findings=findings_before + record.findings,
+            inverted=record.inverted,
+            not_analyzed=sum(g.count for g in record.coverage.not_analyzed),
+        )
+    )
 
 
 def route_batches(state: ScanState) -> Literal["process_batch", "process_partitions"]:

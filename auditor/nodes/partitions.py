@@ -34,9 +34,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import ScanIncomplete
 from ..models import PointId
-from ..progress import BatchScanned, emit
 from ..stores.points import normalize_id
-from .batch import BatchResult, analyze_batch, reads_vectors
+from .batch import BatchResult, analyze_batch, emit_scanned, reads_vectors
 from .context import ScanContext
 from .state import ScanState, current_plan
 
@@ -193,19 +192,7 @@ def process_partitions(state: ScanState, runtime: Runtime[ScanContext]) -> dict[
         record = result.record(name, task.index, parts[task.index][0], following, last)
         result.commit(ctx.db, record)
         done[name] = done.get(name, 0) + record.points
+        emit_scanned(plan, record, done, planned_total, findings)
         findings += record.findings
-        emit(
-            BatchScanned(
-                collection=name,
-                points=record.points,
-                collection_done=done[name],
-                collection_planned=plan["planned"],
-                points_done=sum(done.values()),
-                points_planned=planned_total,
-                findings=findings,
-                inverted=record.inverted,
-                not_analyzed=sum(g.count for g in record.coverage.not_analyzed),
-            )
-        )
         ctx.check_cancelled()
     return {"findings": findings, "batch_no": len(parts), "cursor": None, "exhausted": True, "done": done}
