@@ -182,6 +182,9 @@ def test_sampled_candidates_follow_greedy_and_are_reproducible(parts: tuple, bac
     # Seeds are per prompt, so grouping prompts differently into requests changes nothing.
     backend.settings = ClientSettings(prompts_per_request=1, concurrency=3)
     assert backend.generate(prompts, **args) == first  # type: ignore[arg-type]
+    # ...and they follow the prompt's content, not its place: reversed or alone, the same candidates
+    assert backend.generate(prompts[::-1], **args)[::-1] == first  # type: ignore[arg-type]
+    assert backend.generate(prompts[2:3], **args) == first[2:3]  # type: ignore[arg-type]
     assert len({tuple(t) for c in first for t in c}) > 6, "sampling yields more than the greedy texts"
 
 

@@ -105,10 +105,28 @@ def test_a_fleet_spreads_requests_and_answers_as_one_server_does(fakes: list[Fak
     alone = _backend(fakes[0].url).generate(PROMPTS, **ARGS)
     fakes[0].prompts = 0
     fleet = VllmFleet([_backend(f.url) for f in fakes])
-    assert fleet.generate(PROMPTS, **ARGS) == alone  # sampled seeds follow each prompt's position
+    assert fleet.generate(PROMPTS, **ARGS) == alone  # sampled seeds follow each prompt's content
     assert fakes[0].prompts > 0 and fakes[1].prompts > 0, "both servers got work"
     # greedy + sampled requests: every prompt was answered once per kind, by one server or the other
     assert fakes[0].prompts + fakes[1].prompts == 2 * len(PROMPTS)
+
+
+def test_a_prompts_candidates_do_not_depend_on_the_prompts_beside_it(fakes: list[FakeVllm]) -> None:
+    # The fake answers from the prompt's bytes and the request's seed: equal answers mean equal
+    # seeds, so a prompt is seeded by its content, not by where it stands in the call.
+    backend = _backend(fakes[0].url)
+    together = backend.generate(PROMPTS, **ARGS)
+    assert backend.generate(PROMPTS[::-1], **ARGS)[::-1] == together
+    assert [backend.generate([p], **ARGS)[0] for p in PROMPTS[:3]] == together[:3]
+    fleet = VllmFleet([_backend(f.url) for f in fakes])
+    assert fleet.generate(PROMPTS[4:] + PROMPTS[:4], **ARGS) == together[4:] + together[:4]
+    # keys given by the caller (the inverter's target rows) seed instead of the prompt bytes
+    keys = [bytes([i]) * 16 for i in range(len(PROMPTS))]
+    keyed = backend.generate(PROMPTS, keys=keys, **ARGS)
+    assert keyed != together
+    assert fleet.generate(PROMPTS[::-1], keys=keys[::-1], **ARGS)[::-1] == keyed
+    with pytest.raises(InverterError, match="2 keys for 9 prompts"):
+        fleet.generate(PROMPTS, keys=keys[:2], **ARGS)
 
 
 def test_a_dead_server_is_skipped_with_a_warning(

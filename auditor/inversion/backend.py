@@ -1,18 +1,46 @@
 """The inverter backend protocol: turn prompt embeddings into candidate token sequences.
 
 Candidate 0 of every prompt is greedy; candidates 1..n-1 are sampled. Greedy candidates are what
-the torch and vLLM backends must agree on exactly.
+the torch and vLLM backends must agree on exactly. Sampled candidates are seeded per prompt from
+the caller's seed and the prompt's content key (`sample_seed`), never from its position: a
+vector's candidates, and so its findings, do not depend on the batch it was scanned in.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import torch
 from torch import nn
 
-from .generate import generate_from_embeds
+from .generate import Generators, generate_from_embeds
+
+#: Seeds stay below this bound (vLLM's SamplingParams takes a signed 64-bit seed).
+SEED_MOD = 2**63 - 1
+
+
+def content_key(*parts: torch.Tensor | Sequence[int]) -> bytes:
+    """A 16-byte key of exact content: tensors by their float32 bytes, token ids by value.
+
+    Equal inputs give equal keys wherever they sit in a batch; inputs that differ in one bit
+    give unrelated keys."""
+    h = hashlib.blake2b(digest_size=16, person=b"vecaudit-key")
+    for part in parts:
+        if isinstance(part, torch.Tensor):
+            h.update(part.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+        else:
+            h.update(b"ids:" + ",".join(map(str, part)).encode())
+        h.update(b"|")
+    return h.digest()
+
+
+def sample_seed(seed: int, key: bytes, copy: int = 0) -> int:
+    """The seed of one sampled stream: stream `copy` of the prompt with content `key`, in the
+    caller's `seed` (an int in [0, SEED_MOD))."""
+    h = hashlib.blake2b(f"{seed}:{copy}:".encode() + key, digest_size=8, person=b"vecaudit-seed")
+    return int.from_bytes(h.digest(), "big") % SEED_MOD
 
 
 @runtime_checkable
@@ -27,8 +55,13 @@ class InverterBackend(Protocol):
         temperature: float,
         max_new_tokens: int,
         seed: int,
+        keys: Sequence[bytes] | None = None,
     ) -> list[list[list[int]]]:
-        """For each prompt (T, d), n candidate token-id lists (without </s>)."""
+        """For each prompt (T, d), n candidate token-id lists (without </s>).
+
+        The sampled candidates of prompt i come from streams seeded by `sample_seed(seed, keys[i])`
+        (`keys` default: `content_key` of each prompt), so a prompt's candidates are the same
+        whatever prompts share the call and in whatever order."""
         ...
 
     def close(self) -> None: ...
@@ -49,13 +82,18 @@ class TorchBackend:
         self.top_k = top_k
 
     def _run(
-        self, prompts: Sequence[torch.Tensor], temperature: float, max_new: int, gen: torch.Generator | None
-    ):
+        self,
+        prompts: Sequence[torch.Tensor],
+        temperature: float,
+        max_new: int,
+        gens: Sequence[torch.Generator] | None,
+    ) -> list[list[int]]:
         # Similar lengths together waste less padding in a batch.
         order = sorted(range(len(prompts)), key=lambda i: prompts[i].shape[0])
         res: dict[int, list[int]] = {}
         for s in range(0, len(order), self.batch_size):
             chunk = order[s : s + self.batch_size]
+            gen: Generators = [gens[i] for i in chunk] if gens is not None else None
             ids = generate_from_embeds(
                 self.lm,
                 [prompts[i] for i in chunk],
@@ -77,13 +115,22 @@ class TorchBackend:
         temperature: float,
         max_new_tokens: int,
         seed: int,
+        keys: Sequence[bytes] | None = None,
     ) -> list[list[list[int]]]:
         greedy = self._run(prompts, 0.0, max_new_tokens, None)
         result = [[g] for g in greedy]
         if n > 1:
-            gen = torch.Generator(device=prompts[0].device).manual_seed(seed)
+            keys = list(keys) if keys is not None else [content_key(p) for p in prompts]
+            if len(keys) != len(prompts):
+                raise ValueError(f"{len(keys)} keys for {len(prompts)} prompts")
+            # one stream per sampled candidate: a row's draws never depend on its batch neighbours
+            gens = [
+                torch.Generator(device=p.device).manual_seed(sample_seed(seed, k, c))
+                for p, k in zip(prompts, keys, strict=True)
+                for c in range(n - 1)
+            ]
             rep = [p for p in prompts for _ in range(n - 1)]
-            sampled = self._run(rep, temperature, max_new_tokens, gen)
+            sampled = self._run(rep, temperature, max_new_tokens, gens)
             for i in range(len(prompts)):
                 result[i].extend(sampled[i * (n - 1) : (i + 1) * (n - 1)])
         return result

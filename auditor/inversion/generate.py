@@ -9,8 +9,12 @@ from torch import nn
 
 from .prompts import left_pad
 
+Generators = torch.Generator | Sequence[torch.Generator] | None
 
-def _pick(logits: torch.Tensor, temperature: float, top_k: int, gen: torch.Generator | None) -> torch.Tensor:
+
+def _pick(logits: torch.Tensor, temperature: float, top_k: int, gen: Generators) -> torch.Tensor:
+    """The next token of each row: argmax at temperature 0, else a draw from `gen` (one generator
+    for the batch, or one per row so that a row's draws do not depend on the rows beside it)."""
     if temperature <= 0:
         return logits.argmax(-1)
     logits = logits.float() / temperature
@@ -18,7 +22,9 @@ def _pick(logits: torch.Tensor, temperature: float, top_k: int, gen: torch.Gener
         kth = torch.topk(logits, min(top_k, logits.shape[-1]), dim=-1).values[:, -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     probs = torch.softmax(logits, dim=-1)
-    return torch.multinomial(probs, 1, generator=gen).squeeze(-1)
+    if gen is None or isinstance(gen, torch.Generator):
+        return torch.multinomial(probs, 1, generator=gen).squeeze(-1)
+    return torch.cat([torch.multinomial(row, 1, generator=g) for row, g in zip(probs, gen, strict=True)])
 
 
 @torch.inference_mode()
@@ -31,11 +37,12 @@ def generate_from_embeds(
     pad_id: int = 0,
     temperature: float = 0.0,
     top_k: int = 0,
-    generator: torch.Generator | None = None,
+    generator: Generators = None,
 ) -> list[list[int]]:
     """Decode every prompt in one batch; rows stop at </s>. Returns token ids without </s>.
 
     Finished rows leave the batch (and the KV cache), so a batch costs what its live rows cost.
+    `generator` may be one per prompt: each row then samples from its own stream only.
     """
     from transformers import DynamicCache
 
@@ -51,8 +58,10 @@ def generate_from_embeds(
     next_pos = pos[:, -1:] + 1
     rows = torch.arange(b, device=emb.device)  # original index of each live row
     result: list[list[int]] = [[] for _ in range(b)]
+    per_row = generator is not None and not isinstance(generator, torch.Generator)
     for step in range(max_new_tokens):
-        tok = _pick(logits, temperature, top_k, generator)
+        live = [generator[r] for r in rows.tolist()] if per_row else generator  # type: ignore[index]
+        tok = _pick(logits, temperature, top_k, live)
         ended = tok == eos_id
         for r, t, e in zip(rows.tolist(), tok.tolist(), ended.tolist(), strict=True):
             if not e:

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import InverterError
-from .backend import InverterBackend, TorchBackend
+from .backend import InverterBackend, TorchBackend, content_key
 from .model import INVERTER_CONFIG, PROJECTOR_DIR, PROJECTOR_FILE, InverterConfig, Projector
 from .prompts import correction_prompts, hypothesis_prompts
 
@@ -90,10 +90,19 @@ class Inverter:
         return {"level": "loop", "strategies": [{"strategy": "sequence_correction", **asdict(self.settings)}]}
 
     def hypotheses(self, e: torch.Tensor, n: int, temperature: float, seed: int) -> list[list[list[int]]]:
-        """n token-id candidates (greedy first) per unit target row of `e` (rows, embed dim)."""
+        """n token-id candidates (greedy first) per unit target row of `e` (rows, embed dim).
+
+        A row's sampled candidates are seeded by the row itself (`content_key`), so they are the
+        same whatever rows it is inverted with."""
         prompts = list(hypothesis_prompts(self.lm, self.projector, self.cfg, e))
+        keys = [content_key(row) for row in e]
         return self.backend.generate(
-            prompts, n=n, temperature=temperature, max_new_tokens=self.cfg.max_new_tokens, seed=seed
+            prompts,
+            n=n,
+            temperature=temperature,
+            max_new_tokens=self.cfg.max_new_tokens,
+            seed=seed,
+            keys=keys,
         )
 
     def corrections(
@@ -105,10 +114,19 @@ class Inverter:
         temperature: float,
         seed: int,
     ) -> list[list[list[int]]]:
-        """n corrections per row: target `e`, hypothesis ids and its embedding `e_hat` (rows aligned)."""
+        """n corrections per row: target `e`, hypothesis ids and its embedding `e_hat` (rows aligned).
+
+        Sampled corrections are seeded by the row's target and hypothesis ids (exact inputs; the
+        hypothesis embedding is left out, as batched encoding may move its last bits)."""
         prompts = correction_prompts(self.lm, self.projector, self.cfg, e, e_hat, hyp_ids)
+        keys = [content_key(row, ids) for row, ids in zip(e, hyp_ids, strict=True)]
         return self.backend.generate(
-            prompts, n=n, temperature=temperature, max_new_tokens=self.cfg.max_new_tokens, seed=seed
+            prompts,
+            n=n,
+            temperature=temperature,
+            max_new_tokens=self.cfg.max_new_tokens,
+            seed=seed,
+            keys=keys,
         )
 
     def decode(self, ids: Sequence[Sequence[int]]) -> list[str]:

@@ -6,9 +6,10 @@ travels as `prompt_embeds`: base64 of `torch.save` of a dense float32 CPU tensor
 (CVE-2025-62164), and a client must never be the one to send them.
 
 Greedy candidates go in requests of up to `prompts_per_request` prompts; sampled candidates go one
-prompt per request with a seed derived from (seed, prompt index), so they do not depend on how
-prompts were grouped. Requests run concurrently (bounded), and connection errors and 5xx answers
-are retried with exponential backoff. When the server stays unreachable the backend raises
+prompt per request with a seed derived from (seed, the prompt's content key), so they do not depend
+on how prompts were grouped into requests or batches, nor on where a prompt stands in them.
+Requests run concurrently (bounded), and connection errors and 5xx answers are retried with
+exponential backoff. When the server stays unreachable the backend raises
 InverterError: there is no fallback to the torch backend.
 """
 
@@ -32,12 +33,12 @@ import httpx
 import torch
 
 from ..errors import InverterError
+from .backend import content_key, sample_seed
 
 log = logging.getLogger(__name__)
 
 WIRE_DTYPE = torch.float32  # the projector's output dtype; vLLM casts to its --dtype on arrival
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-_SEED_MOD = 2**63 - 1
 T = TypeVar("T")
 
 
@@ -145,18 +146,21 @@ class VllmBackend:
         temperature: float,
         max_new_tokens: int,
         seed: int,
-        first_index: int = 0,
+        keys: Sequence[bytes] | None = None,
     ) -> list[list[list[int]]]:
-        """For each prompt, n candidates. `first_index` is the position of `prompts[0]` in the
-        caller's whole list (a fleet sends shares of it): sampled seeds follow that position."""
+        """For each prompt, n candidates; prompt i's sampled ones are seeded by
+        `sample_seed(seed, keys[i])` (`keys` default: each prompt's `content_key`)."""
         if not prompts:
             return []
         if n < 1:
             raise InverterError("n must be at least 1")
+        if keys is not None and len(keys) != len(prompts):
+            raise InverterError(f"{len(keys)} keys for {len(prompts)} prompts")
         max_len = self.max_model_len - max_new_tokens  # the whole answer must fit, or vLLM cuts it short
         checked = [validate_prompt(p, hidden_size=self.hidden_size, max_len=max_len) for p in prompts]
         payloads = [encode_prompt(p) for p in checked]
-        return _run_sync(self._generate(payloads, n, temperature, max_new_tokens, seed, first_index))
+        seeds = [sample_seed(seed, k) for k in (keys if keys is not None else map(content_key, checked))]
+        return _run_sync(self._generate(payloads, n, temperature, max_new_tokens, seeds))
 
     def close(self) -> None:
         return None
@@ -233,7 +237,7 @@ class VllmBackend:
         )
 
     async def _generate(
-        self, payloads: list[str], n: int, temperature: float, max_new_tokens: int, seed: int, offset: int = 0
+        self, payloads: list[str], n: int, temperature: float, max_new_tokens: int, seeds: list[int]
     ) -> list[list[list[int]]]:
         step = max(1, self.settings.prompts_per_request)
         sem = asyncio.Semaphore(max(1, self.settings.concurrency))
@@ -263,10 +267,8 @@ class VllmBackend:
             ]
             sampled = (
                 [
-                    complete(
-                        [p], n - 1, temperature=temperature, seed=(seed * 1_000_003 + offset + i) % _SEED_MOD
-                    )
-                    for i, p in enumerate(payloads)
+                    complete([p], n - 1, temperature=temperature, seed=seed)
+                    for p, seed in zip(payloads, seeds, strict=True)
                 ]
                 if n > 1
                 else []
@@ -340,23 +342,30 @@ class VllmFleet:
         temperature: float,
         max_new_tokens: int,
         seed: int,
+        keys: Sequence[bytes] | None = None,
     ) -> list[list[list[int]]]:
         if not prompts:
             return []
+        if keys is not None and len(keys) != len(prompts):
+            raise InverterError(f"{len(keys)} keys for {len(prompts)} prompts")
+        # keys made here, once, so every share is seeded as one server would seed the whole call
+        all_keys = list(keys) if keys is not None else [content_key(p) for p in prompts]
         step = max(1, self.servers[0].settings.prompts_per_request)
         starts = list(range(0, len(prompts), step))
         params = {"n": n, "temperature": temperature, "max_new_tokens": max_new_tokens, "seed": seed}
         with ThreadPoolExecutor(min(len(starts), 4 * len(self.servers))) as pool:
-            parts = list(pool.map(lambda i: self._share(prompts[i : i + step], i, params), starts))
+            parts = list(
+                pool.map(lambda i: self._share(prompts[i : i + step], all_keys[i : i + step], params), starts)
+            )
         return [c for part in parts for c in part]
 
     def _share(
-        self, prompts: Sequence[torch.Tensor], first: int, params: dict[str, Any]
+        self, prompts: Sequence[torch.Tensor], keys: list[bytes], params: dict[str, Any]
     ) -> list[list[list[int]]]:
         while True:
             server = self._acquire()
             try:
-                return server.generate(prompts, first_index=first, **params)
+                return server.generate(prompts, keys=keys, **params)
             except ServerUnreachable as exc:
                 self._drop(server, exc)
             finally:
