@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import vecaudit.distributed as distributed
 from clitools import enter_sandbox, pii_store, write_policy
@@ -120,6 +121,61 @@ def test_resume_runs_only_partitions_not_committed(sandbox: Path, monkeypatch: p
     # a run that ran in one process keeps batches, not partitions: it cannot move to Ray
     with pytest.raises(ConfigError, match="--ray cannot be added on --resume"):
         resume_scan(single.report.run_id, state_dir=sandbox / "a", ray="inline")
+
+
+def test_a_store_written_during_the_scan_loses_and_doubles_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Partitions are id ranges, not counts: points inserted into a range that has not run yet are
+    read by that range's partition alone, deleted ones by none, and those past the last id by the
+    last partition. The resumed scan equals a single-process scan of the store as it is now."""
+    from qdrant_client import QdrantClient, models
+    from storebuild import build_local
+    from vecaudit.synthetic.demo_records import generate
+
+    folder = enter_sandbox(tmp_path, monkeypatch)
+    write_policy(folder)
+    records = generate(POINTS + 6, seed=9, pii_ratio=0.6, collections=("docs",))
+    rng = np.random.default_rng(9)
+    ids = [10 * (i + 1) for i in range(POINTS)]  # gaps, so points can be inserted inside a range
+    build_local(
+        folder / "store", "docs", rng.normal(size=(POINTS, 8)), [r.payload for r in records[:POINTS]], ids=ids
+    )
+    made: list[InlineExecutor] = []
+    _use(monkeypatch, made, fail_at=2)
+    run = new_scan(_config(folder, ray="inline", partition_size=48), state_dir=folder / "b")
+    with pytest.raises(ScanIncomplete):
+        run.execute()
+    with sqlite3.connect(run.db_path) as conn:
+        starts = [json.loads(r[0]) for r in conn.execute("SELECT start_id FROM partitions ORDER BY idx")]
+    assert starts[:4] == [10, 490, 970, 1450]  # partitions 0 and 1 are committed
+    # the store changes before partition 2 runs: inserts inside ranges 2 and 4 and past the end,
+    # a range 3 that loses 12 points (its listed start among them), nothing near committed ranges
+    inserted = {975: 0, 1005: 1, 1455 + 480: 2, 10 * POINTS + 5: 3, 10 * POINTS + 500: 4}
+    deleted = list(range(1450, 1570, 10))
+    client = QdrantClient(path=str(folder / "store"))
+    try:
+        client.upsert(
+            "docs",
+            [
+                models.PointStruct(
+                    id=pid, vector=rng.normal(size=8).tolist(), payload=records[POINTS + k].payload
+                )
+                for pid, k in inserted.items()
+            ],
+        )
+        client.delete("docs", points_selector=models.PointIdsList(points=deleted))
+    finally:
+        client.close()
+    _use(monkeypatch, made)
+    outcome = resume_scan(run.run_id, state_dir=folder / "b").execute()
+    single = new_scan(_config(folder), state_dir=folder / "a").execute()
+    assert single.report.collections[0].points_scanned == POINTS + len(inserted) - len(deleted)
+    (col,) = outcome.report.collections
+    assert col.points_scanned == single.report.collections[0].points_scanned
+    assert _facts(outcome.report)[0] == _facts(single.report)[0]  # the same findings, each once
+    found = {f.point_id for f in outcome.report.findings}
+    assert found & set(inserted) and not found & set(deleted)
 
 
 def test_partition_size_is_whole_batches() -> None:

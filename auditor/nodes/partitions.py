@@ -10,8 +10,12 @@ committed and runs only the others: no partition is lost or counted twice (findi
 
 Partitioning. Qdrant scrolls points in id order (unsigned ints ascending, then UUIDs), and a scroll
 can start at any id. The driver lists the ids once, with an ids-only scroll (no vectors, no
-payloads), and cuts a partition every `size` ids, `size` a multiple of `--batch-size`; a partition
-is its first id and its point count, and a worker scrolls from that id. Why not ranges of the id
+payloads), and cuts a partition every `size` ids, `size` a multiple of `--batch-size`. A partition
+is a half-open range of the id order: from its first id (the first partition: from the start of
+the collection) up to the next partition's first id (the last: to the end). A worker scrolls from
+its first id and stops at the next one, so a live store written during the scan loses or doubles
+nothing: a point inserted into a range is read by that range's partition alone, a deleted one by
+none, and the point count listed is only what progress is measured against. Why not ranges of the id
 space or hash partitions: ids may be sparse, clustered or UUIDs, so arithmetic ranges come out
 unbalanced, and a hash partition needs every worker to read every point. Why batch-aligned: every
 worker then reads exactly the batches a single-process scan reads, so every stage sees the same
@@ -34,7 +38,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import ScanIncomplete
 from ..models import PointId
-from ..stores.points import normalize_id
+from ..stores.points import id_sort_key, normalize_id
 from .batch import BatchResult, analyze_batch, emit_scanned, reads_vectors
 from .context import ScanContext
 from .state import ScanState, current_plan
@@ -52,8 +56,9 @@ SHIPPED_STATE = ("encoders", "invert_plan", "dequantize_plan", "dequantization")
 class PartitionTask(BaseModel):
     """One partition of one collection, as a worker receives it (no secrets, no PII).
 
-    `start` is the first point id of a full scan's partition (the scroll starts there and reads
-    `points` points); `sample_ids` are a sampled scan's ids instead. `state` is the driver's scan
+    A full scan's partition reads the id range [`start`, `end`) in scroll order (`start` None: from
+    the collection's start; `end` None: to its end); `points` is the count listed when the
+    partitions were cut. `sample_ids` are a sampled scan's ids instead. `state` is the driver's scan
     state for this collection: its plan alone in `plans`, encoder guesses, inversion and
     de-quantization plans (names and scalars only).
     """
@@ -65,6 +70,7 @@ class PartitionTask(BaseModel):
     index: int
     points: int
     start: PointId | None = None
+    end: PointId | None = None
     sample_ids: list[PointId] | None = None
     state: dict[str, Any]
 
@@ -137,15 +143,15 @@ def scan_partition(ctx: ScanContext, task: PartitionTask) -> BatchResult:
             missing = [pid for pid in ids if normalize_id(pid) not in found]
             result.add(analyze_batch(ctx, state, points, missing))
         return result
-    remaining = task.points
+    end = None if task.end is None else id_sort_key(normalize_id(task.end))
     it = store.iter_points(task.collection, batch_size=size, with_vectors=with_vectors, offset=task.start)
     try:
         for batch, next_offset in it:
             ctx.check_cancelled()
-            taken = batch[:remaining]
-            result.add(analyze_batch(ctx, state, taken))
-            remaining -= len(taken)
-            if remaining <= 0 or next_offset is None:
+            taken = batch if end is None else [p for p in batch if id_sort_key(p.id) < end]
+            if taken:
+                result.add(analyze_batch(ctx, state, taken))
+            if len(taken) < len(batch) or next_offset is None:
                 break
     finally:
         close = getattr(it, "close", None)
@@ -178,7 +184,8 @@ def process_partitions(state: ScanState, runtime: Runtime[ScanContext]) -> dict[
             collection=name,
             index=i,
             points=count,
-            start=None if ctx.config.sample else start,
+            start=None if ctx.config.sample or i == 0 else start,
+            end=None if ctx.config.sample or i == len(parts) - 1 else parts[i + 1][0],
             sample_ids=ctx.db.sample_slice(name, start, count) if ctx.config.sample else None,
             state=shipped,
         )
