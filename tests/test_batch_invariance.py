@@ -109,6 +109,70 @@ def test_support_verdicts_do_not_depend_on_the_batch() -> None:
     assert together[0][0] and not together[3][0], "the test judges real and invented names"
 
 
+def test_translated_inversion_samples_by_the_stored_vector_not_its_translation() -> None:
+    """Through an adapter the inverter reads a batched matmul's output, whose last bits move with
+    the batch size; sampling is keyed by the stored vectors, so a batch of one samples alike."""
+    import dataclasses
+
+    from vecaudit.encoders.registry import get_encoder
+    from vecaudit.inversion import TranslatedInverter, load_inverter
+    from vecaudit.inversion.backend import vector_keys
+    from vecaudit.synthetic.corpus import generate_corpus
+
+    texts = [s.text for s in generate_corpus(5, seed=78, split="heldout")]
+    stored = get_encoder("paraphrase-MiniLM-L3-v2").embed(texts)
+    inv = load_inverter("paraphrase-MiniLM-L3-v2", steps=0, beam=1)
+    assert isinstance(inv, TranslatedInverter)
+    inv.base.settings = dataclasses.replace(inv.base.settings, candidates=6, temperature=1.0)
+    seen: list[list[bytes]] = []
+    generate = inv.base.backend.generate
+
+    def spy(prompts: Any, **kw: Any) -> Any:
+        seen.append(list(kw["keys"]))
+        return generate(prompts, **kw)
+
+    inv.base.backend.generate = spy  # type: ignore[method-assign]
+    together = inv.invert(stored)
+    alone = [inv.invert(stored[i : i + 1])[0] for i in range(len(texts))]
+    assert [t for t, _ in alone] == [t for t, _ in together]
+    assert seen[0] == vector_keys(stored)  # the stored rows, not the translated ones
+    assert seen[1:] == [[k] for k in vector_keys(stored)]
+
+
+def test_the_oracle_charges_each_vector_what_it_would_cost_alone() -> None:
+    from vecaudit.encoders.registry import get_encoder
+    from vecaudit.inversion.attack.oracle import Oracle
+
+    encoder = get_encoder("all-MiniLM-L6-v2")
+    vectors = encoder.embed(["a note about the invoice", "call me about the refund"])
+    oracle = Oracle(encoder, vectors, budget=10)
+    oracle.score(0, ["ann", "bob", "ann"])
+    oracle.score(1, ["bob", "cy"])  # "bob" is cached, but vector 1 would pay for it alone
+    oracle.score_pairs([0, 1, 1], ["cy", "cy", "dee"])
+    assert oracle.calls.tolist() == [3, 3]  # {ann, bob, cy} and {bob, cy, dee}
+    assert oracle.computed == 4  # the cache still saves the work
+    assert oracle.remaining(0) == 7
+
+
+@pytest.mark.slow
+def test_the_oracle_attack_finds_for_a_vector_what_it_finds_in_any_batch() -> None:
+    from vecaudit.encoders.registry import get_encoder
+    from vecaudit.inversion.attack.attack import OracleAttack
+    from vecaudit.inversion.load import load_inverter
+
+    texts = [
+        "Refund request from Dana Whitfield for order 4471.",
+        "Dana Whitfield asked to change the delivery address.",
+        "The printer on floor two is jammed again.",
+    ]
+    vectors = get_encoder("all-MiniLM-L6-v2").embed(texts)
+    attack = load_inverter("all-MiniLM-L6-v2", attack="quick")
+    assert isinstance(attack, OracleAttack)
+    together = attack.invert(vectors)
+    assert attack.invert(vectors[::-1])[::-1] == together
+    assert [attack.invert(vectors[i : i + 1])[0] for i in range(3)] == together
+
+
 # -- a scan: findings per point are the same at any batch size and in any order ----------------
 
 

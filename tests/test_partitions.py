@@ -178,6 +178,29 @@ def test_a_store_written_during_the_scan_loses_and_doubles_nothing(
     assert found & set(inserted) and not found & set(deleted)
 
 
+def test_a_store_not_in_qdrants_id_order_is_refused_on_ray(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Partitions are ranges of Qdrant's id order; a (plugin) store listing ids in another order
+    would have points skipped silently, so it is an error before anything is read."""
+    from vecaudit.errors import TargetError
+    from vecaudit.stores.local_store import QdrantLocalStore
+
+    listed = QdrantLocalStore.iter_ids
+
+    def shuffled(self: Any, collection: str, *, batch_size: int = 1024) -> Iterator[Any]:
+        ids = list(listed(self, collection, batch_size=batch_size))
+        yield from ids[1::2] + ids[0::2]
+
+    monkeypatch.setattr(QdrantLocalStore, "iter_ids", shuffled)
+    made: list[InlineExecutor] = []
+    _use(monkeypatch, made)
+    run = new_scan(_config(sandbox, ray="inline", partition_size=48), state_dir=sandbox / "b")
+    with pytest.raises(TargetError, match="does not list its points in Qdrant's id order"):
+        run.execute()
+    assert made[0].ran == []
+
+
 def test_partition_size_is_whole_batches() -> None:
     assert partition_size(0, 128, 100_000_000, 16) == 64 * 128  # capped at 64 batches
     assert partition_size(0, 16, 300, 2) == 32  # ~8 per worker: 19 points, rounded up to 2 batches

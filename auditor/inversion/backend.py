@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -21,19 +22,32 @@ from .generate import Generators, generate_from_embeds
 SEED_MOD = 2**63 - 1
 
 
-def content_key(*parts: torch.Tensor | Sequence[int]) -> bytes:
-    """A 16-byte key of exact content: tensors by their float32 bytes, token ids by value.
+def content_key(*parts: torch.Tensor | np.ndarray | bytes | Sequence[int]) -> bytes:
+    """A 16-byte key of exact content: arrays by their shape and float32 bytes, bytes as given
+    (another key), token ids by value; each part length-prefixed.
 
     Equal inputs give equal keys wherever they sit in a batch; inputs that differ in one bit
-    give unrelated keys."""
+    give unrelated keys. Key what is exact: a stored vector as read, not one computed from it in
+    a batch (a translation or a GPU normalization may move its last bits with the batch size)."""
     h = hashlib.blake2b(digest_size=16, person=b"vecaudit-key")
     for part in parts:
         if isinstance(part, torch.Tensor):
-            h.update(part.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+            part = part.detach().to("cpu", torch.float32).numpy()
+        if isinstance(part, np.ndarray):
+            arr = np.ascontiguousarray(part, dtype="<f4")
+            blob = b"f4" + repr(arr.shape).encode() + arr.tobytes()
+        elif isinstance(part, bytes):
+            blob = b"key" + part
         else:
-            h.update(b"ids:" + ",".join(map(str, part)).encode())
-        h.update(b"|")
+            blob = b"ids" + ",".join(map(str, part)).encode()
+        h.update(len(blob).to_bytes(8, "big") + blob)
     return h.digest()
+
+
+def vector_keys(vectors: np.ndarray) -> list[bytes]:
+    """`content_key` of each stored vector (rows of an (n, d) array, as read from the store)."""
+    arr = np.asarray(vectors, dtype=np.float32)
+    return [content_key(row) for row in arr]
 
 
 def sample_seed(seed: int, key: bytes, copy: int = 0) -> int:

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import InverterError
-from .backend import InverterBackend, TorchBackend, content_key
+from .backend import InverterBackend, TorchBackend, content_key, vector_keys
 from .model import INVERTER_CONFIG, PROJECTOR_DIR, PROJECTOR_FILE, InverterConfig, Projector
 from .prompts import correction_prompts, hypothesis_prompts
 
@@ -89,13 +89,15 @@ class Inverter:
         """The loop as reports record it: the strategy and its frozen settings."""
         return {"level": "loop", "strategies": [{"strategy": "sequence_correction", **asdict(self.settings)}]}
 
-    def hypotheses(self, e: torch.Tensor, n: int, temperature: float, seed: int) -> list[list[list[int]]]:
+    def hypotheses(
+        self, e: torch.Tensor, n: int, temperature: float, seed: int, keys: Sequence[bytes] | None = None
+    ) -> list[list[list[int]]]:
         """n token-id candidates (greedy first) per unit target row of `e` (rows, embed dim).
 
-        A row's sampled candidates are seeded by the row itself (`content_key`), so they are the
-        same whatever rows it is inverted with."""
+        A row's sampled candidates are seeded by its key (`vector_keys` of the stored vectors it
+        came from; default: the row itself), so they are the same whatever rows it is inverted with."""
         prompts = list(hypothesis_prompts(self.lm, self.projector, self.cfg, e))
-        keys = [content_key(row) for row in e]
+        keys = list(keys) if keys is not None else [content_key(row) for row in e]
         return self.backend.generate(
             prompts,
             n=n,
@@ -113,13 +115,15 @@ class Inverter:
         n: int,
         temperature: float,
         seed: int,
+        keys: Sequence[bytes] | None = None,
     ) -> list[list[list[int]]]:
         """n corrections per row: target `e`, hypothesis ids and its embedding `e_hat` (rows aligned).
 
-        Sampled corrections are seeded by the row's target and hypothesis ids (exact inputs; the
-        hypothesis embedding is left out, as batched encoding may move its last bits)."""
+        Sampled corrections are seeded by the row's key (as in `hypotheses`) and hypothesis ids,
+        both exact; the hypothesis embedding is left out, as batched encoding may move its last bits."""
         prompts = correction_prompts(self.lm, self.projector, self.cfg, e, e_hat, hyp_ids)
-        keys = [content_key(row, ids) for row, ids in zip(e, hyp_ids, strict=True)]
+        targets = list(keys) if keys is not None else [content_key(row) for row in e]
+        keys = [content_key(key, ids) for key, ids in zip(targets, hyp_ids, strict=True)]
         return self.backend.generate(
             prompts,
             n=n,
@@ -147,14 +151,23 @@ class Inverter:
 
     @torch.inference_mode()
     def invert_trace(
-        self, vectors: np.ndarray, record: set[int] | None = None, judge: Judge | None = None
+        self,
+        vectors: np.ndarray,
+        record: set[int] | None = None,
+        judge: Judge | None = None,
+        keys: Sequence[bytes] | None = None,
     ) -> dict[int, list[tuple[str, float]]]:
         """Invert, returning the best (text, cosine) per vector after each step in `record`.
 
-        With a `judge`, candidates are ranked (and cosines reported) in the judge's space.
+        With a `judge`, candidates are ranked (and cosines reported) in the judge's space. `keys`
+        seed each vector's sampling (default: `vector_keys(vectors)`); a caller that computed
+        `vectors` from stored ones (a translation) passes the stored vectors' keys.
         """
         s = self.settings
         e = self._prep(vectors)
+        keys = list(keys) if keys is not None else vector_keys(vectors)
+        if len(keys) != e.shape[0]:
+            raise InverterError(f"{len(keys)} keys for {e.shape[0]} vectors")
         n = e.shape[0]
         if judge is not None and judge.targets.shape[0] != n:
             raise InverterError(f"judge has {judge.targets.shape[0]} targets for {n} vectors")
@@ -162,7 +175,7 @@ class Inverter:
         trace: dict[int, list[tuple[str, float]]] = {}
         if n == 0:
             return {k: [] for k in record}
-        cands = self.hypotheses(e, max(s.candidates, s.beam), s.temperature, s.seed)
+        cands = self.hypotheses(e, max(s.candidates, s.beam), s.temperature, s.seed, keys)
         beams = [_Beam() for _ in range(n)]
         self._merge(beams, list(range(n)), cands, e, judge)
         self._record(trace, 0, beams, record)
@@ -177,7 +190,10 @@ class Inverter:
                         owners.append(i)
                 e_rows = e[owners]
                 e_hat = torch.stack([beams[i].embs[j] for i, j in rows])
-                out = self.corrections(e_rows, e_hat, hyp_ids, s.candidates, s.temperature, s.seed + step)
+                row_keys = [keys[i] for i in owners]
+                out = self.corrections(
+                    e_rows, e_hat, hyp_ids, s.candidates, s.temperature, s.seed + step, row_keys
+                )
                 merged: dict[int, list[list[int]]] = {}
                 for owner, c in zip(owners, out, strict=True):
                     merged.setdefault(owner, []).extend(c)
@@ -185,8 +201,10 @@ class Inverter:
             self._record(trace, step, beams, record)
         return trace
 
-    def invert(self, vectors: np.ndarray, judge: Judge | None = None) -> list[tuple[str, float]]:
-        return self.invert_trace(vectors, {self.settings.steps}, judge)[self.settings.steps]
+    def invert(
+        self, vectors: np.ndarray, judge: Judge | None = None, keys: Sequence[bytes] | None = None
+    ) -> list[tuple[str, float]]:
+        return self.invert_trace(vectors, {self.settings.steps}, judge, keys)[self.settings.steps]
 
     def _merge(
         self,

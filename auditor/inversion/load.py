@@ -17,6 +17,7 @@ import torch
 
 from ..errors import InverterError
 from ..model_files import inverter_dir, models_dir
+from .backend import vector_keys
 from .inverter import InversionSettings, Inverter, Judge, build_inverter
 
 #: The learned loop alone, no oracle search (today's loop before the attack layer).
@@ -80,7 +81,8 @@ class TranslatedInverter:
         # Read the translation, but rank candidates (and report cosines) against the stored
         # vector in the source space, which is exact where the translation is only near.
         judge = Judge(self.embed, torch.nn.functional.normalize(torch.from_numpy(arr), dim=-1))
-        return self.base.invert(self.translate(arr), judge=judge)
+        # sampling is seeded by the stored vectors: a batched translation's last bits vary
+        return self.base.invert(self.translate(arr), judge=judge, keys=vector_keys(arr))
 
 
 def load_loop(

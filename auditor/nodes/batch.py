@@ -254,7 +254,9 @@ def analyze_batch(
             rows.extend(vector_rows)
             by_point = dict(zip(ids[:n_inv], recovered, strict=True)) if recovered else {}
             if n_inv < len(ids):
-                recovered = None  # targeted mode judges the values alone where nothing was inverted
+                # targeted mode judges the values alone where nothing was inverted (""), and the
+                # inverted points in their frames, as in any other batch
+                recovered = [*recovered, *[""] * (len(ids) - n_inv)] if recovered else None
             findings.extend(
                 bypass_findings(ctx, vector_findings, found_in_payloads, points, mismatched, by_point)
             )

@@ -36,7 +36,7 @@ from typing import Any, Protocol
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import ScanIncomplete
+from ..errors import ScanIncomplete, TargetError
 from ..models import PointId
 from ..stores.points import id_sort_key, normalize_id
 from .batch import BatchResult, analyze_batch, emit_scanned, reads_vectors
@@ -114,7 +114,17 @@ def plan_partitions(ctx: ScanContext, state: ScanState, workers: int) -> list[tu
         starts = [[i, min(size, plan["planned"] - i)] for i in range(0, plan["planned"], size)]
     else:
         # Ids only: about the bytes of the ids themselves, a small part of what the scan reads.
+        last: tuple[int, int, str] | None = None
         for n, point_id in enumerate(ctx.store().iter_ids(name, batch_size=max(1024, size))):
+            key = id_sort_key(normalize_id(point_id))
+            if last is not None and key <= last:
+                # partitions are ranges of Qdrant's order; in another order a range would skip
+                raise TargetError(
+                    f"collection {name} does not list its points in Qdrant's id order "
+                    "(integers ascending, then UUIDs), so it cannot be cut into partitions; "
+                    "scan it without --ray"
+                )
+            last = key
             if n % size == 0:
                 starts.append([point_id, 0])
             starts[-1][1] += 1
@@ -153,6 +163,8 @@ def scan_partition(ctx: ScanContext, task: PartitionTask) -> BatchResult:
                 result.add(analyze_batch(ctx, state, taken))
             if len(taken) < len(batch) or next_offset is None:
                 break
+            if end is not None and id_sort_key(normalize_id(next_offset)) >= end:
+                break  # the next batch starts in the next partition: not read at all
     finally:
         close = getattr(it, "close", None)
         if close is not None:

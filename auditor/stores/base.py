@@ -51,7 +51,10 @@ class StoreAdapter(Protocol):
     ) -> Iterator[tuple[list[Point], PointId | None]]:
         """Yield (batch, next_offset) in the store's stable id order, starting at `offset`.
 
-        `next_offset` is the cursor to resume after this batch (None at the end).
+        `next_offset` is the cursor to resume after this batch (None at the end). A store that
+        follows Qdrant's scroll order (`points.id_sort_key`: integer ids ascending, then UUIDs;
+        `offset` the first id >= it) can be scanned on Ray, whose partitions are ranges of that
+        order; a store in another order is refused there (vecaudit.nodes.partitions).
         """
         ...
 

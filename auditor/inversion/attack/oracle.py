@@ -3,7 +3,10 @@
 Whoever copied the vectors can run the public encoder that made them, so every guess can be
 scored exactly by cos(E(text), v). The oracle does that for a batch of stored vectors, caches
 embeddings by text (value search re-scores the same texts often), and charges each vector for
-the encoder calls made on its behalf, which is the cost measure of every search strategy.
+every distinct text scored on its behalf, which is the cost measure (and the budget) of every
+search strategy. The charge is what inverting that vector alone would cost: a text a neighbour
+in the batch already embedded is still charged, or a vector's budget, and so what the search
+finds for it, would depend on the batch it was read in.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ class Oracle:
 
     `score(i, texts)` returns cos(E(t), targets[i]) for each text, using the encoder's fast
     scoring path when it has one (`ScoringEncoder`); `exact` recomputes with `embed` for the
-    cosines a report states. `calls[i]` counts the encoder calls made for vector i: a text whose
-    embedding is cached costs nothing.
+    cosines a report states. `calls[i]` counts the distinct texts scored for vector i (each once,
+    cached or not); `computed` counts the embeddings actually computed (the cache's saving).
+    `stored` keeps `targets` as given (the stored vectors), whose bytes key sampling.
     """
 
     def __init__(self, encoder: Encoder, targets: np.ndarray, *, budget: int | None = None) -> None:
@@ -39,9 +43,12 @@ class Oracle:
         if not np.isfinite(arr).all():
             raise InverterError("vectors contain NaN or infinite values; drop them before inverting")
         self.encoder = encoder
+        self.stored = arr
         self.targets = unit_rows(arr)
         self.budget = budget
         self.calls = np.zeros(arr.shape[0], dtype=np.int64)
+        self.computed = 0
+        self._charged: list[set[str]] = [set() for _ in range(arr.shape[0])]
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._fast = encoder.embed_scoring if isinstance(encoder, ScoringEncoder) else encoder.embed
 
@@ -56,7 +63,14 @@ class Oracle:
         return max(0, self.budget - int(self.calls[i]))
 
     def embed(self, texts: Sequence[str], owners: Sequence[int] | None = None) -> np.ndarray:
-        """Unit embeddings (len(texts), dim) from the fast path; uncached texts are charged to owners."""
+        """Unit embeddings (len(texts), dim) from the fast path; texts[k] is charged to owners[k]
+        unless that vector was charged for it before."""
+        if owners is not None:
+            for text, owner in zip(texts, owners, strict=True):
+                charged = self._charged[owner]
+                if text not in charged:
+                    charged.add(text)
+                    self.calls[owner] += 1
         out = np.empty((len(texts), self.targets.shape[1]), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         for k, text in enumerate(texts):
@@ -69,12 +83,11 @@ class Oracle:
         if missing:
             fresh = list(missing)
             rows = unit_rows(np.asarray(self._fast(fresh), dtype=np.float32))
+            self.computed += len(fresh)
             for text, row in zip(fresh, rows, strict=True):
                 for k in missing[text]:
                     out[k] = row
                 self._cache[text] = row
-                if owners is not None:
-                    self.calls[owners[missing[text][0]]] += 1
             while len(self._cache) > CACHE_ROWS:
                 self._cache.popitem(last=False)
         return out

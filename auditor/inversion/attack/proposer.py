@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ...encoders.profiles import unit_rows
+from ..backend import vector_keys
 from ..inverter import Inverter
 from .base import Guess, SearchState, charge
 
@@ -35,6 +36,12 @@ class Proposer:
     def conditions(self, targets: np.ndarray) -> torch.Tensor:
         vectors = targets if self.translate is None else self.translate(targets)
         return torch.from_numpy(unit_rows(np.asarray(vectors, dtype=np.float32))).to(self.inverter.device)
+
+    @staticmethod
+    def keys(targets: np.ndarray) -> list[bytes]:
+        """Sampling keys of the stored vectors themselves, never of their translation (whose last
+        bits move with the batch size), so a vector samples alike in any batch."""
+        return vector_keys(targets)
 
     def decode(self, ids: list[list[int]]) -> list[str]:
         return self.inverter.decode(ids)
@@ -59,7 +66,8 @@ class LmHypotheses:
         before = state.oracle.calls.copy()
         inv, s = self.proposer.inverter, self.settings
         e = self.proposer.conditions(state.oracle.targets)
-        out = inv.hypotheses(e, max(1, min(s.samples, budget)), s.temperature, s.seed)
+        keys = self.proposer.keys(state.oracle.stored)
+        out = inv.hypotheses(e, max(1, min(s.samples, budget)), s.temperature, s.seed, keys)
         for i, cands in enumerate(out):
             texts = [t for t in dict.fromkeys(self.proposer.decode(cands)) if t]
             scored = state.score(i, [Guess.of_text(t) for t in texts], self.name)
@@ -91,6 +99,7 @@ class SequenceCorrection:
         before = state.oracle.calls.copy()
         inv, s = self.proposer.inverter, self.settings
         e = self.proposer.conditions(state.oracle.targets)
+        keys = self.proposer.keys(state.oracle.stored)
         start = [int(c) for c in before]
         for step in range(s.steps):
             # A step costs each vector one embedding of its guess plus its candidates.
@@ -103,7 +112,15 @@ class SequenceCorrection:
             state.oracle.calls[active] += 1  # those embeddings are made outside the oracle
             tok = inv.tokenizer
             ids = [tok(t, add_special_tokens=False)["input_ids"][: inv.cfg.max_new_tokens] for t in texts]  # type: ignore[operator]
-            out = inv.corrections(e[active], e_hat, ids, s.candidates, s.temperature, s.seed + step + 1)
+            out = inv.corrections(
+                e[active],
+                e_hat,
+                ids,
+                s.candidates,
+                s.temperature,
+                s.seed + step + 1,
+                [keys[i] for i in active],
+            )
             for i, cands in zip(active, out, strict=True):
                 fresh = [t for t in dict.fromkeys(self.proposer.decode(cands)) if t]
                 state.offer(i, state.score(i, [Guess.of_text(t) for t in fresh], self.name))
