@@ -22,6 +22,15 @@ PLANTED = {
     "Refund approved for Olga Petrova.": "Olga Petrova",
     "Send the signed lease to Kenji Watanabe.": "Kenji Watanabe",
 }
+# More of them: whether search lands a given name exactly depends on its random start and on
+# near ties in bf16 scoring ("Olga Petrov" against "Olga Petrova"), so the claim is a rate.
+PLANTED_MORE = {
+    **PLANTED,
+    "Ticket closed by Ingrid Halvorsen today.": "Ingrid Halvorsen",
+    "Please call Tomasz Wisniewski back.": "Tomasz Wisniewski",
+    "Invoice sent to Amara Okafor on Monday.": "Amara Okafor",
+    "Parcel for Lucia Fernandez is delayed.": "Lucia Fernandez",
+}
 
 PERSON_POLICY = """\
 name: names
@@ -38,27 +47,33 @@ def vectors():
     return get_encoder(L6).embed(list(PLANTED))
 
 
-def test_search_finds_planted_names_that_greedy_decoding_misses(vectors) -> None:
+@pytest.fixture(scope="module")
+def more_vectors():
+    return get_encoder(L6).embed(list(PLANTED_MORE))
+
+
+def test_search_finds_planted_names_that_greedy_decoding_misses(more_vectors) -> None:
+    names = list(PLANTED_MORE.values())
     greedy = load_inverter(L6, attack="loop", steps=0)
     assert greedy is not None
-    for (text, _), name in zip(greedy.invert(vectors), PLANTED.values(), strict=True):
-        assert name not in text  # the learned loop alone writes another name
+    by_greedy = [name in text for (text, _), name in zip(greedy.invert(more_vectors), names, strict=True)]
+    assert sum(by_greedy) <= 1  # the learned loop alone writes other names
     attack = load_inverter(L6, attack="standard")
     assert attack is not None
-    recovered = attack.invert(vectors)
-    for (text, cosine), name in zip(recovered, PLANTED.values(), strict=True):
-        assert name in text
-        assert cosine > 0.85
+    recovered = attack.invert(more_vectors)
+    by_search = [name in text for (text, _), name in zip(recovered, names, strict=True)]
+    assert sum(by_search) >= 4 and sum(by_search) >= sum(by_greedy) + 3, recovered
+    assert all(cosine > 0.85 for (_, cosine), hit in zip(recovered, by_search, strict=True) if hit)
     spent = attack.describe()
     assert spent["level"] == "standard" and spent["budget"] == 3000
-    assert spent["vectors"] == 2
-    assert 0 < spent["encoder_calls"] <= 2 * 3000
+    assert spent["vectors"] == len(names)
+    assert 0 < spent["encoder_calls"] <= len(names) * 3000
     assert sum(spent["calls_by_strategy"].values()) == spent["encoder_calls"]
 
 
-def test_a_scan_records_the_attack_it_ran(tmp_path: Path, monkeypatch, capsys, vectors) -> None:
+def test_a_scan_records_the_attack_it_ran(tmp_path: Path, monkeypatch, capsys, more_vectors) -> None:
     sandbox = enter_sandbox(tmp_path, monkeypatch)
-    store = build_local(sandbox / "store", "tickets", vectors, [{} for _ in PLANTED])
+    store = build_local(sandbox / "store", "tickets", more_vectors, [{} for _ in PLANTED_MORE])
     policy = write_policy(sandbox, PERSON_POLICY)
     out = sandbox / "audit"
     args = ("--encoder", L6, "--attack", "standard", "--policy", policy, "--reveal")
@@ -70,12 +85,13 @@ def test_a_scan_records_the_attack_it_ran(tmp_path: Path, monkeypatch, capsys, v
     [attack] = report["attacks"]
     assert attack["encoder"] == L6 and attack["level"] == "standard" and attack["budget"] == 3000
     assert [s["strategy"] for s in attack["strategies"]][:1] == ["lm_hypotheses"]
-    assert attack["vectors"] == 2 and attack["encoder_calls_per_vector"] <= 3000
+    assert attack["vectors"] == len(PLANTED_MORE) and attack["encoder_calls_per_vector"] <= 3000
     found = {f["evidence"] for f in report["findings"] if f["source"] == "inversion"}
-    assert any(name in e for e in found for name in PLANTED.values())
+    assert sum(any(name in e for e in found) for name in PLANTED_MORE.values()) >= 2, found
     sarif = json.loads((sandbox / "audit.sarif").read_text())
     [props] = sarif["runs"][0]["properties"]["inversionAttacks"]
-    assert props["level"] == "standard" and props["budgetPerVector"] == 3000 and props["vectors"] == 2
+    assert props["level"] == "standard" and props["budgetPerVector"] == 3000
+    assert props["vectors"] == len(PLANTED_MORE)
     # The rule of these inversion findings cites OWASP LLM08 and what the policy added.
     [rule] = [r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "VA-PII-PERSON"]
     assert {"OWASP-LLM08:2025", "GDPR-Art-32"} <= set(rule["properties"]["tags"])
