@@ -68,6 +68,25 @@ class Notice:
 
 
 @dataclass(frozen=True, slots=True)
+class SamplingDecided:
+    """Adaptive sampling decided, before a batch of `collection`, whether inversion goes on.
+
+    Counts and the decision only: `inverted` points of `population` drawn for inversion so far,
+    `stop` ("precision", "budget-vectors", "budget-time"; None while inversion goes on or when the
+    collection was read to its end), the widest interval's half-width, and `reason` in words (counts,
+    shares and entity type names, never a value).
+    """
+
+    kind: ClassVar[str] = "sampling_decided"
+    collection: str
+    inverted: int
+    population: int
+    stop: str | None = None
+    widest: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class BatchScanned:
     kind: ClassVar[str] = "batch_scanned"
     collection: str
@@ -106,6 +125,7 @@ ProgressEvent = Union[  # noqa: UP007 - a runtime alias, used in isinstance-free
     EncoderIdentified,
     StageSkipped,
     Notice,
+    SamplingDecided,
     BatchScanned,
     CollectionFinished,
     ScanFinished,

@@ -196,10 +196,15 @@ def decide_sampling(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str
         stop=stop,
         reason=reason,
     )
+    from ..progress import Notice, SamplingDecided, emit
+
+    emit(
+        SamplingDecided(
+            name, n, population, stop=stop, widest=widest.half_width if n else None, reason=reason
+        )
+    )
     update: dict[str, Any] = {"sampling_clock": time.time(), "invert_quota": quota}
     if stop is not None:
-        from ..progress import Notice, emit
-
         emit(Notice(reason, name))
         update["invert_plan"] = {}  # later batches read payloads only
         update["invert_quota"] = None

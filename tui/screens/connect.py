@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select
-from vecaudit.config import ConfigError, ScanConfig
+from vecaudit.config import ConfigError, ScanConfig, parse_duration
 from vecaudit.models import Severity
 
 from ..policy_choice import FILE, policy_options, split_policy
@@ -32,15 +32,35 @@ BACKENDS: tuple[str, ...] = get_args(ScanConfig.model_fields["inverter_backend"]
 SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: s.rank))
 
 # Text inputs whose value goes to ScanConfig as typed (pydantic converts numbers); blank = default.
-_TEXT_FIELDS = ("sample", "seed", "batch_size", "max_text_chars", "timeout", "device")
-# Optional settings: blank = None.
-_OPTIONAL_FIELDS = ("encoder", "candidates", "vllm_url", "steps", "beam")
+_TEXT_FIELDS = ("sample", "seed", "batch_size", "max_text_chars", "timeout", "device", "confidence")
+# Optional settings: blank = None (adaptive sampling and Ray off).
+_OPTIONAL_FIELDS = (
+    "encoder",
+    "candidates",
+    "vllm_url",
+    "steps",
+    "beam",
+    "precision",
+    "budget_vectors",
+    "ray",
+    "ray_workers",
+)
 
 
 def _text(value: object) -> str:
     if isinstance(value, (tuple, list)):  # several values (vLLM servers): comma-separated
         return ", ".join(map(str, value))
     return "" if value is None else str(value)
+
+
+def _duration_text(seconds: object) -> str:
+    """A --budget-time in seconds as the form shows it ("2h", "30m", "90s"); parse_duration reads it back."""
+    if not isinstance(seconds, (int, float)):
+        return _text(seconds)
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
 
 
 def _select(values: tuple[str, ...], value: object, widget_id: str) -> Select[str]:
@@ -122,6 +142,32 @@ class ConnectScreen(Screen[ScanRequest]):
                 yield _field("beam (loop)", Input(_text(d["beam"]), placeholder="default", id="beam"))
                 yield _field("inverter backend", _select(BACKENDS, d["inverter_backend"], "inverter-backend"))
                 yield _field("vLLM URL", Input(_text(d["vllm_url"]), placeholder="none", id="vllm-url"))
+            yield Label(
+                "[b]Adaptive sampling[/b]: invert in a random order, stop once every rate is within "
+                "±precision (a budget alone implies 0.05); blank = invert every planned point"
+            )
+            with Horizontal(classes="row"):
+                yield _field("precision", Input(_text(d["precision"]), placeholder="off", id="precision"))
+                yield _field("confidence", Input(_text(d["confidence"]), id="confidence"))
+                yield _field(
+                    "budget vectors",
+                    Input(_text(d["budget_vectors"]), placeholder="none", id="budget-vectors"),
+                )
+                yield _field(
+                    "budget time",
+                    Input(_duration_text(d["budget_time"]), placeholder="90s, 30m, 2h", id="budget-time"),
+                )
+            yield Label("[b]Ray[/b]: run the partitions on a cluster (not with adaptive sampling yet)")
+            with Horizontal(classes="row"):
+                yield Vertical(
+                    Label("Ray: auto, local or HOST:6379"),
+                    Input(_text(d["ray"]), placeholder="off (this process)", id="ray"),
+                    classes="field wide",
+                )
+                yield _field(
+                    "Ray workers",
+                    Input(_text(d["ray_workers"]), placeholder="cluster CPUs", id="ray-workers"),
+                )
             yield Checkbox(
                 "reveal: keep values in the run database"
                 + ("" if self._allow_reveal else " (start the TUI with --reveal)"),
@@ -197,6 +243,12 @@ class ConnectScreen(Screen[ScanRequest]):
             settings[name] = self._value(name) or None
         if settings["candidates"] is not None:
             settings["candidates"] = Path(settings["candidates"]).expanduser()
+        if budget_time := self._value("budget_time"):
+            try:
+                settings["budget_time"] = parse_duration(budget_time)
+            except ConfigError as exc:
+                self._error(str(exc))  # as `vecaudit scan --budget-time` says it
+                return None
         return settings
 
     def action_submit(self) -> None:

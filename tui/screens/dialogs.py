@@ -25,6 +25,7 @@ HELP_TEXT = """\
 | **s / S** | sort by the next column / reverse the order |
 | **v** | reveal the selected finding's value (only with `--reveal`, asks first) |
 | **p** | policy pane: rules, thresholds, how often each fired; switch policy |
+| **a** | adaptive sampling (collection under the cursor): why inversion stopped, each rate's interval |
 | **e** | export the findings as JSON, SARIF or HTML |
 | **c** | cancel the scan (progress is kept; the run id is shown) |
 | **r** | resume a cancelled scan |

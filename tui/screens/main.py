@@ -42,12 +42,13 @@ from ..scan_driver import (
     ScanRequest,
     ScanStopped,
 )
-from ..widgets.collections import CollectionRow, CollectionsTable
+from ..widgets.collections import CollectionRow, CollectionsTable, sampling_text
 from ..widgets.detail import DetailPane
 from ..widgets.findings import FindingsTable
 from ..widgets.progress import ScanProgress
 from .dialogs import ConfirmReveal, ExportScreen, HelpScreen
 from .policy import PolicyScreen, PolicyView
+from .sampling import SamplingScreen
 
 #: Rows the findings table draws at most; filters and sorting still cover every finding.
 MAX_ROWS = 2000
@@ -84,6 +85,7 @@ class MainScreen(Screen[None]):
         Binding("c", "cancel_scan", "Cancel"),
         Binding("r", "resume_scan", "Resume"),
         Binding("v", "reveal", "Reveal", show=False),
+        Binding("a", "sampling", "Sampling", show=False),
         Binding("s", "sort", "Sort"),
         Binding("S", "sort_reverse", "Reverse", show=False),
         Binding("1", "cycle('severity')", "Sev", show=False),
@@ -233,6 +235,12 @@ class MainScreen(Screen[None]):
         elif kind == "batch_scanned":
             row = self.collections.setdefault(event.collection, CollectionRow(event.collection))
             row.scanned, row.planned = event.collection_done, event.collection_planned
+        elif kind == "sampling_decided":
+            row = self.collections.setdefault(event.collection, CollectionRow(event.collection))
+            row.sampled, row.population = event.inverted, event.population
+            if event.stop is not None or row.sampling_stop is None:
+                row.sampling_stop = event.stop
+                row.sampling_reason = event.reason
         elif kind == "collection_finished":
             self.collections.setdefault(
                 event.collection, CollectionRow(event.collection)
@@ -259,6 +267,8 @@ class MainScreen(Screen[None]):
             row.dim = row.dim or (vec.dim if vec else None)
             row.distance = row.distance or (vec.distance if vec else None)
             row.encoder, row.confidence, row.method = c.encoder.name, c.encoder.confidence, c.encoder.method
+            if c.sampling is not None:
+                row.sampling_from(c.sampling)
         for inv in item.inversions:
             key = _point_key(inv.collection, inv.point_id)
             self.cosines[key] = max(float(inv.cosine), self.cosines.get(key, -1.0))
@@ -476,6 +486,25 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(ConfirmReveal(what), answered)
 
+    def selected_collection(self) -> str | None:
+        """The collection under the collections pane's cursor (None before any row)."""
+        table = self.query_one("#collections", CollectionsTable)
+        names = list(self.collections)
+        row = table.cursor_row
+        return names[row] if 0 <= row < len(names) else None
+
+    def action_sampling(self, name: str | None = None) -> None:
+        """Adaptive sampling of the selected collection: why inversion stopped, and the estimates."""
+        name = name or self.selected_collection()
+        row = self.collections.get(name) if name is not None else None
+        if row is None or row.sampled is None:
+            self.notify(
+                "this collection was not sampled adaptively (scan with a precision or a budget)",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(SamplingScreen(row.name, sampling_text(row), row.sampling_reason, row.sampling))
+
     def policy_view(self) -> PolicyView:
         """What the policy pane draws: the selected policy and the findings as it judges them."""
         return PolicyView(
@@ -585,6 +614,13 @@ class MainScreen(Screen[None]):
                 f"Export {label}", f"Write the findings as {label}", lambda f=fmt: self.action_export(f)
             )
         yield SystemCommand("Policy pane", "Rules, thresholds, what fired", self.action_policy)
+        for name, row in self.collections.items():
+            if row.sampled is not None:
+                yield SystemCommand(
+                    f"Sampling: {printable(name)}",
+                    "Why inversion stopped; every rate with its interval",
+                    lambda n=name: self.action_sampling(n),
+                )
         for preset in PRESETS:
             yield SystemCommand(
                 f"Switch policy: {preset}",
