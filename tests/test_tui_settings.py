@@ -239,13 +239,13 @@ async def test_q_on_the_main_screen_quits_through_the_app(
     assert ("vecaudit tui --resume run-1" in hint) is resumable
 
 
-async def test_adaptive_sampling_and_ray_settings_reach_the_config_the_cli_builds(
+async def test_adaptive_sampling_settings_reach_the_config_the_cli_builds(
     driven: list[ScanRequest],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Precision, confidence and both budgets, then Ray address and workers: the CLI's configs."""
+    """Precision, confidence and both budgets give the config `vecaudit scan` builds from them."""
     cli_configs: list[ScanConfig] = []
 
     def new_scan(config: ScanConfig, **kw: object) -> None:
@@ -256,10 +256,8 @@ async def test_adaptive_sampling_and_ray_settings_reach_the_config_the_cli_build
 
     monkeypatch.setattr("vecaudit.runner.new_scan", new_scan)
     adaptive = ("--precision", "0.1", "--confidence", "0.9", "--budget-vectors", "40", "--budget-time", "2h")
-    ray = ("--ray", "local", "--ray-workers", "3")
-    for args in (adaptive, ray):
-        assert run_cli(capsys, "scan", "store", "--batch-size", str(TUI_BATCH_SIZE), *args).code == 2
-    assert len(cli_configs) == 2
+    assert run_cli(capsys, "scan", "store", "--batch-size", str(TUI_BATCH_SIZE), *adaptive).code == 2
+    assert len(cli_configs) == 1
 
     app = VecauditApp(ScanRequest(state_dir=tmp_path / "runs"))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -282,36 +280,24 @@ async def test_adaptive_sampling_and_ray_settings_reach_the_config_the_cli_build
         # the form reopens with the adaptive settings, the budget as a duration
         assert app.screen.query_one("#budget-time").value == "2h"  # type: ignore[attr-defined]
         assert app.screen.query_one("#precision").value == "0.1"  # type: ignore[attr-defined]
-        fill(
-            app.screen,
-            **{"precision": "", "confidence": "", "budget-vectors": "", "budget-time": ""},
-            **{"ray": "local", "ray-workers": "3"},
-        )
-        await submit(pilot)
     assert [r.config for r in driven] == cli_configs
-    adaptive_config, ray_config = cli_configs
+    (adaptive_config,) = cli_configs
     assert adaptive_config.adaptive and adaptive_config.budget_time == 7200
-    assert ray_config.ray == "local" and ray_config.ray_workers == 3 and not ray_config.adaptive
+    assert adaptive_config.ray is None  # Ray scans start from the CLI (the form has no Ray fields)
 
 
-async def test_ray_with_adaptive_sampling_is_refused_on_the_form_and_starts_nothing(
+async def test_invalid_sampling_settings_are_refused_on_the_form_and_start_nothing(
     driven: list[ScanRequest], tmp_path: Path
 ) -> None:
     app = VecauditApp(ScanRequest(state_dir=tmp_path / "runs"))
     async with app.run_test(size=(100, 30)) as pilot:
-        fill(app.screen, **{"target": "store", "precision": "0.05", "ray": "local"})
-        await submit(pilot)
-        assert isinstance(app.screen, ConnectScreen)
-        assert "do not combine with --ray" in screen_text(app)
-        fill(app.screen, **{"precision": "", "budget-time": "10 days"})
+        fill(app.screen, **{"target": "store", "budget-time": "10 days"})
         await submit(pilot)
         assert isinstance(app.screen, ConnectScreen) and "invalid duration" in screen_text(app)
-        fill(app.screen, **{"budget-time": "", "ray": "", "ray-workers": "2"})
-        await submit(pilot)
-        assert isinstance(app.screen, ConnectScreen) and "--ray-workers and --partition-size need" in (
-            screen_text(app)
-        )
-        fill(app.screen, **{"ray-workers": "", "precision": "0.7"})
+        fill(app.screen, **{"budget-time": "", "precision": "0.7"})
         await submit(pilot)
         assert isinstance(app.screen, ConnectScreen) and "invalid option precision" in screen_text(app)
+        fill(app.screen, **{"precision": "", "budget-vectors": "-3"})
+        await submit(pilot)
+        assert isinstance(app.screen, ConnectScreen)
     assert driven == []

@@ -33,7 +33,7 @@ SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: s.rank))
 
 # Text inputs whose value goes to ScanConfig as typed (pydantic converts numbers); blank = default.
 _TEXT_FIELDS = ("sample", "seed", "batch_size", "max_text_chars", "timeout", "device", "confidence")
-# Optional settings: blank = None (adaptive sampling and Ray off).
+# Optional settings: blank = None (adaptive sampling off).
 _OPTIONAL_FIELDS = (
     "encoder",
     "candidates",
@@ -42,8 +42,6 @@ _OPTIONAL_FIELDS = (
     "beam",
     "precision",
     "budget_vectors",
-    "ray",
-    "ray_workers",
 )
 
 
@@ -156,17 +154,6 @@ class ConnectScreen(Screen[ScanRequest]):
                 yield _field(
                     "budget time",
                     Input(_duration_text(d["budget_time"]), placeholder="90s, 30m, 2h", id="budget-time"),
-                )
-            yield Label("[b]Ray[/b]: run the partitions on a cluster (not with adaptive sampling yet)")
-            with Horizontal(classes="row"):
-                yield Vertical(
-                    Label("Ray: auto, local or HOST:6379"),
-                    Input(_text(d["ray"]), placeholder="off (this process)", id="ray"),
-                    classes="field wide",
-                )
-                yield _field(
-                    "Ray workers",
-                    Input(_text(d["ray_workers"]), placeholder="cluster CPUs", id="ray-workers"),
                 )
             yield Checkbox(
                 "reveal: keep values in the run database"
