@@ -98,14 +98,7 @@ class Inverter:
         came from; default: the row itself), so they are the same whatever rows it is inverted with."""
         prompts = list(hypothesis_prompts(self.lm, self.projector, self.cfg, e))
         keys = list(keys) if keys is not None else [content_key(row) for row in e]
-        return self.backend.generate(
-            prompts,
-            n=n,
-            temperature=temperature,
-            max_new_tokens=self.cfg.max_new_tokens,
-            seed=seed,
-            keys=keys,
-        )
+        return self._generate(prompts, n, temperature, seed, keys)
 
     def corrections(
         self,
@@ -124,6 +117,11 @@ class Inverter:
         prompts = correction_prompts(self.lm, self.projector, self.cfg, e, e_hat, hyp_ids)
         targets = list(keys) if keys is not None else [content_key(row) for row in e]
         keys = [content_key(key, ids) for key, ids in zip(targets, hyp_ids, strict=True)]
+        return self._generate(prompts, n, temperature, seed, keys)
+
+    def _generate(
+        self, prompts: Sequence[torch.Tensor], n: int, temperature: float, seed: int, keys: list[bytes]
+    ) -> list[list[list[int]]]:
         return self.backend.generate(
             prompts,
             n=n,
