@@ -10,7 +10,6 @@ its text.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from clitools import enter_sandbox
 from storebuild import build_local
 from vecaudit.inversion.backend import TorchBackend, content_key, sample_seed
 from vecaudit.inversion.model import InverterConfig, build_lm
@@ -182,14 +182,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     from vecaudit.synthetic.demo_records import generate
 
     folder = tmp_path_factory.mktemp("invariance")
-    saved = dict(os.environ)
-    os.environ.update(
-        HF_HUB_OFFLINE="1",
-        TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="",
-        XDG_DATA_HOME=str(folder / "xdg"),
-        VECAUDIT_FINGERPRINT_KEY="3c" * 32,
-    )
-    try:
+    with pytest.MonkeyPatch.context() as mp:  # the CLI tests' sandbox, for the whole module
+        enter_sandbox(folder, mp)
         records = generate(36, seed=5, pii_ratio=1.0, collections=("records",))
         vectors = MiniLMEncoder().embed([r.text for r in records])
         build_local(
@@ -201,9 +195,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         )
         (folder / "policy.yaml").write_text(POLICY, encoding="utf-8")
         yield folder
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _inversion_facts(folder: Path, run: str, **options: Any) -> dict[str, set[tuple[Any, ...]]]:

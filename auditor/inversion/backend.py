@@ -44,10 +44,9 @@ def content_key(*parts: torch.Tensor | np.ndarray | bytes | Sequence[int]) -> by
     return h.digest()
 
 
-def vector_keys(vectors: np.ndarray) -> list[bytes]:
-    """`content_key` of each stored vector (rows of an (n, d) array, as read from the store)."""
-    arr = np.asarray(vectors, dtype=np.float32)
-    return [content_key(row) for row in arr]
+def vector_keys(vectors: np.ndarray | torch.Tensor) -> list[bytes]:
+    """`content_key` of each row of an (n, d) array: the stored vectors as read from the store."""
+    return [content_key(row) for row in vectors]
 
 
 def sample_seed(seed: int, key: bytes, copy: int = 0) -> int:

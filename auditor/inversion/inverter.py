@@ -97,7 +97,7 @@ class Inverter:
         A row's sampled candidates are seeded by its key (`vector_keys` of the stored vectors it
         came from; default: the row itself), so they are the same whatever rows it is inverted with."""
         prompts = list(hypothesis_prompts(self.lm, self.projector, self.cfg, e))
-        keys = list(keys) if keys is not None else [content_key(row) for row in e]
+        keys = list(keys) if keys is not None else vector_keys(e)
         return self._generate(prompts, n, temperature, seed, keys)
 
     def corrections(
@@ -115,7 +115,7 @@ class Inverter:
         Sampled corrections are seeded by the row's key (as in `hypotheses`) and hypothesis ids,
         both exact; the hypothesis embedding is left out, as batched encoding may move its last bits."""
         prompts = correction_prompts(self.lm, self.projector, self.cfg, e, e_hat, hyp_ids)
-        targets = list(keys) if keys is not None else [content_key(row) for row in e]
+        targets = list(keys) if keys is not None else vector_keys(e)
         keys = [content_key(key, ids) for key, ids in zip(targets, hyp_ids, strict=True)]
         return self._generate(prompts, n, temperature, seed, keys)
 

@@ -37,12 +37,6 @@ class Proposer:
         vectors = targets if self.translate is None else self.translate(targets)
         return torch.from_numpy(unit_rows(np.asarray(vectors, dtype=np.float32))).to(self.inverter.device)
 
-    @staticmethod
-    def keys(targets: np.ndarray) -> list[bytes]:
-        """Sampling keys of the stored vectors themselves, never of their translation (whose last
-        bits move with the batch size), so a vector samples alike in any batch."""
-        return vector_keys(targets)
-
     def decode(self, ids: list[list[int]]) -> list[str]:
         return self.inverter.decode(ids)
 
@@ -66,7 +60,7 @@ class LmHypotheses:
         before = state.oracle.calls.copy()
         inv, s = self.proposer.inverter, self.settings
         e = self.proposer.conditions(state.oracle.targets)
-        keys = self.proposer.keys(state.oracle.stored)
+        keys = vector_keys(state.oracle.stored)  # the stored rows, never their translation
         out = inv.hypotheses(e, max(1, min(s.samples, budget)), s.temperature, s.seed, keys)
         for i, cands in enumerate(out):
             texts = [t for t in dict.fromkeys(self.proposer.decode(cands)) if t]
@@ -99,7 +93,7 @@ class SequenceCorrection:
         before = state.oracle.calls.copy()
         inv, s = self.proposer.inverter, self.settings
         e = self.proposer.conditions(state.oracle.targets)
-        keys = self.proposer.keys(state.oracle.stored)
+        keys = vector_keys(state.oracle.stored)  # the stored rows, never their translation
         start = [int(c) for c in before]
         for step in range(s.steps):
             # A step costs each vector one embedding of its guess plus its candidates.
