@@ -142,16 +142,6 @@ class ScanConfig(BaseModel):
             )
         return self
 
-    @model_validator(mode="after")
-    def _adaptive_not_on_ray(self) -> ScanConfig:
-        # Adaptive sampling decides between the batches of one process; partitions run on workers
-        # in parallel, so a stop would overshoot by every partition in flight.
-        if self.adaptive and self.ray is not None:
-            raise ValueError(
-                "--precision and --budget-* do not combine with --ray yet; run adaptive scans in one process"
-            )
-        return self
-
     @property
     def adaptive(self) -> bool:
         """Whether inversion stops adaptively (any of --precision, --budget-vectors, --budget-time)."""

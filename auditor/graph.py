@@ -8,14 +8,13 @@ START ─► discover ─► route_next ─┬─► select_sample ─┐       
            │                             skip_inversion ◄── --no-invert / encoder unknown / no vectors
            ▼                                    ▼   route_batches (after skip_inversion too)
      process_batch ◄──┐ (loop while the       process_partitions (--ray: the collection's
-           │          │  collection has points)       │  partitions run on workers)
-           ├──────────┤                               │
-           │   decide_sampling (adaptive sampling     │
-           │          ▲  only: after plan_inversion   │
-           ├──────────┘  and each batch while the     │
-           │             collection is inverted; stops│
-           │             inversion at the precision   │
-           │             or budget, payloads go on)   │
+           │          │  collection has points)   ▲   │  partitions run on workers)
+           ├──────────┤                           │   │
+           │   decide_sampling ◄──────────────────┼───┤ (adaptive sampling only: after
+           │          │                           │   │  plan_inversion and each batch, or each
+           ├──────────┴───────────────────────────┘   │  round of partitions, while the
+           │                                          │  collection is inverted; stops inversion
+           │                                          │  at the precision or budget, payloads go on)
            ▼                                          │
    finish_collection ◄────────────────────────────────┘
            │
@@ -51,7 +50,7 @@ from .nodes.discover import discover
 from .nodes.finish import finalize, finish_collection, route_next
 from .nodes.identify import identify_encoders
 from .nodes.inversion import plan_inversion, route_inversion, skip_inversion
-from .nodes.partitions import process_partitions
+from .nodes.partitions import process_partitions, route_after_partitions
 from .nodes.sample import select_sample
 from .nodes.state import ScanState
 
@@ -81,7 +80,7 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any] | None = None) -> Any:
     g.add_conditional_edges("skip_inversion", route_batches)
     g.add_conditional_edges("decide_sampling", route_after_decide)
     g.add_conditional_edges("process_batch", route_after_batch)
-    g.add_edge("process_partitions", "finish_collection")
+    g.add_conditional_edges("process_partitions", route_after_partitions)
     g.add_conditional_edges("finish_collection", route_next)
     g.add_edge("finalize", END)
     return g.compile(checkpointer=checkpointer)

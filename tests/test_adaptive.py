@@ -98,10 +98,9 @@ def test_durations_and_options() -> None:
     assert not ScanConfig.build(target="unused").adaptive
     with pytest.raises(ConfigError, match="--no-invert"):
         ScanConfig.build(target="unused", precision=0.1, invert=False)
-    # Partitions run in parallel on workers: a stop between batches cannot hold there yet.
+    # adaptive sampling runs on Ray too, deciding between rounds (tests/test_ray_scan.py)
     for flag in ({"precision": 0.1}, {"budget_vectors": 50}, {"budget_time": 60.0}):
-        with pytest.raises(ConfigError, match="--ray"):
-            ScanConfig.build(target="unused", ray="local", **flag)  # type: ignore[arg-type]
+        assert ScanConfig.build(target="unused", ray="local", **flag).adaptive  # type: ignore[arg-type]
 
 
 def test_random_order_prefixes_are_uniform_samples(tmp_path: Path) -> None:
@@ -198,6 +197,61 @@ def test_the_budget_is_shared_only_with_collections_that_can_be_inverted() -> No
     assert _collections_left({"plans": plans, "index": 0}) == 2  # type: ignore[typeddict-item]
     assert _collections_left({"plans": plans, "index": 1}) == 2  # type: ignore[typeddict-item]
     assert _collections_left({"plans": plans, "index": 3}) == 1  # type: ignore[typeddict-item]
+
+
+@pytest.mark.parametrize(
+    ("rates", "population", "precision"),
+    [([0.0], 24, 0.2), ([0.25, 0.0], 4000, 0.05), ([0.5, 0.03], 10**8, 0.05), ([0.1], 20_000, 0.02)],
+)
+def test_draws_needed_is_the_fewest_draws_that_would_meet_the_precision(
+    rates: list[float], population: int, precision: float
+) -> None:
+    """The projection that sizes a Ray round: at the returned draws every interval (shares as
+    seen) is narrow enough, one draw fewer some interval is not."""
+    from vecaudit.nodes.adaptive import draws_needed
+
+    alpha = 0.05 / 5
+
+    def narrow(m: int) -> bool:
+        return all(interval(round(r * m), m, population, alpha).half_width <= precision for r in rates)
+
+    m = draws_needed(rates, 0, population, alpha, precision)
+    assert narrow(m) and not narrow(m - 1)
+    assert draws_needed(rates, m, population, alpha, precision) == m  # already enough: no more
+    assert draws_needed(rates, m // 2, population, alpha, precision) == m
+
+
+def test_draws_needed_grows_with_the_share_and_is_bounded_for_any_collection_size() -> None:
+    from vecaudit.nodes.adaptive import draws_needed
+
+    alpha = 0.05 / 5  # five entity types at 95%
+    needs = [draws_needed([r], 0, 10**8, alpha, 0.05) for r in (0.0, 0.05, 0.25, 0.5)]
+    assert needs == sorted(needs) and needs[0] < 100
+    # the README's projection assumes 3,000 draws per collection at ±0.05: an upper bound
+    assert max(needs) < 3000
+    # a small collection is read almost in full: at 19 of 20, the unknown point is ±0.025
+    assert draws_needed([0.5], 0, 20, alpha, 0.05) == 19
+
+
+def test_a_ray_round_holds_the_projected_batches_one_per_worker_within_the_quota() -> None:
+    from types import SimpleNamespace
+
+    from vecaudit.nodes.partitions import inverting_round
+
+    ctx: object = SimpleNamespace(config=SimpleNamespace(batch_size=10))
+    plan = {"name": "c", "points_total": 95, "planned": 95, "vectors": []}
+
+    def round_(**state: object) -> list[tuple[int, int, int, int | None]]:
+        return inverting_round(ctx, {"plans": [plan], "index": 0, **state}, workers=4)  # type: ignore[arg-type]
+
+    assert round_() == [(0, 0, 10, None), (1, 10, 10, None), (2, 20, 10, None), (3, 30, 10, None)]
+    assert round_(batch_no=2, invert_round=2) == [(2, 20, 10, None), (3, 30, 10, None)]
+    assert round_(batch_no=2, invert_round=99) == [(n, 10 * n, 10, None) for n in range(2, 6)]
+    # a vector quota of 23: two whole batches and 3 points of the third, by position
+    assert round_(invert_quota=23) == [(0, 0, 10, None), (1, 10, 10, None), (2, 20, 10, 3)]
+    # the end of the order: the last batch holds 5 points, nothing after it
+    assert round_(batch_no=8) == [(8, 80, 10, None), (9, 90, 5, None)]
+    assert round_(batch_no=10) == []
 
 
 def test_precision_met_early_is_a_complete_scan(sandbox: Path) -> None:

@@ -218,6 +218,89 @@ def test_ray_scan_of_a_server_with_an_api_key_leaks_no_secret_or_value_into_ray(
     assert not leaks, leaks
 
 
+# -- adaptive sampling on Ray ---------------------------------------------------------------------
+
+
+def _sampling_facts(report: ScanReport) -> list[dict[str, Any]]:
+    """Each collection's sampling decision, without its seconds (wall time differs run to run)."""
+    return [c.sampling.model_dump(exclude={"seconds"}) for c in report.collections if c.sampling]
+
+
+def _inverted_ids(db: Path) -> set[tuple[str, str]]:
+    """(collection, point id as JSON) of every vector the scan inverted."""
+    with sqlite3.connect(db) as conn:
+        return set(conn.execute("SELECT collection, point_id FROM inversions"))
+
+
+def test_adaptive_ray_scan_with_a_vector_budget_equals_the_single_process_scan_and_resumes(
+    base: Path, cluster: str
+) -> None:
+    """--budget-vectors 10 over two collections of 24 (5 each, cut inside a batch): a round of two
+    batches holds exactly the 5 draws the quota allows, so the Ray scan inverts the same points and
+    finds the same findings as one process. A worker killed mid-round, then --resume, too."""
+    options: dict[str, Any] = {"budget_vectors": 10}
+    single = new_scan(_config(base, **options), state_dir=base / "state-adaptive").execute()
+    assert [(c.inverted, c.sampling and c.sampling.stop) for c in single.report.collections] == [
+        (5, "budget-vectors"),
+        (5, "budget-vectors"),
+    ]
+    outcome = new_scan(_ray_config(base, **options), state_dir=base / "state-adaptive-ray").execute()
+    assert _facts(outcome.report) == _facts(single.report)
+    assert _sampling_facts(outcome.report) == _sampling_facts(single.report)
+    assert _inverted_ids(outcome.db_path) == _inverted_ids(single.db_path)
+    with sqlite3.connect(outcome.db_path) as conn:
+        # one round (batches 0 and 1, the second cut at 1 point), then the stop; the other 16
+        # points as payload-only partitions of 8
+        decisions = conn.execute(
+            "SELECT step, inverted, stop FROM sampling_decisions WHERE collection = 'hr_notes' ORDER BY step"
+        ).fetchall()
+        parts = conn.execute(
+            "SELECT idx, start_id, points FROM partitions WHERE collection = 'hr_notes' ORDER BY idx"
+        ).fetchall()
+    assert decisions == [(0, 0, None), (2, 5, "budget-vectors")]
+    assert [(i, json.loads(s), n) for i, s, n in parts] == [(0, 0, 4), (1, 4, 4), (2, 8, 8), (3, 16, 8)]
+
+    crash = base / "crash"
+    crash.write_text("hr_notes:1", encoding="utf-8")  # the first round's second batch
+    state = base / "state-adaptive-resume"
+    run = new_scan(_ray_config(base, ray_retries=0, **options), state_dir=state)
+    with pytest.raises(ScanIncomplete, match="resume it with"):
+        run.execute()
+    assert Path(f"{crash}.fired").exists()
+    Path(f"{crash}.fired").unlink()
+    resumed = resume_scan(run.run_id, state_dir=state).execute()
+    assert _facts(resumed.report) == _facts(single.report)
+    assert _sampling_facts(resumed.report) == _sampling_facts(single.report)
+
+
+def test_adaptive_ray_scan_sizes_its_rounds_by_the_projected_need(base: Path, cluster: str) -> None:
+    """±0.2 on 24 points: before any draw, every collection needs 10 draws (3 batches), so the first
+    round fills both workers (8 points); then the shares seen project one more batch, and the
+    interval after it (12) is narrow enough, where one process stops too: same points inverted,
+    same findings, same decision. Payloads are read in full by both."""
+    options: dict[str, Any] = {"precision": 0.2}
+    single = new_scan(_config(base, **options), state_dir=base / "state-precision").execute()
+    outcome = new_scan(_ray_config(base, **options), state_dir=base / "state-precision-ray").execute()
+    assert [(c.inverted, c.sampling and c.sampling.stop) for c in single.report.collections] == [
+        (3 * BATCH, "precision"),
+        (3 * BATCH, "precision"),
+    ]
+    assert _facts(outcome.report) == _facts(single.report)
+    assert _sampling_facts(outcome.report) == _sampling_facts(single.report)
+    assert any(f.source == "inversion" for f in outcome.report.findings)
+    with sqlite3.connect(outcome.db_path) as conn:
+        rows = conn.execute(
+            "SELECT collection, step, inverted, stop, reason FROM sampling_decisions "
+            "ORDER BY collection, step"
+        ).fetchall()
+    for name in ("hr_notes", "support_tickets"):
+        steps = [(step, n, stop) for c, step, n, stop, _ in rows if c == name]
+        assert steps == [(0, 0, None), (2, 8, None), (3, 12, "precision")]
+        reasons = [r for c, step, *_, r in rows if c == name]
+        assert reasons[0].endswith("about 10 draws needed at the shares seen: next round up to 3 batches")
+        assert reasons[1].endswith("next round up to 1 batch")
+
+
 def _partitions_done(db: Path) -> int:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:

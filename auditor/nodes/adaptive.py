@@ -24,6 +24,7 @@ a resumed run rebuilds it from the database exactly; the checkpoint holds no est
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Literal
 
@@ -60,20 +61,20 @@ def alpha_per_interval(ctx: ScanContext) -> float:
 def _drawn(ctx: ScanContext, state: ScanState, name: str, step: int) -> int:
     """Points of `name` drawn for inversion before batch `step`: a prefix of the random order.
 
-    Every point of a batch run while inverting is a draw, cut at the batch's quota by position
+    Every point of a batch run while inverting is a draw, cut at the quota by position
     (`analyze_batch`); a drawn point without a usable vector counts as one that leaks nothing by
     inversion, so the sample stays uniform over the whole collection, the population the interval
-    is about. Rebuilt from the run database: the draws the decision before batch `step - 1`
-    recorded, plus that batch's."""
+    is about. Rebuilt from the run database: the draws the previous decision recorded, plus those of
+    the batches run since under the quota it set (one batch in one process; on Ray, a round of one
+    batch per worker, the quota shared by them in order)."""
     if step == 0:
         return 0
-    previous = [d for d in ctx.db.sampling_decisions(name) if d["step"] == step - 1]
-    before = int(previous[0]["inverted"]) if previous else 0
-    batch = ctx.db.batch(name, step - 1)
-    if batch is None:
-        return before
-    quota = state.get("invert_quota")  # the quota the batch ran under
-    return before + (batch.points if quota is None else min(quota, batch.points))
+    previous = [d for d in ctx.db.sampling_decisions(name) if d["step"] < step]
+    before = int(previous[-1]["inverted"]) if previous else 0
+    since = int(previous[-1]["step"]) if previous else 0
+    points = sum(b.points for no in range(since, step) if (b := ctx.db.batch(name, no)) is not None)
+    quota = state.get("invert_quota")  # the quota the batches ran under
+    return before + (points if quota is None else min(quota, points))
 
 
 def _inversion_intervals(
@@ -107,17 +108,48 @@ def _share(budget: float, spent_elsewhere: float, left: int) -> float:
     return max(budget - spent_elsewhere, 0.0) / max(left, 1)
 
 
+def draws_needed(rates: list[float], drawn: int, population: int, alpha: float, precision: float) -> int:
+    """The fewest draws (>= `drawn`) after which every interval would be within ±`precision` if
+    the shares seen so far held (count = share x draws), `population` when no sample short of the
+    whole collection would do. `rates` holds one share per interval (0.0 for types not seen yet).
+
+    A plug-in projection, used only to size a Ray round (`inverting_round`): the stop itself is
+    decided on the intervals of the draws actually made. Before any draw, `rates` = [0.0] gives
+    the draws every collection needs, whatever it holds (an unseen type's interval is the narrowest)."""
+
+    def narrow(m: int) -> bool:
+        return all(
+            interval(min(round(r * m), m), m, population, alpha).half_width <= precision for r in rates
+        )
+
+    if drawn >= population or (drawn and narrow(drawn)):
+        return drawn
+    low, high = drawn, max(2 * drawn, 16)  # `low` is known not to be enough
+    while high < population and not narrow(high):
+        low, high = high, 2 * high
+    high = min(high, population)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if narrow(mid):
+            high = mid
+        else:
+            low = mid
+    return high
+
+
 def route_after_plan(state: ScanState) -> Literal["decide_sampling", "process_batch", "process_partitions"]:
     """After plan_inversion: adaptive runs decide before the first batch (a budget may be spent);
-    other scans go to their batches or, with --ray, their partitions (the two never combine:
-    `ScanConfig` refuses --ray with adaptive sampling)."""
+    other scans go to their batches or, with --ray, their partitions."""
     if state.get("adaptive") and state.get("invert_plan"):
         return "decide_sampling"
     return route_batches(state)
 
 
-def route_after_decide(state: ScanState) -> Literal["process_batch", "finish_collection"]:
-    return "finish_collection" if state.get("exhausted") else "process_batch"
+def route_after_decide(
+    state: ScanState,
+) -> Literal["process_batch", "process_partitions", "finish_collection"]:
+    """To the next batch, or with --ray the next round of partitions (`nodes.partitions`)."""
+    return "finish_collection" if state.get("exhausted") else route_batches(state)
 
 
 def decide_sampling(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
@@ -186,6 +218,16 @@ def decide_sampling(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str
                     f"stopped after {n} vectors: its share of --budget-time ({share_s:.0f} s) is spent; "
                     f"the widest interval, {what}, is ±{widest.half_width:.3f}, wider than ±{precision:g}"
                 )
+    round_batches: int | None = None
+    if stop is None and state.get("partitioned") and not state.get("exhausted"):
+        # Ray: the next round holds the batches the plug-in projection says are still needed
+        # (at least one; `inverting_round` caps it at one per worker), so a round on many workers
+        # does not overshoot a sample that is nearly done
+        rates = [iv.rate for iv in seen.values()] + [0.0]
+        needed = draws_needed(rates, n, population, alpha_per_interval(ctx), precision)
+        round_batches = max(math.ceil((needed - n) / cfg.batch_size), 1)
+        batches = f"{round_batches} batch" + ("" if round_batches == 1 else "es")
+        reason += f"; about {needed} draws needed at the shares seen: next round up to {batches}"
     ctx.db.record_sampling_decision(
         name,
         step,
@@ -203,7 +245,9 @@ def decide_sampling(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str
             name, n, population, stop=stop, widest=widest.half_width if n else None, reason=reason
         )
     )
-    update: dict[str, Any] = {"sampling_clock": time.time(), "invert_quota": quota}
+    update: dict[str, Any] = {"sampling_clock": time.time(), "invert_quota": quota, "invert_round": None}
+    if stop is None and state.get("partitioned"):
+        update["invert_round"] = round_batches
     if stop is not None:
         emit(Notice(reason, name))
         update["invert_plan"] = {}  # later batches read payloads only

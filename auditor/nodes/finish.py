@@ -73,6 +73,7 @@ def finish_collection(state: ScanState, runtime: Runtime[ScanContext]) -> dict[s
         "invert_plan": {},
         "dequantize_plan": {},
         "invert_quota": None,
+        "invert_round": None,
     }
 
 

@@ -22,6 +22,14 @@ worker then reads exactly the batches a single-process scan reads, so every stag
 points together and the findings equal the single-process scan's. With `--sample N` a partition
 is a slice of the stored sample. The partitions are stored before any runs, so a resume cuts none.
 
+Adaptive sampling (`--precision`, `--budget-*`) on Ray. The ids are stored in a random order and a
+partition is a slice of it, as with `--sample`. While the collection is inverted, the node runs one
+round, a batch per worker (`inverting_round`), and the graph returns to `decide_sampling`, which
+rebuilds the intervals from the committed batches and sets the next round's quota; batch numbers
+and their contents are those of a single-process scan. Once inversion stops, the rest of the order
+is cut into partitions (stored then, so a resume cuts the same ones) and runs as a sampled scan.
+The decision waits for a round's slowest batch: a round costs one batch's time on every worker.
+
 What crosses to a worker is a `PartitionTask` (names, ids, encoder names and plans: no secrets, no
 PII); what comes back is a `BatchResult` (counts, keyed fingerprints and masked evidence, and
 recovered text only with --reveal). Secrets travel separately (see vecaudit.distributed).
@@ -31,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, ConfigDict
@@ -102,17 +110,25 @@ def partition_size(config_size: int, batch_size: int, planned: int, workers: int
 
 
 def plan_partitions(ctx: ScanContext, state: ScanState, workers: int) -> list[tuple[Any, int]]:
-    """The current collection's partitions as (first id or sample index, points), cut once per run."""
+    """The current collection's partitions as (first id or sample index, points), cut once per run.
+
+    Adaptive sampling cuts them when inversion ends (at batch `batch_no`): every batch before that
+    was a partition of its own (`inverting_round`), the rest are cut as a sampled scan's are."""
     plan = current_plan(state)
     name = plan["name"]
     stored = ctx.db.partitions(name)
     if stored is not None:
         return stored
-    size = partition_size(ctx.config.partition_size, ctx.config.batch_size, plan["planned"], workers)
+    batch = ctx.config.batch_size
     starts: list[list[Any]] = []
-    if ctx.config.sample:
-        starts = [[i, min(size, plan["planned"] - i)] for i in range(0, plan["planned"], size)]
+    if ctx.config.sample or ctx.config.adaptive:
+        planned = plan["planned"]
+        first = min(state.get("batch_no", 0) * batch, planned) if ctx.config.adaptive else 0
+        starts = [[i, min(batch, planned - i)] for i in range(0, first, batch)]
+        size = partition_size(ctx.config.partition_size, batch, planned - first, workers)
+        starts += [[i, min(size, planned - i)] for i in range(first, planned, size)]
     else:
+        size = partition_size(ctx.config.partition_size, batch, plan["planned"], workers)
         # Ids only: about the bytes of the ids themselves, a small part of what the scan reads.
         last: tuple[int, int, str] | None = None
         for n, point_id in enumerate(ctx.store().iter_ids(name, batch_size=max(1024, size))):
@@ -131,6 +147,35 @@ def plan_partitions(ctx: ScanContext, state: ScanState, workers: int) -> list[tu
     parts = [(start, count) for start, count in starts]
     ctx.db.save_partitions(name, parts)
     return parts
+
+
+def inverting_round(
+    ctx: ScanContext, state: ScanState, workers: int
+) -> list[tuple[int, int, int, int | None]]:
+    """Adaptive sampling on Ray: the next round of partitions while the collection is inverted, as
+    (batch number, first sample index, points, inversion quota or None).
+
+    One batch per partition and at most one partition per worker, and no more batches than
+    `decide_sampling` projected are still needed (`invert_round`, from the shares seen so far):
+    the decision comes between rounds, so a round can invert more than the precision needed (up
+    to `workers - 1` batches when the projection falls short), never more than the vector budget
+    allows: the round holds only the batches the quota reaches, and the last of them is cut at it,
+    by position, as a single-process batch is. The batches are those a single-process scan reads."""
+    plan = current_plan(state)
+    planned = plan["planned"]
+    batch = ctx.config.batch_size
+    first = state.get("batch_no", 0)
+    quota = state.get("invert_quota")
+    batches = min(max(workers, 1), state.get("invert_round") or workers)
+    out: list[tuple[int, int, int, int | None]] = []
+    for j in range(max(batches, 1)):
+        start = (first + j) * batch
+        room = None if quota is None else quota - j * batch
+        if start >= planned or (room is not None and room <= 0):
+            break
+        count = min(batch, planned - start)
+        out.append((first + j, start, count, None if room is None or room >= count else room))
+    return out
 
 
 def scan_partition(ctx: ScanContext, task: PartitionTask) -> BatchResult:
@@ -173,19 +218,36 @@ def scan_partition(ctx: ScanContext, task: PartitionTask) -> BatchResult:
 
 
 def process_partitions(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str, Any]:
-    """Run the current collection's unfinished partitions and commit each result as it arrives."""
+    """Run the current collection's unfinished partitions and commit each result as it arrives.
+
+    While adaptive sampling inverts the collection, only the next round (`inverting_round`) runs,
+    and the graph goes back to `decide_sampling`; otherwise every partition from `batch_no` on."""
     ctx = runtime.context
     executor = ctx.partitions
     if executor is None:
         raise ScanIncomplete(f"run {ctx.run_id} was started with --ray; resume it with a Ray cluster")
     plan = current_plan(state)
     name = plan["name"]
-    parts = plan_partitions(ctx, state, executor.workers)
+    planned = plan["planned"]
+    first = state.get("batch_no", 0)  # partitions before it are counted in the state already
+    by_index = bool(ctx.config.sample or ctx.config.adaptive)  # slices of the stored id list
+    # (number, first id or sample index, points, quota, where the next partition starts, last)
+    parts: list[tuple[int, Any, int, int | None, Any, bool]] = []
+    if ctx.config.adaptive and state.get("invert_plan"):
+        for no, start, count, quota in inverting_round(ctx, state, executor.workers):
+            parts.append((no, start, count, quota, start + count, start + count >= planned))
+    else:
+        cut = plan_partitions(ctx, state, executor.workers)
+        for no, (start, count) in enumerate(cut):
+            last = no == len(cut) - 1
+            following = None if last else start + count if by_index else cut[no + 1][0]
+            if no >= first:
+                parts.append((no, start, count, None, following, last))
     committed = ctx.db.batch_numbers(name)
     done = {**state.get("done", {})}
     findings = state.get("findings", 0)
-    for no in sorted(committed):
-        record = ctx.db.batch(name, no)
+    for no, *_ in parts:
+        record = ctx.db.batch(name, no) if no in committed else None
         if record is not None:
             done[name] = done.get(name, 0) + record.points
             findings += record.findings
@@ -194,24 +256,39 @@ def process_partitions(state: ScanState, runtime: Runtime[ScanContext]) -> dict[
         PartitionTask(
             run_id=ctx.run_id,
             collection=name,
-            index=i,
+            index=no,
             points=count,
-            start=None if ctx.config.sample or i == 0 else start,
-            end=None if ctx.config.sample or i == len(parts) - 1 else parts[i + 1][0],
-            sample_ids=ctx.db.sample_slice(name, start, count) if ctx.config.sample else None,
-            state=shipped,
+            start=None if by_index or no == 0 else start,
+            end=None if by_index or last else following,
+            sample_ids=ctx.db.sample_slice(name, start, count) if by_index else None,
+            state=shipped | {"invert_quota": quota},
         )
-        for i, (start, count) in enumerate(parts)
-        if i not in committed
+        for no, start, count, quota, following, last in parts
+        if no not in committed
     ]
+    where = {no: (start, following, last) for no, start, _, _, following, last in parts}
     planned_total = sum(p["planned"] for p in state["plans"])
     for task, result in executor.run(tasks):
-        last = task.index == len(parts) - 1
-        following = None if last else parts[task.index + 1][0]
-        record = result.record(name, task.index, parts[task.index][0], following, last)
+        start, following, last = where[task.index]
+        record = result.record(name, task.index, start, following, last)
         result.commit(ctx.db, record)
         done[name] = done.get(name, 0) + record.points
         emit_scanned(plan, record, done, planned_total, findings)
         findings += record.findings
         ctx.check_cancelled()
-    return {"findings": findings, "batch_no": len(parts), "cursor": None, "exhausted": True, "done": done}
+    end = parts[-1] if parts else None
+    return {
+        "findings": findings,
+        "batch_no": end[0] + 1 if end else first,
+        "cursor": end[4] if end and by_index else None,
+        "exhausted": end[5] if end else True,
+        "done": done,
+    }
+
+
+def route_after_partitions(state: ScanState) -> Literal["decide_sampling", "finish_collection"]:
+    """Adaptive sampling decides after every round while the collection is inverted (after the
+    last one too, to charge its time), as after every batch of a single-process scan."""
+    if state.get("adaptive") and state.get("invert_plan"):
+        return "decide_sampling"
+    return "finish_collection"

@@ -26,6 +26,7 @@ class ScanState(TypedDict, total=False):
     partitioned: bool  # --ray: batches run as partitions on workers (nodes.partitions)
     adaptive: bool  # --precision/--budget-*: random order, and decide_sampling before every batch
     invert_quota: int | None  # adaptive: most points the next batch may invert (vector budget)
+    invert_round: int | None  # adaptive on Ray: batches the next round may hold (projected need)
     sampling_clock: float  # adaptive: wall time the last batch started (for --budget-time)
     index: int  # position in `plans` of the collection being scanned
     batch_no: int  # next batch of that collection
