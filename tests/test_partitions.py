@@ -34,14 +34,22 @@ class InlineExecutor:
     """Runs each partition here, on a detached context (as a worker would), in task order;
     `fail_at` raises ScanIncomplete instead of running that partition (a worker that died)."""
 
-    def __init__(self, config: ScanConfig, run_id: str, fail_at: int | None = None) -> None:
-        self.workers = 2
+    def __init__(
+        self,
+        config: ScanConfig,
+        run_id: str,
+        fail_at: int | None = None,
+        workers: int = 2,
+        reverse: bool = False,
+    ) -> None:
+        self.workers = workers
         self.ran: list[int] = []
         self._ctx = ScanContext.detached(ScanConfig.model_validate_json(config.stored()), run_id)
         self._fail_at = fail_at
+        self._reverse = reverse  # finish in reverse order, as later tasks on a cluster may
 
     def run(self, tasks: Sequence[PartitionTask]) -> Iterator[tuple[PartitionTask, BatchResult]]:
-        for task in tasks:
+        for task in reversed(tasks) if self._reverse else tasks:
             if task.index == self._fail_at:
                 raise ScanIncomplete(f"partition {task.index} did not finish")
             self.ran.append(task.index)
@@ -64,9 +72,8 @@ def _config(base: Path, **extra: Any) -> ScanConfig:
         target=str(base / "store"),
         policy=str(base / "policy.yaml"),
         batch_size=BATCH,
-        invert=False,
         fail_on="low",
-        **extra,
+        **{"invert": False, **extra},
     )
 
 
@@ -79,9 +86,11 @@ def _facts(report: ScanReport) -> tuple[Any, ...]:
     return findings, cols, report.summary.model_dump()
 
 
-def _use(monkeypatch: pytest.MonkeyPatch, made: list[InlineExecutor], fail_at: int | None = None) -> None:
+def _use(
+    monkeypatch: pytest.MonkeyPatch, made: list[InlineExecutor], fail_at: int | None = None, **kw: Any
+) -> None:
     def open_executor(config: ScanConfig, run_id: str) -> InlineExecutor:
-        made.append(InlineExecutor(config, run_id, fail_at))
+        made.append(InlineExecutor(config, run_id, fail_at, **kw))
         return made[-1]
 
     monkeypatch.setattr(distributed, "open_executor", open_executor)
@@ -121,6 +130,46 @@ def test_resume_runs_only_partitions_not_committed(sandbox: Path, monkeypatch: p
     # a run that ran in one process keeps batches, not partitions: it cannot move to Ray
     with pytest.raises(ConfigError, match="--ray cannot be added on --resume"):
         resume_scan(single.report.run_id, state_dir=sandbox / "a", ray="inline")
+
+
+def test_adaptive_rounds_resume_on_fewer_workers_without_losing_or_adding_a_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--budget-vectors 64 at batch 16 on 4 workers: the first round is batches 0-3. Batches 3 and 2
+    finish first, then the worker of batch 1 dies. Resumed on 2 workers, the run reruns the round
+    the decision fixed (only 0 and 1 now), not a round of 2 (which would count 4 batches' vectors
+    as 2 batches' draws and cut the payload partitions over committed batches, losing points)."""
+    folder = enter_sandbox(tmp_path, monkeypatch)
+    pii_store(folder / "store", 160, dim=384)
+    write_policy(folder)
+    options: dict[str, Any] = {"invert": True, "budget_vectors": 64}
+    options |= {"encoder": "all-MiniLM-L6-v2", "attack": "loop", "steps": 0, "beam": 1}
+    single = new_scan(_config(folder, **options), state_dir=folder / "a").execute()
+    assert single.report.collections[0].inverted == 64
+
+    made: list[InlineExecutor] = []
+    _use(monkeypatch, made, fail_at=1, workers=4, reverse=True)
+    run = new_scan(_config(folder, ray="inline", partition_size=48, **options), state_dir=folder / "b")
+    with pytest.raises(ScanIncomplete):
+        run.execute()
+    assert made[0].ran == [3, 2]
+    _use(monkeypatch, made, workers=2)
+    outcome = resume_scan(run.run_id, state_dir=folder / "b").execute()
+    assert made[1].ran[:2] == [0, 1], "the same round, its committed batches skipped"
+    assert _facts(outcome.report) == _facts(single.report)
+    col = outcome.report.collections[0]
+    assert (col.points_scanned, col.inverted) == (160, 64)
+    with sqlite3.connect(outcome.db_path) as conn:
+        parts = conn.execute("SELECT start_id, points FROM partitions ORDER BY idx").fetchall()
+    # four batches of the round, then the rest of the order (96 points) in partitions of 48
+    assert [(json.loads(a), n) for a, n in parts] == [
+        (0, 16),
+        (16, 16),
+        (32, 16),
+        (48, 16),
+        (64, 48),
+        (112, 48),
+    ]
 
 
 def test_a_store_written_during_the_scan_loses_and_doubles_nothing(

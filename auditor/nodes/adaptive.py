@@ -220,14 +220,16 @@ def decide_sampling(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str
                 )
     round_batches: int | None = None
     if stop is None and state.get("partitioned") and not state.get("exhausted"):
-        # Ray: the next round holds the batches the plug-in projection says are still needed
-        # (at least one; `inverting_round` caps it at one per worker), so a round on many workers
-        # does not overshoot a sample that is nearly done
+        # Ray: the next round holds the batches the plug-in projection says are still needed, at
+        # least one and at most one per worker, so a round on many workers does not overshoot a
+        # sample that is nearly done. Fixed here, in the checkpoint: a resume on another number
+        # of workers reruns the same round, so the batches committed before a crash are its own.
+        workers = ctx.partitions.workers if ctx.partitions is not None else 1
         rates = [iv.rate for iv in seen.values()] + [0.0]
         needed = draws_needed(rates, n, population, alpha_per_interval(ctx), precision)
-        round_batches = max(math.ceil((needed - n) / cfg.batch_size), 1)
+        round_batches = min(max(math.ceil((needed - n) / cfg.batch_size), 1), max(workers, 1))
         batches = f"{round_batches} batch" + ("" if round_batches == 1 else "es")
-        reason += f"; about {needed} draws needed at the shares seen: next round up to {batches}"
+        reason += f"; about {needed} draws needed at the shares seen: next round {batches}"
     ctx.db.record_sampling_decision(
         name,
         step,

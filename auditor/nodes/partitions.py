@@ -123,7 +123,12 @@ def plan_partitions(ctx: ScanContext, state: ScanState, workers: int) -> list[tu
     starts: list[list[Any]] = []
     if ctx.config.sample or ctx.config.adaptive:
         planned = plan["planned"]
-        first = min(state.get("batch_no", 0) * batch, planned) if ctx.config.adaptive else 0
+        first = 0
+        if ctx.config.adaptive:
+            # batches of the inverting rounds are partitions of their own, committed ones included
+            # (a round always ends before `batch_no`; reading past it would lose no point either)
+            reached = max((no + 1 for no in ctx.db.batch_numbers(name)), default=0)
+            first = min(max(state.get("batch_no", 0), reached) * batch, planned)
         starts = [[i, min(batch, planned - i)] for i in range(0, first, batch)]
         size = partition_size(ctx.config.partition_size, batch, planned - first, workers)
         starts += [[i, min(size, planned - i)] for i in range(first, planned, size)]
@@ -155,20 +160,21 @@ def inverting_round(
     """Adaptive sampling on Ray: the next round of partitions while the collection is inverted, as
     (batch number, first sample index, points, inversion quota or None).
 
-    One batch per partition and at most one partition per worker, and no more batches than
-    `decide_sampling` projected are still needed (`invert_round`, from the shares seen so far):
-    the decision comes between rounds, so a round can invert more than the precision needed (up
-    to `workers - 1` batches when the projection falls short), never more than the vector budget
-    allows: the round holds only the batches the quota reaches, and the last of them is cut at it,
-    by position, as a single-process batch is. The batches are those a single-process scan reads."""
+    One batch per partition, as many as `decide_sampling` fixed in the state (`invert_round`: the
+    batches its projection says are still needed, at most one per worker; `workers` only when no
+    decision set it), so a resume on another number of workers reruns the same round. The decision
+    comes between rounds, so a round can invert more than the precision needed when the projection
+    falls short, never more than the vector budget allows: the round holds only the batches the
+    quota reaches, and the last of them is cut at it, by position, as a single-process batch is.
+    The batches are those a single-process scan reads."""
     plan = current_plan(state)
     planned = plan["planned"]
     batch = ctx.config.batch_size
     first = state.get("batch_no", 0)
     quota = state.get("invert_quota")
-    batches = min(max(workers, 1), state.get("invert_round") or workers)
+    batches = max(state.get("invert_round") or workers, 1)
     out: list[tuple[int, int, int, int | None]] = []
-    for j in range(max(batches, 1)):
+    for j in range(batches):
         start = (first + j) * batch
         room = None if quota is None else quota - j * batch
         if start >= planned or (room is not None and room <= 0):
