@@ -132,13 +132,15 @@ def test_resume_runs_only_partitions_not_committed(sandbox: Path, monkeypatch: p
         resume_scan(single.report.run_id, state_dir=sandbox / "a", ray="inline")
 
 
-def test_adaptive_rounds_resume_on_fewer_workers_without_losing_or_adding_a_point(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("resumed_on", [2, 8])
+def test_adaptive_rounds_resume_on_other_workers_without_losing_or_adding_a_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resumed_on: int
 ) -> None:
     """--budget-vectors 64 at batch 16 on 4 workers: the first round is batches 0-3. Batches 3 and 2
-    finish first, then the worker of batch 1 dies. Resumed on 2 workers, the run reruns the round
-    the decision fixed (only 0 and 1 now), not a round of 2 (which would count 4 batches' vectors
-    as 2 batches' draws and cut the payload partitions over committed batches, losing points)."""
+    finish first, then the worker of batch 1 dies. Resumed on 2 (or 8) workers, the run reruns the
+    round the decision fixed (only 0 and 1 now), not a round of 2 (which would count 4 batches'
+    vectors as 2 batches' draws and cut the payload partitions over committed batches, losing
+    points) nor one of 8."""
     folder = enter_sandbox(tmp_path, monkeypatch)
     pii_store(folder / "store", 160, dim=384)
     write_policy(folder)
@@ -153,7 +155,7 @@ def test_adaptive_rounds_resume_on_fewer_workers_without_losing_or_adding_a_poin
     with pytest.raises(ScanIncomplete):
         run.execute()
     assert made[0].ran == [3, 2]
-    _use(monkeypatch, made, workers=2)
+    _use(monkeypatch, made, workers=resumed_on)
     outcome = resume_scan(run.run_id, state_dir=folder / "b").execute()
     assert made[1].ran[:2] == [0, 1], "the same round, its committed batches skipped"
     assert _facts(outcome.report) == _facts(single.report)

@@ -247,9 +247,11 @@ def decide_sampling(state: ScanState, runtime: Runtime[ScanContext]) -> dict[str
             name, n, population, stop=stop, widest=widest.half_width if n else None, reason=reason
         )
     )
-    update: dict[str, Any] = {"sampling_clock": time.time(), "invert_quota": quota, "invert_round": None}
-    if stop is None and state.get("partitioned"):
-        update["invert_round"] = round_batches
+    update: dict[str, Any] = {
+        "sampling_clock": time.time(),
+        "invert_quota": quota,
+        "invert_round": round_batches,
+    }
     if stop is not None:
         emit(Notice(reason, name))
         update["invert_plan"] = {}  # later batches read payloads only
